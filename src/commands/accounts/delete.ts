@@ -1,0 +1,42 @@
+import {Flags} from '@oclif/core'
+
+import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
+import {validateAccountId} from '../../core/names.js'
+import {type AccountDeletion, deleteAccount, getAccount} from '../../domain/accounts.js'
+
+export default class AccountsDelete extends AccessctlCommand {
+  static override summary = 'Delete an account, revoking its tokens and memberships.'
+  static override description = `Deletes the account, marks all its recorded tokens revoked and removes it from its groups.
+While the account owns services, infrastructures or deployments the deletion is refused (exit 5) unless
+--transfer-to names the account (id or name) that takes them over. Asks for confirmation on a terminal;
+pass --yes in scripts.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> -i 3076c505c36b46bdad1cf1abefaeb580',
+    '<%= config.bin %> <%= command.id %> -i 3076c505c36b46bdad1cf1abefaeb580 --transfer-to bob@example.com --yes',
+  ]
+
+  static override flags = {
+    id: Flags.string({char: 'i', description: 'The id of the account to delete.', required: true}),
+    'transfer-to': Flags.string({description: 'Give what the account owns to this account (id or name).'}),
+    ...yesFlag,
+  }
+
+  async run(): Promise<AccountDeletion> {
+    const {flags} = await this.parse(AccountsDelete)
+    validateAccountId(flags.id)
+    const ctx = this.context(flags)
+    const account = getAccount(ctx, {id: flags.id})
+    await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes)
+    const result = deleteAccount(ctx, {id: flags.id, transferTo: flags['transfer-to']})
+    const transferred = result.transferredTo
+      ? `; transferred ${result.transferred.services} service(s), ${result.transferred.infrastructures} infrastructure(s), ` +
+        `${result.transferred.deployments} deployment(s) to '${result.transferredTo.name}'`
+      : ''
+    this.say(
+      `deleted account: '${result.account.name}' (${result.account.id}); revoked ${result.revokedTokens} token(s), ` +
+        `removed ${result.removedMemberships} membership(s)${transferred}`,
+    )
+    return result
+  }
+}

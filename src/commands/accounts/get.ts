@@ -1,0 +1,36 @@
+import {Flags} from '@oclif/core'
+
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {renderFields} from '../../cli/output.js'
+import {type AccountDetails, getAccount} from '../../domain/accounts.js'
+
+export default class AccountsGet extends AccessctlCommand {
+  static override summary = 'Show one account, by name or by id.'
+  static override description = `Shows the account's id, name, creation time, groups (every account is in 'everyone') and how many
+of its recorded tokens are active. Give exactly one of --name and --id. Never shows a secret.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> -n alice@example.com',
+    '<%= config.bin %> <%= command.id %> -i 3076c505c36b46bdad1cf1abefaeb580 --json',
+  ]
+
+  static override flags = {
+    name: Flags.string({char: 'n', description: 'The account name, exactly as created.', exactlyOne: ['name', 'id']}),
+    id: Flags.string({char: 'i', description: 'The account id (32 hex characters).', exactlyOne: ['name', 'id']}),
+  }
+
+  async run(): Promise<AccountDetails> {
+    const {flags} = await this.parse(AccountsGet)
+    const account = getAccount(this.context(flags), {id: flags.id, name: flags.name})
+    this.say(
+      renderFields([
+        ['id', account.id],
+        ['name', account.name],
+        ['created', account.createdAt],
+        ['groups', account.groups.join(', ')],
+        ['active tokens', String(account.activeTokenCount)],
+      ]),
+    )
+    return account
+  }
+}

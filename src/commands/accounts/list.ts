@@ -1,0 +1,39 @@
+import {Flags} from '@oclif/core'
+
+import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {nextPageHint, renderTable} from '../../cli/output.js'
+import {type Account, listAccounts} from '../../domain/accounts.js'
+import type {PageOf} from '../../domain/context.js'
+
+export type AccountsListResult = PageOf<Account>
+
+export default class AccountsList extends AccessctlCommand {
+  static override summary = 'List accounts, a page at a time.'
+  static override description = `Lists accounts ordered by name. On a terminal the columns are aligned; piped, each row is
+tab-separated (id, name, created) with no header. --json gives the page and the offset of the next one.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --group devops',
+    '<%= config.bin %> <%= command.id %> --limit 50 --offset 100 --json',
+  ]
+
+  static override flags = {
+    ...pageFlags,
+    group: Flags.string({char: 'g', description: 'Only accounts that are members of this group.'}),
+  }
+
+  async run(): Promise<AccountsListResult> {
+    const {flags} = await this.parse(AccountsList)
+    const page = listAccounts(this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group})
+    this.say(
+      renderTable(page.items, [
+        {header: 'ID', value: (a) => a.id},
+        {header: 'NAME', value: (a) => a.name},
+        {header: 'CREATED', value: (a) => a.createdAt},
+      ]),
+    )
+    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    return page
+  }
+}

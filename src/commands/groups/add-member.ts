@@ -1,0 +1,26 @@
+import {Args} from '@oclif/core'
+
+import {accountIdsFlag, splitList} from '../../cli/account-list-flag.js'
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {addMembers, type MembershipChange} from '../../domain/groups.js'
+
+export default class GroupsAddMember extends AccessctlCommand {
+  static override summary = 'Add accounts to a group.'
+  static override description = `Adds one or more accounts to a group in one transaction: if any id is unknown, none is added.
+Accounts that are already members are reported and left as they are, so the command is safe to repeat.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> devops -i 3076c505c36b46bdad1cf1abefaeb580',
+    '<%= config.bin %> <%= command.id %> devops -i ID1,ID2 -i ID3',
+  ]
+
+  static override args = {name: Args.string({description: 'The group name.', required: true})}
+  static override flags = {id: accountIdsFlag}
+
+  async run(): Promise<MembershipChange> {
+    const {args, flags} = await this.parse(GroupsAddMember)
+    const change = addMembers(this.context(flags), args.name, splitList(flags.id))
+    this.say(`group '${change.group}': added ${change.changed.length}, already members ${change.unchanged.length}`)
+    return change
+  }
+}

@@ -1,0 +1,23 @@
+import {Args} from '@oclif/core'
+
+import {accountIdsFlag, splitList} from '../../cli/account-list-flag.js'
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {type MembershipChange, removeMembers} from '../../domain/groups.js'
+
+export default class GroupsRemoveMember extends AccessctlCommand {
+  static override summary = 'Remove accounts from a group.'
+  static override description = `Removes one or more accounts from a group in one transaction. Accounts that were not members
+are reported and left as they are, so the command is safe to repeat.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> devops -i 3076c505c36b46bdad1cf1abefaeb580']
+
+  static override args = {name: Args.string({description: 'The group name.', required: true})}
+  static override flags = {id: accountIdsFlag}
+
+  async run(): Promise<MembershipChange> {
+    const {args, flags} = await this.parse(GroupsRemoveMember)
+    const change = removeMembers(this.context(flags), args.name, splitList(flags.id))
+    this.say(`group '${change.group}': removed ${change.changed.length}, not members ${change.unchanged.length}`)
+    return change
+  }
+}

@@ -1,0 +1,20 @@
+import {Args} from '@oclif/core'
+
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {backupStore, type StoreBackup} from '../../domain/store-admin.js'
+
+export default class StoreBackupCommand extends AccessctlCommand {
+  static override summary = 'Copy the store to a new file while it stays in use.'
+  static override description = `Uses SQLite's online backup: other accessctl processes may keep reading and writing, and the
+copy is one consistent snapshot. DEST must not exist yet; it is created with mode 0600.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> /backups/accessctl-$(date +%F).db']
+  static override args = {dest: Args.string({description: 'The file to write the copy to.', required: true})}
+
+  async run(): Promise<StoreBackup> {
+    const {args, flags} = await this.parse(StoreBackupCommand)
+    const backup = await backupStore(this.context(flags), args.dest)
+    this.say(`backed up ${backup.source} to ${backup.destination} (${backup.pages} pages)`)
+    return backup
+  }
+}

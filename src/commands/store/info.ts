@@ -1,0 +1,27 @@
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {renderFields, yesNo} from '../../cli/output.js'
+import {type StoreInfo, storeInfo} from '../../domain/store-admin.js'
+
+export default class StoreInfoCommand extends AccessctlCommand {
+  static override summary = 'Show where the store is, its schema version, size, lock state and row counts.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    'ACCESSCTL_STORE=/data/accessctl.db <%= config.bin %> <%= command.id %> --json',
+  ]
+
+  async run(): Promise<StoreInfo> {
+    const {flags} = await this.parse(StoreInfoCommand)
+    const info = storeInfo(this.context(flags))
+    this.say(
+      renderFields([
+        ['path', info.path],
+        ['schema version', String(info.schemaVersion)],
+        ['size', `${info.sizeBytes} bytes`],
+        ['journal mode', info.journalMode],
+        ['locked', yesNo(info.locked)],
+        ...Object.entries(info.counts).map(([key, n]): [string, string] => [key, String(n)]),
+      ]),
+    )
+    return info
+  }
+}

@@ -1,0 +1,56 @@
+import {UsageError} from '../errors.js'
+
+/** Account names are stored literally, whatever they hold; only their length is checked. */
+export const MAX_ACCOUNT_NAME_LENGTH = 254
+
+const ACCOUNT_ID = /^[0-9a-f]{32}$/
+const GROUP_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/
+
+export const EVERYONE_GROUP = 'everyone'
+
+/** Length in characters (code points), so a name of 254 emoji is as valid as 254 letters. */
+function characterCount(text: string): number {
+  let count = 0
+  for (const _ of text) count++
+  return count
+}
+
+export function validateAccountName(name: string): string {
+  if (name.length === 0) throw new UsageError('an account name cannot be empty')
+  const length = characterCount(name)
+  if (length > MAX_ACCOUNT_NAME_LENGTH) {
+    throw new UsageError(`an account name has at most ${MAX_ACCOUNT_NAME_LENGTH} characters; this one has ${length}`)
+  }
+
+  return name
+}
+
+export function isAccountId(text: string): boolean {
+  return ACCOUNT_ID.test(text)
+}
+
+export function validateAccountId(id: string): string {
+  if (!isAccountId(id)) {
+    throw new UsageError(`'${preview(id)}' is not an account id: an id is 32 lowercase hexadecimal characters`)
+  }
+
+  return id
+}
+
+export function validateGroupName(name: string): string {
+  if (!GROUP_NAME.test(name)) {
+    throw new UsageError(
+      `'${preview(name)}' is not a valid group name: use 1-63 of a-z 0-9 . _ -, starting with a letter or digit`,
+    )
+  }
+
+  return name
+}
+
+/** Shortens user input quoted back in an error, so a 1 MB argument does not become a 1 MB message. */
+export function preview(text: string, max = 60): string {
+  const shown = text.length > max ? `${text.slice(0, max)}…` : text
+  // Control characters would move the cursor or ring the bell when echoed to a terminal.
+  // eslint-disable-next-line no-control-regex
+  return shown.replaceAll(/[\u0000-\u001F\u007F]/g, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`)
+}

@@ -1,0 +1,194 @@
+import {newId, nowIso} from '../core/ids.js'
+import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccountName} from '../core/names.js'
+import {ConflictError, NotFoundError, UsageError} from '../errors.js'
+import type {Db} from '../store/store.js'
+import {type Context, type Page, type PageOf, pageOf} from './context.js'
+import {requireGroup} from './groups.js'
+
+export interface Account {
+  id: string
+  name: string
+  createdAt: string
+}
+
+export interface AccountDetails extends Account {
+  groups: string[]
+  /** Recorded tokens that are neither revoked nor expired. */
+  activeTokenCount: number
+}
+
+interface AccountRow {
+  id: string
+  name: string
+  created_at: string
+}
+
+const toAccount = (row: AccountRow): Account => ({id: row.id, name: row.name, createdAt: row.created_at})
+
+export function createAccount(ctx: Context, input: {name: string; groups?: string[]}): Account {
+  const name = validateAccountName(input.name)
+  const groups = [...new Set(input.groups ?? [])]
+  if (groups.includes(EVERYONE_GROUP)) {
+    throw new UsageError(`every account is in '${EVERYONE_GROUP}' already; it takes no explicit members`)
+  }
+
+  return ctx.store.write(() => {
+    const {db} = ctx.store
+    for (const group of groups) requireGroup(db, group)
+    if (db.prepare('SELECT 1 FROM accounts WHERE name = ?').get(name)) {
+      throw new ConflictError(`an account named '${preview(name)}' already exists`)
+    }
+
+    const account: Account = {id: newId(), name, createdAt: nowIso()}
+    db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)').run(account.id, account.name, account.createdAt)
+    const addMember = db.prepare('INSERT INTO group_members (group_name, account_id, added_at) VALUES (?, ?, ?)')
+    for (const group of groups) addMember.run(group, account.id, account.createdAt)
+    return account
+  })
+}
+
+export function findAccountById(db: Db, id: string): Account | undefined {
+  const row = db.prepare('SELECT id, name, created_at FROM accounts WHERE id = ?').get(id) as AccountRow | undefined
+  return row && toAccount(row)
+}
+
+export function findAccountByName(db: Db, name: string): Account | undefined {
+  const row = db.prepare('SELECT id, name, created_at FROM accounts WHERE name = ?').get(name) as AccountRow | undefined
+  return row && toAccount(row)
+}
+
+export function requireAccountById(db: Db, id: string): Account {
+  validateAccountId(id)
+  const account = findAccountById(db, id)
+  if (!account) throw new NotFoundError(`no account with id ${id}`)
+  return account
+}
+
+/** Resolves an account given by id or by name: ids win, because names may look like anything. */
+export function requireAccount(db: Db, idOrName: string): Account {
+  const account = (isAccountId(idOrName) && findAccountById(db, idOrName)) || findAccountByName(db, idOrName)
+  if (!account) throw new NotFoundError(`no account with id or name '${preview(idOrName)}'`)
+  return account
+}
+
+export function getAccount(ctx: Context, by: {id?: string; name?: string}): AccountDetails {
+  return ctx.store.read(() => {
+    const {db} = ctx.store
+    let account: Account | undefined
+    if (by.id === undefined) {
+      account = findAccountByName(db, validateAccountName(by.name ?? ''))
+      if (!account) throw new NotFoundError(`no account named '${preview(by.name ?? '')}'`)
+    } else {
+      account = requireAccountById(db, by.id)
+    }
+
+    const groups = db
+      .prepare('SELECT group_name FROM group_members WHERE account_id = ? ORDER BY group_name')
+      .pluck()
+      .all(account.id) as string[]
+    const activeTokenCount = db
+      .prepare('SELECT count(*) FROM tokens WHERE account_id = ? AND revoked_at IS NULL AND expires_at > ?')
+      .pluck()
+      .get(account.id, nowIso()) as number
+    return {...account, groups: [EVERYONE_GROUP, ...groups], activeTokenCount}
+  })
+}
+
+export function listAccounts(ctx: Context, filter: Page & {group?: string}): PageOf<Account> {
+  return ctx.store.read(() => {
+    const {db} = ctx.store
+    if (filter.group === undefined || filter.group === EVERYONE_GROUP) {
+      const rows = db
+        .prepare('SELECT id, name, created_at FROM accounts ORDER BY name LIMIT ? OFFSET ?')
+        .iterate(filter.limit + 1, filter.offset) as IterableIterator<AccountRow>
+      return pageOf(mapRows(rows, toAccount), filter)
+    }
+
+    requireGroup(db, filter.group)
+    const rows = db
+      .prepare(
+        `SELECT a.id, a.name, a.created_at FROM group_members m JOIN accounts a ON a.id = m.account_id
+         WHERE m.group_name = ? ORDER BY a.name LIMIT ? OFFSET ?`,
+      )
+      .iterate(filter.group, filter.limit + 1, filter.offset) as IterableIterator<AccountRow>
+    return pageOf(mapRows(rows, toAccount), filter)
+  })
+}
+
+function* mapRows<R, T>(rows: Iterable<R>, map: (row: R) => T): Iterable<T> {
+  for (const row of rows) yield map(row)
+}
+
+export interface OwnedObjects {
+  services: number
+  infrastructures: number
+  deployments: number
+}
+
+export interface AccountDeletion {
+  account: Account
+  revokedTokens: number
+  removedMemberships: number
+  transferredTo: Account | null
+  transferred: OwnedObjects
+}
+
+function ownedObjects(db: Db, accountId: string): OwnedObjects {
+  const count = (table: string) =>
+    db.prepare(`SELECT count(*) FROM ${table} WHERE owner_account_id = ?`).pluck().get(accountId) as number
+  return {services: count('services'), infrastructures: count('infrastructures'), deployments: count('deployments')}
+}
+
+/**
+ * Deletes an account: its memberships go, its tokens are marked revoked, and what it owns either blocks the
+ * deletion or moves to the `transferTo` account.
+ */
+export function deleteAccount(ctx: Context, input: {id: string; transferTo?: string}): AccountDeletion {
+  validateAccountId(input.id)
+  return ctx.store.write(() => {
+    const {db} = ctx.store
+    const account = requireAccountById(db, input.id)
+    const owned = ownedObjects(db, account.id)
+    const ownsSomething = owned.services + owned.infrastructures + owned.deployments > 0
+    let transferredTo: Account | null = null
+    if (input.transferTo !== undefined) {
+      transferredTo = requireAccount(db, input.transferTo)
+      if (transferredTo.id === account.id) {
+        throw new UsageError('--transfer-to must name another account than the one being deleted')
+      }
+    }
+
+    if (ownsSomething && !transferredTo) {
+      throw new ConflictError(
+        `account '${preview(account.name)}' still owns ${describeOwned(owned)}`,
+        {hint: 'Pass --transfer-to ACCOUNT to hand them to another account, or delete them first.'},
+      )
+    }
+
+    if (transferredTo) {
+      for (const table of ['services', 'infrastructures', 'deployments']) {
+        db.prepare(`UPDATE ${table} SET owner_account_id = ? WHERE owner_account_id = ?`).run(transferredTo.id, account.id)
+      }
+    }
+
+    const revokedTokens = db
+      .prepare('UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL')
+      .run(nowIso(), account.id).changes
+    const removedMemberships = db.prepare('DELETE FROM group_members WHERE account_id = ?').run(account.id).changes
+    db.prepare('DELETE FROM accounts WHERE id = ?').run(account.id)
+    return {
+      account,
+      revokedTokens,
+      removedMemberships,
+      transferredTo,
+      transferred: transferredTo ? owned : {services: 0, infrastructures: 0, deployments: 0},
+    }
+  })
+}
+
+function describeOwned(owned: OwnedObjects): string {
+  const parts = Object.entries(owned)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${n === 1 ? kind.replace(/ies$/, 'y').replace(/s$/, '') : kind}`)
+  return parts.join(', ')
+}

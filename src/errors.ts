@@ -1,0 +1,56 @@
+/**
+ * The error vocabulary of accessctl. Every expected failure is one of these classes; the base command maps them to
+ * the exit codes of the spec in one place, so no command chooses an exit code by itself.
+ */
+export type ErrorCode =
+  | 'conflict'
+  | 'denied'
+  | 'internal'
+  | 'invalid_input'
+  | 'not_found'
+  | 'store_unusable'
+
+export abstract class AccessctlError extends Error {
+  abstract readonly code: ErrorCode
+  abstract readonly exitCode: number
+  /** A line that tells the user what to do next, shown under the message. */
+  readonly hint?: string
+
+  constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    this.name = new.target.name
+    this.hint = options.hint
+  }
+}
+
+/** Exit 2: bad flags, names, YAML or any other input the user can fix. */
+export class UsageError extends AccessctlError {
+  readonly code = 'invalid_input'
+  readonly exitCode = 2
+}
+
+/** Exit 3: permission denied, an invalid/expired/revoked credential, a locked store. */
+export class DeniedError extends AccessctlError {
+  readonly code = 'denied'
+  readonly exitCode = 3
+}
+
+/** Exit 4: the object does not exist, or the caller may not see it. */
+export class NotFoundError extends AccessctlError {
+  readonly code = 'not_found'
+  readonly exitCode = 4
+}
+
+/** Exit 5: a duplicate, or an object that still has dependents. */
+export class ConflictError extends AccessctlError {
+  readonly code = 'conflict'
+  readonly exitCode = 5
+}
+
+/** Exit 6: the store file is corrupt, from a newer schema, not SQLite, or not writable. */
+export class StoreError extends AccessctlError {
+  readonly code = 'store_unusable'
+  readonly exitCode = 6
+}
+
+export const EXIT_CODES = {ok: 0, internal: 1, usage: 2, denied: 3, notFound: 4, conflict: 5, store: 6} as const
