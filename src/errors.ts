@@ -29,10 +29,21 @@ export class UsageError extends AccessctlError {
   readonly exitCode = 2
 }
 
-/** Exit 3: permission denied, an invalid/expired/revoked credential, a locked store. */
+/**
+ * Exit 3: permission denied, an invalid/expired/revoked credential, a locked store. `action` and `target` name the
+ * attempt for the audit log, which the base command writes in its own transaction after the change rolled back.
+ */
 export class DeniedError extends AccessctlError {
   readonly code = 'denied'
   readonly exitCode = 3
+  readonly action?: string
+  readonly target?: string
+
+  constructor(message: string, options: {cause?: unknown; hint?: string; action?: string; target?: string} = {}) {
+    super(message, options)
+    this.action = options.action
+    this.target = options.target
+  }
 }
 
 /** Exit 4: the object does not exist, or the caller may not see it. */

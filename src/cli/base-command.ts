@@ -1,8 +1,9 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
-import type {Caller, Context} from '../domain/context.js'
-import {AccessctlError, StoreError, UsageError} from '../errors.js'
+import {recordAudit} from '../domain/audit.js'
+import {actorOf, type Caller, type Context} from '../domain/context.js'
+import {AccessctlError, DeniedError, StoreError, UsageError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {chalkFor} from './output.js'
 import {confirmDestructive} from './prompts.js'
@@ -31,11 +32,33 @@ export abstract class AccessctlCommand extends Command {
   }
 
   private openedStore?: Store
+  private resolvedCaller?: Caller
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
-  protected context(flags: {store?: string}): Context {
+  protected async context(flags: {store?: string}): Promise<Context> {
     this.openedStore ??= Store.open(flags.store ?? defaultStorePath())
-    return {store: this.openedStore, caller: localOperator()}
+    this.resolvedCaller ??= localOperator()
+    return {store: this.openedStore, caller: this.resolvedCaller}
+  }
+
+  /** A denied attempt is audited in its own transaction, after the attempted change (if any) rolled back. */
+  private auditDenial(error: DeniedError): void {
+    if (!this.openedStore || !this.resolvedCaller) return
+    const store = this.openedStore
+    const caller = this.resolvedCaller
+    try {
+      store.write(() =>
+        recordAudit(store.db, {
+          actor: actorOf(caller),
+          action: error.action ?? this.id?.replaceAll(' ', '.').replaceAll(':', '.') ?? 'unknown',
+          target: error.target ?? null,
+          outcome: 'denied',
+          detail: error.message,
+        }),
+      )
+    } catch {
+      // The denial itself is what the user must see; a store that cannot take the audit row is reported by the next write.
+    }
   }
 
   protected async confirm(question: string, yes: boolean): Promise<void> {
@@ -54,6 +77,7 @@ export abstract class AccessctlCommand extends Command {
   override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
     if (isOclifExit(thrown)) throw thrown
     const error = toAccessctlError(thrown)
+    if (error instanceof DeniedError) this.auditDenial(error)
     process.exitCode = error.exitCode
     if (this.jsonEnabled()) {
       const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}

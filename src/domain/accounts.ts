@@ -2,6 +2,7 @@ import {newId, nowIso} from '../core/ids.js'
 import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccountName} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
+import {mutate} from './audit.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
 
@@ -32,7 +33,7 @@ export function createAccount(ctx: Context, input: {name: string; groups?: strin
     throw new UsageError(`every account is in '${EVERYONE_GROUP}' already; it takes no explicit members`)
   }
 
-  return ctx.store.write(() => {
+  return mutate(ctx, 'accounts.create', (account) => `account:${account.id}`, () => {
     const {db} = ctx.store
     for (const group of groups) requireGroup(db, group)
     if (db.prepare('SELECT 1 FROM accounts WHERE name = ?').get(name)) {
@@ -145,7 +146,7 @@ function ownedObjects(db: Db, accountId: string): OwnedObjects {
  */
 export function deleteAccount(ctx: Context, input: {id: string; transferTo?: string}): AccountDeletion {
   validateAccountId(input.id)
-  return ctx.store.write(() => {
+  return mutate(ctx, 'accounts.delete', `account:${input.id}`, () => {
     const {db} = ctx.store
     const account = requireAccountById(db, input.id)
     const owned = ownedObjects(db, account.id)

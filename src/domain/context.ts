@@ -1,7 +1,31 @@
+import type {Grant} from '../core/grants.js'
 import type {Store} from '../store/store.js'
 
-/** Who is running the command, as resolved once by the base command. */
-export type Caller = {kind: 'operator'; user: string}
+/**
+ * Who is running the command, resolved once by the base command: the local operator (no credential), an admin
+ * key, or a token acting as its account within its grants.
+ */
+export type Caller =
+  | {kind: 'operator'; user: string}
+  | {kind: 'admin-key'; keyId: string}
+  | {kind: 'token'; accountId: string; jti: string; tokenType: 'account' | 'ephemeral'; grants: Grant[]; expiresAt: Date}
+
+/** How a caller is named in the audit log. */
+export function actorOf(caller: Caller): string {
+  switch (caller.kind) {
+    case 'operator': {
+      return `operator:${caller.user}`
+    }
+
+    case 'admin-key': {
+      return `admin-key:${caller.keyId}`
+    }
+
+    case 'token': {
+      return `account:${caller.accountId}/token:${caller.jti}`
+    }
+  }
+}
 
 export interface Context {
   readonly store: Store

@@ -2,6 +2,7 @@ import {nowIso} from '../core/ids.js'
 import {EVERYONE_GROUP, validateAccountId, validateGroupName} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
+import {mutate} from './audit.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 
 export interface Group {
@@ -48,7 +49,7 @@ export function requireGroup(db: Db, name: string): Group {
 
 export function createGroup(ctx: Context, input: {name: string; admin?: boolean; mayCreateServices?: boolean}): Group {
   const name = validateGroupName(input.name)
-  return ctx.store.write(() => {
+  return mutate(ctx, 'groups.create', `group:${name}`, () => {
     const {db} = ctx.store
     if (db.prepare('SELECT 1 FROM groups WHERE name = ?').get(name)) {
       throw new ConflictError(`a group named '${name}' already exists`)
@@ -77,7 +78,7 @@ export function updateGroup(ctx: Context, name: string, change: {admin?: boolean
     throw new UsageError('nothing to update: give --admin/--no-admin or --may-create-services/--no-may-create-services')
   }
 
-  return ctx.store.write(() => {
+  return mutate(ctx, 'groups.update', `group:${name}`, () => {
     const {db} = ctx.store
     const group = requireGroup(db, name)
     const updated = {...group, admin: change.admin ?? group.admin, mayCreateServices: change.mayCreateServices ?? group.mayCreateServices}
@@ -107,7 +108,7 @@ export function addMembers(ctx: Context, name: string, accountIds: string[]): Me
   validateGroupName(name)
   refuseEveryoneMembership(name)
   for (const id of accountIds) validateAccountId(id)
-  return ctx.store.write(() => {
+  return mutate(ctx, 'groups.add-member', `group:${name}`, () => {
     const {db} = ctx.store
     requireGroup(db, name)
     const exists = db.prepare('SELECT 1 FROM accounts WHERE id = ?').pluck()
@@ -129,7 +130,7 @@ export function removeMembers(ctx: Context, name: string, accountIds: string[]):
   validateGroupName(name)
   refuseEveryoneMembership(name)
   for (const id of accountIds) validateAccountId(id)
-  return ctx.store.write(() => {
+  return mutate(ctx, 'groups.remove-member', `group:${name}`, () => {
     const {db} = ctx.store
     requireGroup(db, name)
     const exists = db.prepare('SELECT 1 FROM accounts WHERE id = ?').pluck()
@@ -189,7 +190,7 @@ export function refuseBuiltinDeletion(name: string): void {
 export function deleteGroup(ctx: Context, name: string): Group {
   validateGroupName(name)
   refuseBuiltinDeletion(name)
-  return ctx.store.write(() => {
+  return mutate(ctx, 'groups.delete', `group:${name}`, () => {
     const {db} = ctx.store
     const group = requireGroup(db, name)
     db.prepare('DELETE FROM groups WHERE name = ?').run(name)

@@ -29,7 +29,7 @@ An account alone grants nothing: create a token for it (tokens create) or add it
   async run(): Promise<AccountsCreateResult> {
     const {flags} = await this.parse(AccountsCreate)
     const groups = flags.group ?? []
-    const account = createAccount(this.context(flags), {name: flags.name, groups})
+    const account = createAccount(await this.context(flags), {name: flags.name, groups})
     this.say(`created account: '${account.name}' (${account.id})`)
     return {...account, groups}
   }

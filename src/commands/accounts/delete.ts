@@ -25,7 +25,7 @@ pass --yes in scripts.`
   async run(): Promise<AccountDeletion> {
     const {flags} = await this.parse(AccountsDelete)
     validateAccountId(flags.id)
-    const ctx = this.context(flags)
+    const ctx = await this.context(flags)
     const account = getAccount(ctx, {id: flags.id})
     await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes)
     const result = deleteAccount(ctx, {id: flags.id, transferTo: flags['transfer-to']})

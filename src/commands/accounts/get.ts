@@ -21,7 +21,7 @@ of its recorded tokens are active. Give exactly one of --name and --id. Never sh
 
   async run(): Promise<AccountDetails> {
     const {flags} = await this.parse(AccountsGet)
-    const account = getAccount(this.context(flags), {id: flags.id, name: flags.name})
+    const account = getAccount(await this.context(flags), {id: flags.id, name: flags.name})
     this.say(
       renderFields([
         ['id', account.id],

@@ -25,7 +25,7 @@ tab-separated (id, name, created) with no header. --json gives the page and the 
 
   async run(): Promise<AccountsListResult> {
     const {flags} = await this.parse(AccountsList)
-    const page = listAccounts(this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group})
+    const page = listAccounts(await this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group})
     this.say(
       renderTable(page.items, [
         {header: 'ID', value: (a) => a.id},

@@ -19,7 +19,7 @@ Accounts that are already members are reported and left as they are, so the comm
 
   async run(): Promise<MembershipChange> {
     const {args, flags} = await this.parse(GroupsAddMember)
-    const change = addMembers(this.context(flags), args.name, splitList(flags.id))
+    const change = addMembers(await this.context(flags), args.name, splitList(flags.id))
     this.say(`group '${change.group}': added ${change.changed.length}, already members ${change.unchanged.length}`)
     return change
   }

@@ -23,7 +23,7 @@ create API services. Names: 1-63 of a-z 0-9 . _ -, starting with a letter or dig
 
   async run(): Promise<Group> {
     const {args, flags} = await this.parse(GroupsCreate)
-    const group = createGroup(this.context(flags), {
+    const group = createGroup(await this.context(flags), {
       name: args.name,
       admin: flags.admin,
       mayCreateServices: flags['may-create-services'],

@@ -15,7 +15,7 @@ go with it. The built-in group 'everyone' cannot be deleted. Asks for confirmati
   async run(): Promise<Group> {
     const {args, flags} = await this.parse(GroupsDelete)
     refuseBuiltinDeletion(args.name)
-    const ctx = this.context(flags)
+    const ctx = await this.context(flags)
     const group = getGroup(ctx, args.name)
     const members = group.memberCount ? ` and its ${group.memberCount} membership(s)` : ''
     await this.confirm(`Delete group '${group.name}'${members}?`, flags.yes)

@@ -15,7 +15,7 @@ page through all of them with 'accounts list --group NAME').`
 
   async run(): Promise<GroupDetails> {
     const {args, flags} = await this.parse(GroupsGet)
-    const group = getGroup(this.context(flags), args.name)
+    const group = getGroup(await this.context(flags), args.name)
     const members =
       group.memberCount === null
         ? 'every account (implicit)'

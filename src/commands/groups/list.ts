@@ -10,7 +10,7 @@ export default class GroupsList extends AccessctlCommand {
 
   async run(): Promise<PageOf<GroupSummary>> {
     const {flags} = await this.parse(GroupsList)
-    const page = listGroups(this.context(flags), {limit: flags.limit, offset: flags.offset})
+    const page = listGroups(await this.context(flags), {limit: flags.limit, offset: flags.offset})
     this.say(
       renderTable(page.items, [
         {header: 'NAME', value: (g) => g.name},

@@ -16,7 +16,7 @@ are reported and left as they are, so the command is safe to repeat.`
 
   async run(): Promise<MembershipChange> {
     const {args, flags} = await this.parse(GroupsRemoveMember)
-    const change = removeMembers(this.context(flags), args.name, splitList(flags.id))
+    const change = removeMembers(await this.context(flags), args.name, splitList(flags.id))
     this.say(`group '${change.group}': removed ${change.changed.length}, not members ${change.unchanged.length}`)
     return change
   }

@@ -26,7 +26,7 @@ those not given stay as they are. The built-in group 'everyone' can be updated t
 
   async run(): Promise<Group> {
     const {args, flags} = await this.parse(GroupsUpdate)
-    const group = updateGroup(this.context(flags), args.name, {
+    const group = updateGroup(await this.context(flags), args.name, {
       admin: flags.admin,
       mayCreateServices: flags['may-create-services'],
     })

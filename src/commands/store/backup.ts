@@ -13,7 +13,7 @@ copy is one consistent snapshot. DEST must not exist yet; it is created with mod
 
   async run(): Promise<StoreBackup> {
     const {args, flags} = await this.parse(StoreBackupCommand)
-    const backup = await backupStore(this.context(flags), args.dest)
+    const backup = await backupStore(await this.context(flags), args.dest)
     this.say(`backed up ${backup.source} to ${backup.destination} (${backup.pages} pages)`)
     return backup
   }

@@ -9,7 +9,7 @@ export default class StoreCheckCommand extends AccessctlCommand {
 
   async run(): Promise<StoreCheck> {
     const {flags} = await this.parse(StoreCheckCommand)
-    const check = checkStore(this.context(flags))
+    const check = checkStore(await this.context(flags))
     if (!check.ok) throw new StoreError(`store check failed for ${check.path}:\n  ${check.problems.slice(0, 20).join('\n  ')}`)
     this.say(`store ok: ${check.path}`)
     return check

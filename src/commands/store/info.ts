@@ -11,7 +11,7 @@ export default class StoreInfoCommand extends AccessctlCommand {
 
   async run(): Promise<StoreInfo> {
     const {flags} = await this.parse(StoreInfoCommand)
-    const info = storeInfo(this.context(flags))
+    const info = storeInfo(await this.context(flags))
     this.say(
       renderFields([
         ['path', info.path],
