@@ -1,0 +1,124 @@
+import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
+
+import {newId, nowIso} from '../core/ids.js'
+import {UsageError} from '../errors.js'
+import type {Db} from '../store/store.js'
+import {actorOf, type Context} from './context.js'
+
+/**
+ * Query keys of services and deployments: 32 random bytes, base64url, behind a prefix that says what the key is for
+ * (so a leaked one is recognisable in logs and by secret scanners). Only the SHA-256 hex of a key is stored.
+ */
+export const SERVICE_KEY_PREFIX = 'acsk_'
+export const DEPLOYMENT_KEY_PREFIX = 'acdk_'
+
+export interface ApiKey {
+  id: string
+  label: string | null
+  description: string | null
+  createdAt: string
+  createdBy: string
+}
+
+/** A key just created: the only time its secret exists outside the client's hands. */
+export interface CreatedApiKey extends ApiKey {
+  key: string
+}
+
+export type KeyTable = 'service_keys' | 'deployment_keys'
+const OWNER_COLUMN: Record<KeyTable, string> = {service_keys: 'service_id', deployment_keys: 'deployment_id'}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex')
+}
+
+const MAX_LABEL = 200
+const MAX_DESCRIPTION = 2000
+
+function checkText(name: string, value: string | undefined, max: number): string | null {
+  if (value === undefined) return null
+  if (value.length > max) throw new UsageError(`--${name} has at most ${max} characters; this one has ${value.length}`)
+  return value
+}
+
+export function validateKeyText(input: {label?: string; description?: string}): {label: string | null; description: string | null} {
+  return {label: checkText('label', input.label, MAX_LABEL), description: checkText('description', input.description, MAX_DESCRIPTION)}
+}
+
+/** Inserts a new key for `ownerId` (inside the caller's transaction) and returns it with its secret. */
+export function insertKey(
+  ctx: Context,
+  table: KeyTable,
+  ownerId: string,
+  text: {label: string | null; description: string | null},
+): CreatedApiKey {
+  const prefix = table === 'service_keys' ? SERVICE_KEY_PREFIX : DEPLOYMENT_KEY_PREFIX
+  const key = `${prefix}${randomBytes(32).toString('base64url')}`
+  const created: CreatedApiKey = {
+    id: newId(),
+    label: text.label,
+    description: text.description,
+    createdAt: nowIso(),
+    createdBy: actorOf(ctx.caller),
+    key,
+  }
+  ctx.store.db
+    .prepare(
+      `INSERT INTO ${table} (id, ${OWNER_COLUMN[table]}, key_hash, label, description, created_at, created_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(created.id, ownerId, hashKey(key), created.label, created.description, created.createdAt, created.createdBy)
+  return created
+}
+
+interface KeyRow {
+  id: string
+  label: string | null
+  description: string | null
+  created_at: string
+  created_by: string
+}
+
+const toKey = (row: KeyRow): ApiKey => ({
+  id: row.id,
+  label: row.label,
+  description: row.description,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+})
+
+/** The keys of one service or deployment, never their secrets (only hashes are stored anyway). */
+export function listKeys(db: Db, table: KeyTable, ownerId: string): ApiKey[] {
+  const rows = db
+    .prepare(`SELECT id, label, description, created_at, created_by FROM ${table} WHERE ${OWNER_COLUMN[table]} = ? ORDER BY created_at, id`)
+    .all(ownerId) as KeyRow[]
+  return rows.map(toKey)
+}
+
+export function findKey(db: Db, table: KeyTable, ownerId: string, keyId: string): ApiKey | undefined {
+  const row = db
+    .prepare(`SELECT id, label, description, created_at, created_by FROM ${table} WHERE id = ? AND ${OWNER_COLUMN[table]} = ?`)
+    .get(keyId, ownerId) as KeyRow | undefined
+  return row && toKey(row)
+}
+
+export function deleteKeyRow(db: Db, table: KeyTable, keyId: string): void {
+  db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(keyId)
+}
+
+/**
+ * Finds the key of `ownerId` that `presented` is, by its hash (an indexed look-up), and compares the hashes once
+ * more in constant time so the answer does not depend on how much of a guess was right.
+ */
+export function matchKey(db: Db, table: KeyTable, ownerId: string, presented: string): ApiKey | undefined {
+  const presentedHash = hashKey(presented)
+  const row = db
+    .prepare(
+      `SELECT id, label, description, created_at, created_by, key_hash FROM ${table}
+       WHERE key_hash = ? AND ${OWNER_COLUMN[table]} = ?`,
+    )
+    .get(presentedHash, ownerId) as (KeyRow & {key_hash: string}) | undefined
+  if (!row) return undefined
+  const same = timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(presentedHash, 'hex'))
+  return same ? toKey(row) : undefined
+}

@@ -1,0 +1,287 @@
+import {
+  decideDeployment,
+  decideInfra,
+  decideService,
+  DEPLOYMENT_ACTIONS,
+  type DeploymentAction,
+  denialMessage,
+  effectiveInfraPrivileges,
+  effectiveServicePrivileges,
+  type GrantScope,
+  grantScope,
+  INFRA_ACTIONS,
+  INFRA_PRIVILEGES,
+  type InfraAction,
+  infraGrantsGiving,
+  type InfraPrivilege,
+  isValidObjectId,
+  isValidVersion,
+  SERVICE_ACTIONS,
+  SERVICE_PRIVILEGES,
+  type ServiceAction,
+  serviceGrantsGiving,
+  type ServicePrivilege,
+  type Verdict,
+} from '../core/deployer.js'
+import type {Grant} from '../core/grants.js'
+import {EVERYONE_GROUP, preview} from '../core/names.js'
+import {DeniedError, NotFoundError, UsageError} from '../errors.js'
+import type {Db} from '../store/store.js'
+import {isGlobalAdmin, requireTokenPermits, tokenPermits} from './authz.js'
+import type {Context} from './context.js'
+
+/**
+ * Where the Deployer's pure rules (core/deployer.ts) meet the store: who the caller is for these rules, what it
+ * holds on one object (one indexed query), the SQL filters that keep lists to what it may see, and the guards every
+ * command passes through before it reads or changes an object.
+ */
+
+/** The operator and admin keys have full rights; a token acts as its account within its grants. */
+export type Subject = {kind: 'full'} | {kind: 'account'; accountId: string; globalAdmin: boolean; grants: Grant[]}
+
+export function subjectOf(ctx: Context): Subject {
+  const {caller} = ctx
+  if (caller.kind !== 'token') return {kind: 'full'}
+  return {
+    kind: 'account',
+    accountId: caller.accountId,
+    globalAdmin: isGlobalAdmin(ctx.store.db, caller.accountId),
+    grants: caller.grants,
+  }
+}
+
+/** The account of the caller, which becomes the owner of what it creates; none for the operator and admin keys. */
+export function callerAccount(ctx: Context): string | null {
+  return ctx.caller.kind === 'token' ? ctx.caller.accountId : null
+}
+
+/** The groups an account is in, `everyone` included; takes two parameters: EVERYONE_GROUP and the account id. */
+const MY_GROUPS = '(SELECT ? UNION ALL SELECT group_name FROM group_members WHERE account_id = ?)'
+
+const anyColumn = (alias: string, privileges: readonly string[]) =>
+  `(${privileges.map((privilege) => `${alias}.can_${privilege} = 1`).join(' OR ')})`
+
+export function validateObjectId(kind: 'service' | 'infrastructure' | 'deployment', id: string): string {
+  if (!isValidObjectId(id)) {
+    throw new UsageError(
+      `'${preview(id)}' is not a valid ${kind} id: use 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
+    )
+  }
+
+  return id
+}
+
+export function validateVersion(version: string): string {
+  if (!isValidVersion(version)) {
+    throw new UsageError(
+      `'${preview(version)}' is not a valid version: use 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit`,
+    )
+  }
+
+  return version
+}
+
+// What an account holds on one object.
+
+export interface OwnedObject {
+  id: string
+  ownerAccountId: string | null
+}
+
+export function servicePrivilegesOf(db: Db, subject: Subject, service: OwnedObject): ServicePrivilege[] {
+  if (subject.kind === 'full') return [...SERVICE_PRIVILEGES]
+  const row = db
+    .prepare(
+      `SELECT max(can_read) AS read, max(can_write) AS write, max(can_deploy) AS deploy, max(can_admin) AS admin
+       FROM service_permissions WHERE service_id = ? AND group_name IN ${MY_GROUPS}`,
+    )
+    .get(service.id, EVERYONE_GROUP, subject.accountId) as Record<ServicePrivilege, number | null>
+  return effectiveServicePrivileges({
+    globalAdmin: subject.globalAdmin,
+    owner: service.ownerAccountId === subject.accountId,
+    groupPrivileges: SERVICE_PRIVILEGES.filter((privilege) => row[privilege] === 1),
+  })
+}
+
+export function infraPrivilegesOf(db: Db, subject: Subject, infraId: string): InfraPrivilege[] {
+  if (subject.kind === 'full') return [...INFRA_PRIVILEGES]
+  const row = db
+    .prepare(
+      `SELECT max(can_view) AS view, max(can_deploy) AS deploy, max(can_admin) AS admin
+       FROM infra_permissions WHERE infra_id = ? AND group_name IN ${MY_GROUPS}`,
+    )
+    .get(infraId, EVERYONE_GROUP, subject.accountId) as Record<InfraPrivilege, number | null>
+  return effectiveInfraPrivileges({
+    globalAdmin: subject.globalAdmin,
+    groupPrivileges: INFRA_PRIVILEGES.filter((privilege) => row[privilege] === 1),
+  })
+}
+
+// SQL filters for lists: the same rules as above, evaluated per row by SQLite so lists page with LIMIT/OFFSET.
+
+export interface SqlFilter {
+  sql: string
+  params: unknown[]
+}
+
+const ALL: SqlFilter = {sql: '1 = 1', params: []}
+
+function and(...filters: SqlFilter[]): SqlFilter {
+  return {sql: filters.map((f) => `(${f.sql})`).join(' AND '), params: filters.flatMap((f) => f.params)}
+}
+
+function scopeFilter(scope: GrantScope, ownerColumn: string, idColumn: string): SqlFilter {
+  if (scope.all) return ALL
+  return {
+    sql: `${ownerColumn} IN (SELECT value FROM json_each(?)) OR ${idColumn} IN (SELECT value FROM json_each(?))`,
+    params: [JSON.stringify(scope.accounts), JSON.stringify(scope.entities)],
+  }
+}
+
+/** Rows of `services` (aliased `alias`) the subject may read, its token included. */
+export function serviceReadableFilter(subject: Subject, alias: string): SqlFilter {
+  if (subject.kind === 'full') return ALL
+  const token = scopeFilter(grantScope(subject.grants, SERVICE_ACTIONS.see.tokenFunction, 'services'), `${alias}.owner_account_id`, `${alias}.id`)
+  return and(accountReadsService(subject, alias), token)
+}
+
+function accountReadsService(subject: Extract<Subject, {kind: 'account'}>, alias: string): SqlFilter {
+  if (subject.globalAdmin) return ALL
+  return {
+    sql: `${alias}.owner_account_id = ? OR EXISTS (SELECT 1 FROM service_permissions sp WHERE sp.service_id = ${alias}.id
+          AND sp.group_name IN ${MY_GROUPS} AND ${anyColumn('sp', serviceGrantsGiving('read'))})`,
+    params: [subject.accountId, EVERYONE_GROUP, subject.accountId],
+  }
+}
+
+function accountViewsInfra(subject: Extract<Subject, {kind: 'account'}>, idColumn: string): SqlFilter {
+  if (subject.globalAdmin) return ALL
+  return {
+    sql: `EXISTS (SELECT 1 FROM infra_permissions ip WHERE ip.infra_id = ${idColumn}
+          AND ip.group_name IN ${MY_GROUPS} AND ${anyColumn('ip', infraGrantsGiving('view'))})`,
+    params: [EVERYONE_GROUP, subject.accountId],
+  }
+}
+
+/** Rows of `infrastructures` (aliased `alias`) the subject may view, its token included. */
+export function infraViewableFilter(subject: Subject, alias: string): SqlFilter {
+  if (subject.kind === 'full') return ALL
+  const token = scopeFilter(grantScope(subject.grants, INFRA_ACTIONS.see.tokenFunction, 'infrastructures'), `${alias}.owner_account_id`, `${alias}.id`)
+  return and(accountViewsInfra(subject, `${alias}.id`), token)
+}
+
+/** Rows of `deployments` (aliased d, joined with its service as s) the subject may see: read AND view. */
+export function deploymentVisibleFilter(subject: Subject): SqlFilter {
+  if (subject.kind === 'full') return ALL
+  const token = scopeFilter(grantScope(subject.grants, DEPLOYMENT_ACTIONS.see.tokenFunction, 'deployments'), 'd.owner_account_id', 'd.id')
+  return and(accountReadsService(subject, 's'), accountViewsInfra(subject, 'd.infra_id'), token)
+}
+
+// Guards: hidden objects are not found, seen-but-not-allowed is denied naming the missing privilege, and the token's
+// grants are matched against (function, resource, owner account, object id).
+
+export interface Attempted {
+  /** The audit action, e.g. `service.delete`. */
+  action: string
+  /** The audit target, e.g. `service:churn`. */
+  target: string
+}
+
+function enforce(verdict: Verdict, notFound: () => NotFoundError, denied: (verdict: Extract<Verdict, {outcome: 'denied'}>) => DeniedError): void {
+  if (verdict.outcome === 'hidden') throw notFound()
+  if (verdict.outcome === 'denied') throw denied(verdict)
+}
+
+export function guardService(
+  ctx: Context,
+  subject: Subject,
+  service: OwnedObject,
+  action: ServiceAction,
+  attempted: Attempted,
+): ServicePrivilege[] {
+  const held = servicePrivilegesOf(ctx.store.db, subject, service)
+  const object = {resource: 'services', account: service.ownerAccountId, entity: service.id}
+  const verdict: Verdict = tokenPermits(ctx.caller, {function: SERVICE_ACTIONS.see.tokenFunction, ...object})
+    ? decideService(action, service.id, held)
+    : {outcome: 'hidden', hidden: ['service']}
+  enforce(
+    verdict,
+    () => serviceNotFound(service.id),
+    ({missing}) => new DeniedError(denialMessage(missing, [{kind: 'service', id: service.id, privileges: held}]), attempted),
+  )
+  requireTokenPermits(ctx.caller, {function: SERVICE_ACTIONS[action].tokenFunction, ...object, ...attempted})
+  return held
+}
+
+export function guardInfra(
+  ctx: Context,
+  subject: Subject,
+  infra: OwnedObject,
+  action: InfraAction,
+  attempted: Attempted,
+): InfraPrivilege[] {
+  const held = infraPrivilegesOf(ctx.store.db, subject, infra.id)
+  const object = {resource: 'infrastructures', account: infra.ownerAccountId, entity: infra.id}
+  const verdict: Verdict = tokenPermits(ctx.caller, {function: INFRA_ACTIONS.see.tokenFunction, ...object})
+    ? decideInfra(action, infra.id, held)
+    : {outcome: 'hidden', hidden: ['infrastructure']}
+  enforce(
+    verdict,
+    () => infraNotFound(infra.id),
+    ({missing}) => new DeniedError(denialMessage(missing, [{kind: 'infrastructure', id: infra.id, privileges: held}]), attempted),
+  )
+  requireTokenPermits(ctx.caller, {function: INFRA_ACTIONS[action].tokenFunction, ...object, ...attempted})
+  return held
+}
+
+export interface DeploymentParts {
+  /** The deployment itself; for `create`, the one about to exist (its id and future owner). */
+  deployment: OwnedObject
+  service: OwnedObject
+  infraId: string
+}
+
+/**
+ * Checks a deployment action: the account needs the action's privilege on the service AND on the infra. For
+ * `create` the service and infra are what the caller named, so hiding one of them answers "no service ..."; for the
+ * others the deployment itself is what does not exist.
+ */
+export function guardDeployment(
+  ctx: Context,
+  subject: Subject,
+  parts: DeploymentParts,
+  action: DeploymentAction,
+  attempted: Attempted,
+): {service: ServicePrivilege[]; infra: InfraPrivilege[]} {
+  const {db} = ctx.store
+  const service = servicePrivilegesOf(db, subject, parts.service)
+  const infra = infraPrivilegesOf(db, subject, parts.infraId)
+  const object = {resource: 'deployments', account: parts.deployment.ownerAccountId, entity: parts.deployment.id}
+  const tokenSees = action === 'create' || tokenPermits(ctx.caller, {function: DEPLOYMENT_ACTIONS.see.tokenFunction, ...object})
+  const verdict: Verdict = tokenSees
+    ? decideDeployment(action, {id: parts.service.id, held: service}, {id: parts.infraId, held: infra})
+    : {outcome: 'hidden', hidden: []}
+  enforce(
+    verdict,
+    () => {
+      if (action !== 'create') return deploymentNotFound(parts.deployment.id)
+      return verdict.outcome === 'hidden' && verdict.hidden[0] === 'infrastructure'
+        ? infraNotFound(parts.infraId)
+        : serviceNotFound(parts.service.id)
+    },
+    ({missing}) =>
+      new DeniedError(
+        denialMessage(missing, [
+          {kind: 'service', id: parts.service.id, privileges: service},
+          {kind: 'infrastructure', id: parts.infraId, privileges: infra},
+        ]),
+        attempted,
+      ),
+  )
+  requireTokenPermits(ctx.caller, {function: DEPLOYMENT_ACTIONS[action].tokenFunction, ...object, ...attempted})
+  return {service, infra}
+}
+
+export const serviceNotFound = (id: string) => new NotFoundError(`no service with id '${preview(id)}'`)
+export const infraNotFound = (id: string) => new NotFoundError(`no infrastructure with id '${preview(id)}'`)
+export const deploymentNotFound = (id: string) => new NotFoundError(`no deployment with id '${preview(id)}'`)

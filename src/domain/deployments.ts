@@ -1,0 +1,277 @@
+import {AUTH_MODES, type AuthMode, type DeploymentAction, type InfraPrivilege, type ServicePrivilege} from '../core/deployer.js'
+import {nowIso} from '../core/ids.js'
+import {preview} from '../core/names.js'
+import {ConflictError, NotFoundError, UsageError} from '../errors.js'
+import type {Db} from '../store/store.js'
+import {type ApiKey, type CreatedApiKey, deleteKeyRow, findKey, insertKey, listKeys, validateKeyText} from './api-keys.js'
+import {mutate} from './audit.js'
+import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
+import {
+  callerAccount,
+  deploymentNotFound,
+  deploymentVisibleFilter,
+  guardDeployment,
+  infraNotFound,
+  serviceNotFound,
+  subjectOf,
+  validateObjectId,
+  validateVersion,
+} from './deployer-access.js'
+import {findInfra, loadInfraFor} from './infrastructures.js'
+import {findService, latestVersion, loadServiceFor, map, versionExists} from './services.js'
+
+export interface Deployment {
+  id: string
+  service: string
+  infrastructure: string
+  version: string | null
+  enabled: boolean
+  authMode: AuthMode
+  /** The account whose token created it; null when the operator or an admin key did. */
+  ownerAccountId: string | null
+  createdAt: string
+  createdBy: string
+}
+
+export interface DeploymentDetails extends Deployment {
+  /** What the caller holds on the service and on the infrastructure, implications included. */
+  privileges: {service: ServicePrivilege[]; infrastructure: InfraPrivilege[]}
+  keyCount: number
+}
+
+interface DeploymentRow {
+  id: string
+  service_id: string
+  infra_id: string
+  version: string | null
+  enabled: number
+  auth_mode: AuthMode
+  owner_account_id: string | null
+  created_at: string
+  created_by: string
+}
+
+const DEPLOYMENT_COLUMNS = 'id, service_id, infra_id, version, enabled, auth_mode, owner_account_id, created_at, created_by'
+
+const toDeployment = (row: DeploymentRow): Deployment => ({
+  id: row.id,
+  service: row.service_id,
+  infrastructure: row.infra_id,
+  version: row.version,
+  enabled: row.enabled === 1,
+  authMode: row.auth_mode,
+  ownerAccountId: row.owner_account_id,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+})
+
+export function findDeployment(db: Db, id: string): Deployment | undefined {
+  const row = db.prepare(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments WHERE id = ?`).get(id) as DeploymentRow | undefined
+  return row && toDeployment(row)
+}
+
+/** Loads a deployment and checks the caller may do `action` on it: needs privileges on its service AND its infra. */
+function loadDeploymentFor(ctx: Context, id: string, action: DeploymentAction, auditAction: string) {
+  validateObjectId('deployment', id)
+  const {db} = ctx.store
+  const deployment = findDeployment(db, id)
+  if (!deployment) throw deploymentNotFound(id)
+  const service = findService(db, deployment.service)!
+  const privileges = guardDeployment(
+    ctx,
+    subjectOf(ctx),
+    {
+      deployment: {id: deployment.id, ownerAccountId: deployment.ownerAccountId},
+      service: {id: service.id, ownerAccountId: service.ownerAccountId},
+      infraId: deployment.infrastructure,
+    },
+    action,
+    {action: auditAction, target: `deployment:${id}`},
+  )
+  return {deployment, privileges}
+}
+
+/**
+ * Deploys a version of a service on an infrastructure. Without --version the newest version (by creation) is
+ * deployed; a service without versions cannot be deployed (not found, exit 4): there is nothing to run.
+ */
+export function createDeployment(
+  ctx: Context,
+  input: {service: string; infra: string; version?: string; id?: string},
+): Deployment {
+  validateObjectId('service', input.service)
+  validateObjectId('infrastructure', input.infra)
+  const id = validateObjectId('deployment', input.id ?? `${input.service}-on-${input.infra}`)
+  if (input.version !== undefined) validateVersion(input.version)
+  return mutate(ctx, 'deployment.create', `deployment:${id}`, () => {
+    const {db} = ctx.store
+    const service = findService(db, input.service)
+    if (!service) throw serviceNotFound(input.service)
+    const infra = findInfra(db, input.infra)
+    if (!infra) throw infraNotFound(input.infra)
+    const ownerAccountId = callerAccount(ctx)
+    guardDeployment(
+      ctx,
+      subjectOf(ctx),
+      {deployment: {id, ownerAccountId}, service: {id: service.id, ownerAccountId: service.ownerAccountId}, infraId: infra.id},
+      'create',
+      {action: 'deployment.create', target: `deployment:${id}`},
+    )
+    if (findDeployment(db, id)) throw new ConflictError(`a deployment with id '${id}' already exists`)
+    const version = chooseVersion(db, service.id, input.version)
+    const deployment: Deployment = {
+      id,
+      service: service.id,
+      infrastructure: infra.id,
+      version,
+      enabled: true,
+      authMode: 'inherit',
+      ownerAccountId,
+      createdAt: nowIso(),
+      createdBy: actorOf(ctx.caller),
+    }
+    db.prepare(`INSERT INTO deployments (${DEPLOYMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      deployment.id,
+      deployment.service,
+      deployment.infrastructure,
+      deployment.version,
+      Number(deployment.enabled),
+      deployment.authMode,
+      deployment.ownerAccountId,
+      deployment.createdAt,
+      deployment.createdBy,
+    )
+    return deployment
+  })
+}
+
+function chooseVersion(db: Db, serviceId: string, wanted: string | undefined): string {
+  if (wanted !== undefined) {
+    if (!versionExists(db, serviceId, wanted)) throw new NotFoundError(`service '${serviceId}' has no version '${preview(wanted)}'`)
+    return wanted
+  }
+
+  const newest = latestVersion(db, serviceId)
+  if (newest === null) {
+    throw new NotFoundError(`service '${serviceId}' has no versions to deploy`, {
+      hint: `Add one first: service versions add ${serviceId} VERSION`,
+    })
+  }
+
+  return newest
+}
+
+/** The deployments the caller may see (read on the service AND view on the infra), filtered and paged in SQL. */
+export function listDeployments(ctx: Context, filter: Page & {service?: string; infra?: string}): PageOf<Deployment> {
+  return ctx.store.read(() => {
+    const subject = subjectOf(ctx)
+    // A filter naming an object the caller may not see answers not found, as `get` would.
+    if (filter.service !== undefined) loadServiceFor(ctx, subject, filter.service, 'see', 'deployment.list')
+    if (filter.infra !== undefined) loadInfraFor(ctx, subject, filter.infra, 'see', 'deployment.list')
+    const visible = deploymentVisibleFilter(subject)
+    const rows = ctx.store.db
+      .prepare(
+        `SELECT ${DEPLOYMENT_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}
+         FROM deployments d JOIN services s ON s.id = d.service_id
+         WHERE (? IS NULL OR d.service_id = ?) AND (? IS NULL OR d.infra_id = ?) AND ${visible.sql}
+         ORDER BY d.id LIMIT ? OFFSET ?`,
+      )
+      .iterate(
+        filter.service ?? null,
+        filter.service ?? null,
+        filter.infra ?? null,
+        filter.infra ?? null,
+        ...visible.params,
+        filter.limit + 1,
+        filter.offset,
+      ) as IterableIterator<DeploymentRow>
+    return pageOf(map(rows, toDeployment), filter)
+  })
+}
+
+export function getDeployment(ctx: Context, id: string): DeploymentDetails {
+  return ctx.store.read(() => {
+    const {deployment, privileges} = loadDeploymentFor(ctx, id, 'see', 'deployment.get')
+    const keyCount = ctx.store.db.prepare('SELECT count(*) FROM deployment_keys WHERE deployment_id = ?').pluck().get(id) as number
+    return {...deployment, privileges: {service: privileges.service, infrastructure: privileges.infra}, keyCount}
+  })
+}
+
+export function updateDeployment(ctx: Context, id: string, change: {version?: string}): Deployment {
+  if (change.version === undefined) throw new UsageError('nothing to update: give --version')
+  const version = validateVersion(change.version)
+  return mutate(ctx, 'deployment.update', `deployment:${id}`, () => {
+    const {deployment} = loadDeploymentFor(ctx, id, 'update', 'deployment.update')
+    chooseVersion(ctx.store.db, deployment.service, version)
+    ctx.store.db.prepare('UPDATE deployments SET version = ? WHERE id = ?').run(version, id)
+    return {...deployment, version}
+  })
+}
+
+/** Enables or disables; doing it twice is not an error, and `changed` says whether anything changed. */
+export function setDeploymentEnabled(ctx: Context, id: string, enabled: boolean): Deployment & {changed: boolean} {
+  const verb = enabled ? 'enable' : 'disable'
+  return mutate(ctx, `deployment.${verb}`, `deployment:${id}`, () => {
+    const {deployment} = loadDeploymentFor(ctx, id, verb, `deployment.${verb}`)
+    ctx.store.db.prepare('UPDATE deployments SET enabled = ? WHERE id = ?').run(Number(enabled), id)
+    return {...deployment, enabled, changed: deployment.enabled !== enabled}
+  })
+}
+
+export function validateAuthMode(mode: string): AuthMode {
+  if (!(AUTH_MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`'${preview(mode)}' is not an authentication mode: use one of ${AUTH_MODES.join(', ')}`)
+  }
+
+  return mode as AuthMode
+}
+
+export function setDeploymentAuth(ctx: Context, id: string, mode: string): Deployment {
+  const authMode = validateAuthMode(mode)
+  return mutate(ctx, 'deployment.auth.set', `deployment:${id}`, () => {
+    const {deployment} = loadDeploymentFor(ctx, id, 'auth', 'deployment.auth.set')
+    ctx.store.db.prepare('UPDATE deployments SET auth_mode = ? WHERE id = ?').run(authMode, id)
+    return {...deployment, authMode}
+  })
+}
+
+/** Deletes a deployment and its keys. */
+export function deleteDeployment(ctx: Context, id: string): Deployment {
+  return mutate(ctx, 'deployment.delete', `deployment:${id}`, () => {
+    const {deployment} = loadDeploymentFor(ctx, id, 'delete', 'deployment.delete')
+    ctx.store.db.prepare('DELETE FROM deployments WHERE id = ?').run(id)
+    return deployment
+  })
+}
+
+// Keys of a deployment, used in `api-keys` mode.
+
+export function createDeploymentKey(
+  ctx: Context,
+  id: string,
+  input: {label?: string; description?: string},
+): CreatedApiKey & {deployment: string} {
+  const text = validateKeyText(input)
+  return mutate(ctx, 'deployment.keys.create', (key) => `deployment:${id}/key:${key.id}`, () => {
+    const {deployment} = loadDeploymentFor(ctx, id, 'keys', 'deployment.keys.create')
+    return {...insertKey(ctx, 'deployment_keys', deployment.id, text), deployment: deployment.id}
+  })
+}
+
+export function listDeploymentKeys(ctx: Context, id: string): {deployment: string; authMode: AuthMode; keys: ApiKey[]} {
+  return ctx.store.read(() => {
+    const {deployment} = loadDeploymentFor(ctx, id, 'see', 'deployment.keys.list')
+    return {deployment: deployment.id, authMode: deployment.authMode, keys: listKeys(ctx.store.db, 'deployment_keys', deployment.id)}
+  })
+}
+
+export function deleteDeploymentKey(ctx: Context, id: string, keyId: string): ApiKey & {deployment: string} {
+  return mutate(ctx, 'deployment.keys.delete', `deployment:${id}/key:${keyId}`, () => {
+    const {db} = ctx.store
+    const {deployment} = loadDeploymentFor(ctx, id, 'keys', 'deployment.keys.delete')
+    const key = findKey(db, 'deployment_keys', deployment.id, keyId)
+    if (!key) throw new NotFoundError(`deployment '${deployment.id}' has no key with id '${preview(keyId)}'`)
+    deleteKeyRow(db, 'deployment_keys', key.id)
+    return {...key, deployment: deployment.id}
+  })
+}

@@ -1,0 +1,101 @@
+import {type AuthMode, CONSUME_FUNCTION} from '../core/deployer.js'
+import {allows, type Grant} from '../core/grants.js'
+import {AccessctlError} from '../errors.js'
+import type {Db} from '../store/store.js'
+import {matchKey} from './api-keys.js'
+import {deploymentNotFound, validateObjectId} from './deployer-access.js'
+import {findDeployment} from './deployments.js'
+import {findService} from './services.js'
+
+/**
+ * May this client query this deployment now? What API servers ask on every request, so it needs no credential of
+ * its own and changes nothing. A deleted key stops working at the next check because every check reads the store.
+ */
+
+/** What a client presented: nothing, a query key, or a token (the `Authorization: Bearer` value). */
+export type ClientCredential = {kind: 'none'} | {kind: 'key'; key: string} | {kind: 'bearer'; token: string}
+
+/** A verified client token, or why it is not one; supplied by the token module so this one stays independent. */
+export type BearerCheck = {valid: true; jti: string; accountId: string; grants: Grant[]} | {valid: false; reason: string}
+export type BearerVerifier = (token: string) => BearerCheck
+
+export type AdmittedVia = 'public-deployment' | 'public-service' | 'deployment-key' | 'service-key' | 'token'
+
+export interface Authorization {
+  admitted: boolean
+  deployment: string
+  /** The deployment's own setting; `effectiveMode` resolves `inherit` through the service. */
+  authMode: AuthMode
+  effectiveMode: 'public' | 'api-keys'
+  /** What admitted the client, or null when it was not admitted. */
+  via: AdmittedVia | null
+  /** One line: what admitted the client, or why not. */
+  reason: string
+  keyId?: string
+  keyLabel?: string | null
+  jti?: string
+}
+
+/** Exit 3 carrying the full answer, so --json shows the same document whether the client is admitted or not. */
+export class NotAdmittedError extends AccessctlError {
+  readonly code = 'denied'
+  readonly exitCode = 3
+
+  constructor(readonly authorization: Authorization) {
+    super(`not admitted: ${authorization.reason}`)
+  }
+}
+
+export function authorizeClient(db: Db, deploymentId: string, credential: ClientCredential, verifyBearer?: BearerVerifier): Authorization {
+  validateObjectId('deployment', deploymentId)
+  const deployment = findDeployment(db, deploymentId)
+  if (!deployment) throw deploymentNotFound(deploymentId)
+  const service = findService(db, deployment.service)!
+  const servicePublic = deployment.authMode === 'inherit' && service.public
+  const effectiveMode = deployment.authMode === 'public' || servicePublic ? 'public' : 'api-keys'
+  const base = {deployment: deployment.id, authMode: deployment.authMode, effectiveMode} as const
+  const admit = (via: AdmittedVia, reason: string, extra: Partial<Authorization> = {}): Authorization => ({
+    admitted: true,
+    ...base,
+    via,
+    reason,
+    ...extra,
+  })
+  const refuse = (reason: string): Authorization => ({admitted: false, ...base, via: null, reason})
+
+  if (!deployment.enabled) return refuse('deployment is disabled')
+  if (deployment.authMode === 'public') return admit('public-deployment', 'public deployment')
+  if (servicePublic) return admit('public-service', `service ${service.id} is public`)
+
+  switch (credential.kind) {
+    case 'none': {
+      return refuse('key required')
+    }
+
+    case 'key': {
+      const fromDeployment = deployment.authMode === 'api-keys'
+      const key = fromDeployment
+        ? matchKey(db, 'deployment_keys', deployment.id, credential.key)
+        : matchKey(db, 'service_keys', service.id, credential.key)
+      if (!key) return refuse('unknown key')
+      const named = `${key.id}${key.label ? ` (${key.label})` : ''}`
+      return fromDeployment
+        ? admit('deployment-key', `deployment key ${named}`, {keyId: key.id, keyLabel: key.label})
+        : admit('service-key', `service key ${named}`, {keyId: key.id, keyLabel: key.label})
+    }
+
+    case 'bearer': {
+      if (!verifyBearer) return refuse('token invalid: token verification is not available')
+      const check = verifyBearer(credential.token)
+      if (!check.valid) return refuse(`token invalid: ${check.reason}`)
+      const granted = allows(check.grants, {
+        function: CONSUME_FUNCTION,
+        resource: 'deployments',
+        account: deployment.ownerAccountId,
+        entity: deployment.id,
+      })
+      if (!granted) return refuse('token does not grant consume on deployments')
+      return admit('token', `token ${check.jti}`, {jti: check.jti})
+    }
+  }
+}
