@@ -80,9 +80,7 @@ export abstract class AccessctlCommand extends Command {
     if (error instanceof DeniedError) this.auditDenial(error)
     process.exitCode = error.exitCode
     if (this.jsonEnabled()) {
-      const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
-      if (error.hint) body.error.hint = error.hint
-      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
+      process.stdout.write(`${JSON.stringify(this.errorDocument(error), null, 2)}\n`)
     } else {
       const color = chalkFor(process.stderr)
       process.stderr.write(`${color.red('Error:')} ${error.message}\n`)
@@ -90,6 +88,13 @@ export abstract class AccessctlCommand extends Command {
     }
 
     if (debugEnabled()) process.stderr.write(`${(thrown.stack ?? String(thrown))}\n`)
+  }
+
+  /** The --json document of a failure; a command whose failures carry an answer of their own (authorize) overrides it. */
+  protected errorDocument(error: AccessctlError): unknown {
+    const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
+    if (error.hint) body.error.hint = error.hint
+    return body
   }
 
   override async finally(error: Error | undefined): Promise<void> {

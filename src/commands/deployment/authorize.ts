@@ -1,0 +1,57 @@
+import {Flags} from '@oclif/core'
+import {text} from 'node:stream/consumers'
+
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {deploymentIdArg} from '../../cli/deployer-views.js'
+import {AccessctlError, UsageError} from '../../errors.js'
+import {type Authorization, authorizeClient, type ClientCredential, NotAdmittedError} from '../../domain/query-auth.js'
+
+export default class DeploymentAuthorize extends AccessctlCommand {
+  static override summary = 'May this client query this deployment now?'
+  static override description = `Answers what an API server asks on each request: is the client with this key or token admitted to
+the deployment? Exit 0 naming what admitted it, exit 3 saying why not. Needs no credential of its own.
+  disabled deployment      nobody is admitted
+  auth mode public         everyone is admitted
+  auth mode inherit        the service decides: public, or one of the service's keys
+  auth mode api-keys       one of the deployment's own keys
+A client token (--bearer, as sent in Authorization: Bearer) is admitted in every mode when it is valid and grants
+consume on deployments for the deployment's owner account or its id. With no key nor token, the answer is for an
+anonymous client. Prefer --key-stdin to --key: arguments show in the process list.`
+
+  static override examples = [
+    'printf %s "$KEY" | <%= config.bin %> <%= command.id %> churn-model-on-prod-eu --key-stdin',
+    '<%= config.bin %> <%= command.id %> churn-model-on-dev-cluster',
+    '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --bearer "$CLIENT_TOKEN" --json',
+  ]
+
+  static override args = {id: deploymentIdArg}
+  static override flags = {
+    key: Flags.string({description: 'The query key the client presented.', exclusive: ['key-stdin', 'bearer']}),
+    'key-stdin': Flags.boolean({description: 'Read the query key from the first line of stdin.', exclusive: ['key', 'bearer']}),
+    bearer: Flags.string({description: 'The token the client presented (the Authorization: Bearer value).', exclusive: ['key', 'key-stdin']}),
+  }
+
+  async run(): Promise<Authorization> {
+    const {args, flags} = await this.parse(DeploymentAuthorize)
+    const credential = await credentialFrom(flags)
+    const {store} = await this.context(flags)
+    const answer = store.read(() => authorizeClient(store.db, args.id, credential))
+    if (!answer.admitted) throw new NotAdmittedError(answer)
+    this.say(`admitted: ${answer.reason}`)
+    return answer
+  }
+
+  protected override errorDocument(error: AccessctlError): unknown {
+    return error instanceof NotAdmittedError ? error.authorization : super.errorDocument(error)
+  }
+}
+
+async function credentialFrom(flags: {key?: string; 'key-stdin'?: boolean; bearer?: string}): Promise<ClientCredential> {
+  if (flags.bearer !== undefined) return {kind: 'bearer', token: flags.bearer.trim()}
+  let key = flags.key
+  if (flags['key-stdin']) key = (await text(process.stdin)).split(/\r?\n/)[0]
+  if (key === undefined) return {kind: 'none'}
+  key = key.trim()
+  if (key === '') throw new UsageError('the key is empty', {hint: flags['key-stdin'] ? 'Write the key to stdin.' : 'Give --key KEY.'})
+  return {kind: 'key', key}
+}

@@ -1,0 +1,19 @@
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {deploymentFields, deploymentIdArg} from '../../cli/deployer-views.js'
+import {type DeploymentDetails, getDeployment} from '../../domain/deployments.js'
+
+export default class DeploymentGet extends AccessctlCommand {
+  static override summary = 'Show one deployment.'
+  static override description = `Shows the deployment's service, infrastructure, version, state and auth mode. Needs read on the
+service AND view on the infrastructure; otherwise it is reported as not found (exit 4).`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
+  static override args = {id: deploymentIdArg}
+
+  async run(): Promise<DeploymentDetails> {
+    const {args, flags} = await this.parse(DeploymentGet)
+    const deployment = getDeployment(await this.context(flags), args.id)
+    this.say(deploymentFields(deployment))
+    return deployment
+  }
+}

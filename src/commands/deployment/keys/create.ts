@@ -1,0 +1,32 @@
+import {Flags} from '@oclif/core'
+
+import {AccessctlCommand} from '../../../cli/base-command.js'
+import {createdKeyNote, deploymentIdArg} from '../../../cli/deployer-views.js'
+import type {CreatedApiKey} from '../../../domain/api-keys.js'
+import {createDeploymentKey} from '../../../domain/deployments.js'
+
+export default class DeploymentKeysCreate extends AccessctlCommand {
+  static override summary = 'Create a query key for a deployment.'
+  static override description = `Creates a key that clients present when the deployment is in 'api-keys' mode, so development
+and production can have different keys. The key (acdk_ followed by 43 random characters) is printed once, alone
+on stdout; only its SHA-256 is stored. Needs deploy on the service AND on the infrastructure.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --label crm-backend',
+    'KEY=$(<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --label batch)',
+  ]
+
+  static override args = {id: deploymentIdArg}
+  static override flags = {
+    label: Flags.string({description: 'A short name for the key, shown in lists and in authorize answers (at most 200 characters).'}),
+    description: Flags.string({description: 'What the key is for (at most 2000 characters).'}),
+  }
+
+  async run(): Promise<CreatedApiKey & {deployment: string}> {
+    const {args, flags} = await this.parse(DeploymentKeysCreate)
+    const key = createDeploymentKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
+    this.say(key.key)
+    if (!this.jsonEnabled()) process.stderr.write(`${createdKeyNote(key)}\n`)
+    return key
+  }
+}

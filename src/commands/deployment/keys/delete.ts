@@ -1,0 +1,23 @@
+import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
+import {deploymentIdArg, keyIdArg} from '../../../cli/deployer-views.js'
+import type {ApiKey} from '../../../domain/api-keys.js'
+import {deleteDeploymentKey} from '../../../domain/deployments.js'
+
+export default class DeploymentKeysDelete extends AccessctlCommand {
+  static override summary = 'Delete a query key of a deployment.'
+  static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs deploy on the
+service AND on the infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu 5f0c2a9e1b3d4c6e8f0a1b2c3d4e5f60 --yes']
+  static override args = {id: deploymentIdArg, keyId: keyIdArg}
+  static override flags = {...yesFlag}
+
+  async run(): Promise<ApiKey & {deployment: string}> {
+    const {args, flags} = await this.parse(DeploymentKeysDelete)
+    const ctx = await this.context(flags)
+    await this.confirm(`Delete key ${args.keyId} of deployment '${args.id}'?`, flags.yes)
+    const key = deleteDeploymentKey(ctx, args.id, args.keyId)
+    this.say(`deleted key ${key.id}${key.label ? ` (${key.label})` : ''} of deployment '${key.deployment}'`)
+    return key
+  }
+}

@@ -1,0 +1,38 @@
+import {Flags} from '@oclif/core'
+
+import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {deploymentTable} from '../../cli/deployer-views.js'
+import {nextPageHint} from '../../cli/output.js'
+import type {PageOf} from '../../domain/context.js'
+import {type Deployment, listDeployments} from '../../domain/deployments.js'
+
+export default class DeploymentList extends AccessctlCommand {
+  static override summary = 'List the deployments you may see.'
+  static override description = `Lists deployments ordered by id, only those whose service you may read AND whose infrastructure
+you may view. Piped, rows are tab-separated (id, service, infra, version, enabled, auth) with no header.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --service churn-model',
+    '<%= config.bin %> <%= command.id %> --infra prod-eu --json',
+  ]
+
+  static override flags = {
+    ...pageFlags,
+    service: Flags.string({char: 's', description: 'Only deployments of this service.'}),
+    infra: Flags.string({char: 'i', description: 'Only deployments on this infrastructure.'}),
+  }
+
+  async run(): Promise<PageOf<Deployment>> {
+    const {flags} = await this.parse(DeploymentList)
+    const page = listDeployments(await this.context(flags), {
+      limit: flags.limit,
+      offset: flags.offset,
+      service: flags.service,
+      infra: flags.infra,
+    })
+    this.say(deploymentTable(page.items))
+    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    return page
+  }
+}

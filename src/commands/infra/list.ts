@@ -1,0 +1,22 @@
+import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {infraTable} from '../../cli/deployer-views.js'
+import {nextPageHint} from '../../cli/output.js'
+import type {PageOf} from '../../domain/context.js'
+import {type Infrastructure, listInfras} from '../../domain/infrastructures.js'
+
+export default class InfraList extends AccessctlCommand {
+  static override summary = 'List the infrastructures you may view.'
+  static override description = `Lists infrastructures ordered by id, only those the caller may view. Piped, rows are
+tab-separated (id, stage, owner, created) with no header.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override flags = {...pageFlags}
+
+  async run(): Promise<PageOf<Infrastructure>> {
+    const {flags} = await this.parse(InfraList)
+    const page = listInfras(await this.context(flags), {limit: flags.limit, offset: flags.offset})
+    this.say(infraTable(page.items))
+    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    return page
+  }
+}

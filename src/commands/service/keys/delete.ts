@@ -1,0 +1,23 @@
+import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
+import {keyIdArg, serviceIdArg} from '../../../cli/deployer-views.js'
+import type {ApiKey} from '../../../domain/api-keys.js'
+import {deleteServiceKey} from '../../../domain/services.js'
+
+export default class ServiceKeysDelete extends AccessctlCommand {
+  static override summary = 'Delete a query key of an API service.'
+  static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs admin on the
+service. Asks for confirmation on a terminal; pass --yes in scripts.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> churn-model 5f0c2a9e1b3d4c6e8f0a1b2c3d4e5f60 --yes']
+  static override args = {id: serviceIdArg, keyId: keyIdArg}
+  static override flags = {...yesFlag}
+
+  async run(): Promise<ApiKey & {service: string}> {
+    const {args, flags} = await this.parse(ServiceKeysDelete)
+    const ctx = await this.context(flags)
+    await this.confirm(`Delete key ${args.keyId} of service '${args.id}'?`, flags.yes)
+    const key = deleteServiceKey(ctx, args.id, args.keyId)
+    this.say(`deleted key ${key.id}${key.label ? ` (${key.label})` : ''} of service '${key.service}'`)
+    return key
+  }
+}

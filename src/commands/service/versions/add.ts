@@ -1,0 +1,49 @@
+import {Args, Flags} from '@oclif/core'
+import {createHash} from 'node:crypto'
+import {createReadStream, statSync} from 'node:fs'
+
+import {AccessctlCommand} from '../../../cli/base-command.js'
+import {serviceIdArg} from '../../../cli/deployer-views.js'
+import {UsageError} from '../../../errors.js'
+import {addVersion, type ServiceVersion} from '../../../domain/services.js'
+
+export default class ServiceVersionsAdd extends AccessctlCommand {
+  static override summary = 'Add a version to an API service.'
+  static override description = `Records a new version of the service. With --file, the archive's size and SHA-256 are computed
+(by streaming it, so large files are fine) and recorded; the archive itself is not stored. Needs write on the
+service. A version name is 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> churn-model v1',
+    '<%= config.bin %> <%= command.id %> churn-model 1.2.0 --file ./churn-model-1.2.0.zip',
+  ]
+
+  static override args = {id: serviceIdArg, version: Args.string({description: 'The version name.', required: true})}
+  static override flags = {file: Flags.string({char: 'f', description: 'The package archive of this version; its size and SHA-256 are recorded.'})}
+
+  async run(): Promise<ServiceVersion> {
+    const {args, flags} = await this.parse(ServiceVersionsAdd)
+    // Read the archive before touching the store: a missing file changes nothing.
+    const archive = flags.file === undefined ? undefined : await digestFile(flags.file)
+    const version = addVersion(await this.context(flags), args.id, args.version, archive)
+    this.say(`added version '${version.version}' to service '${version.service}'${version.sha256 ? ` (${version.size} bytes, sha256 ${version.sha256})` : ''}`)
+    return version
+  }
+}
+
+async function digestFile(path: string): Promise<{size: number; sha256: string}> {
+  try {
+    if (!statSync(path).isFile()) throw new UsageError(`--file ${path} is not a regular file`)
+    const hash = createHash('sha256')
+    let size = 0
+    for await (const chunk of createReadStream(path)) {
+      size += (chunk as Buffer).length
+      hash.update(chunk as Buffer)
+    }
+
+    return {size, sha256: hash.digest('hex')}
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`cannot read --file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
