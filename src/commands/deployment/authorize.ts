@@ -24,6 +24,9 @@ anonymous client. Prefer --key-stdin to --key: arguments show in the process lis
     '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --bearer "$CLIENT_TOKEN" --json',
   ]
 
+  /** API servers call this on every request: no credential needed, even on a locked store. */
+  static override credentialFree = true
+
   static override args = {id: deploymentIdArg}
   static override flags = {
     key: Flags.string({description: 'The query key the client presented.', exclusive: ['key-stdin', 'bearer']}),
