@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Grant} from '../../src/core/grants.js'
 import {ROLES} from '../../src/core/roles.js'
-import {createAccount} from '../../src/domain/accounts.js'
+import {createAccount, deleteAccount} from '../../src/domain/accounts.js'
 import type {Caller, Context} from '../../src/domain/context.js'
 import {createDeployment, getDeployment, listDeployments, setDeploymentEnabled} from '../../src/domain/deployments.js'
 import {createGroup} from '../../src/domain/groups.js'
@@ -318,5 +318,20 @@ describe('token side: grants narrow what the account may do', () => {
     expect(first.nextOffset).toBe(2)
     const all = listServices(as('paula'), {limit: 1000, offset: 0}).items.map((s) => s.id)
     expect(listServices(as('paula'), {limit: 2, offset: 2}).items.map((s) => s.id)).toEqual(all.slice(2, 4))
+  })
+})
+
+describe('ownership and account deletion', () => {
+  it('refuses to delete an owner, then hands its objects over with --transfer-to', () => {
+    const op = operator()
+    const owner = createAccount(op, {name: 'leaving', groups: ['data-scientists']})
+    ids.oscar = owner.id // `as('oscar')` now acts as the leaving account
+    createService(as('oscar'), {id: 'handover'})
+    addVersion(as('oscar'), 'handover', 'v1')
+    createDeployment(as('oscar'), {service: 'handover', infra: 'dev'})
+    expect(() => deleteAccount(op, {id: owner.id})).toThrow(/still owns 1 service, 1 deployment/)
+    deleteAccount(op, {id: owner.id, transferTo: ids.eve})
+    expect(getService(as('eve'), 'handover')).toMatchObject({ownerAccountId: ids.eve, privileges: ['read', 'write', 'deploy', 'admin']})
+    expect(getDeployment(as('eve'), 'handover-on-dev').ownerAccountId).toBe(ids.eve)
   })
 })

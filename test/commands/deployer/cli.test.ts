@@ -245,3 +245,32 @@ describe('bad input: the right exit code and nothing written', () => {
     expect(snapshot()).toEqual(before)
   })
 })
+
+describe('on a locked store', () => {
+  it('authorize still answers without a credential; the Deployer commands need one', async () => {
+    const locked = tempDir()
+    try {
+      const opts = {store: locked.storePath}
+      for (const args of [
+        ['service', 'create', 'weather'],
+        ['service', 'versions', 'add', 'weather', 'v1'],
+        ['infra', 'create', 'dev', '--stage', 'Development'],
+        ['deployment', 'create', '--service', 'weather', '--infra', 'dev'],
+      ]) {
+        expect((await runCli(args, opts)).code).toBe(0)
+      }
+
+      const {json: adminKey} = await runJson<{key: string}>(['admin-key', 'create'], opts)
+      expect((await runCli(['store', 'lock', '--yes'], opts)).code).toBe(0)
+      expect((await runCli(['deployment', 'authorize', 'weather-on-dev'], opts)).code).toBe(0)
+      expect((await runCli(['service', 'list'], opts)).code).toBe(3)
+      const withKey = await runCli(['deployment', 'disable', 'weather-on-dev'], {...opts, env: {ACCESSCTL_ADMIN_KEY: adminKey.key}})
+      expect(withKey.code).toBe(0)
+      const audit = queryRows<{actor: string}>(locked.storePath, "SELECT actor FROM audit_log WHERE action = 'deployment.disable'")
+      expect(audit[0].actor).toMatch(/^admin-key:/)
+      expect((await runCli(['deployment', 'authorize', 'weather-on-dev'], opts)).code).toBe(3)
+    } finally {
+      locked.cleanup()
+    }
+  })
+})
