@@ -3,7 +3,7 @@ import {userInfo} from 'node:os'
 
 import {recordAudit} from '../domain/audit.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
-import {AccessctlError, DeniedError, StoreError, UsageError} from '../errors.js'
+import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {chalkFor} from './output.js'
 import {confirmDestructive} from './prompts.js'
@@ -79,7 +79,9 @@ export abstract class AccessctlCommand extends Command {
     const error = toAccessctlError(thrown)
     if (error instanceof DeniedError) this.auditDenial(error)
     process.exitCode = error.exitCode
-    if (this.jsonEnabled()) {
+    if (this.jsonEnabled() && error instanceof VerdictError) {
+      if (error.document !== null) this.logJson(error.document)
+    } else if (this.jsonEnabled()) {
       const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
       if (error.hint) body.error.hint = error.hint
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
