@@ -21,7 +21,7 @@ const GRANT_KEYS = ['resources', 'functions', 'accounts', 'entities'] as const
  */
 export function parseTokenConfig(text: string, source: string): TokenConfig {
   if (text.trim() === '') throw new UsageError(`the token config from ${source} is empty`)
-  const doc = parseDocument(text, {schema: 'failsafe', prettyErrors: false})
+  const doc = parseDocument(text, {schema: 'failsafe', prettyErrors: true})
   const problem = doc.errors[0]
   if (problem) {
     const where = problem.linePos?.[0]
