@@ -38,7 +38,8 @@ export function requireRole(name: string): Role {
   const role = findRole(name)
   if (role) return role
   const names = ROLES.map((r) => r.name)
-  const closest = closestName(name, names)
+  // closestName compares in lower case, so it is given the names in lower case too.
+  const closest = ROLES.find((r) => r.name.toLowerCase() === closestName(name, names.map((n) => n.toLowerCase())))?.name
   throw new UsageError(`unknown role '${preview(name)}'${closest ? ` (did you mean '${closest}'?)` : ''}`, {
     hint: `Known roles: ${names.join(', ')}.`,
   })
