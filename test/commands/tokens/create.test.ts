@@ -149,7 +149,7 @@ describe('tokens create', () => {
       ['an unknown account name in -a', [...ID, '-f', 'get', '-r', 'models', '-a', 'nobody'], undefined, 4, /no account with id or name 'nobody'/],
       ['an unknown resource', [...ID, '-f', 'get', '-r', 'datasets,modles'], undefined, 2, /unknown resource 'modles' \(did you mean 'modules'\?\)\n.*Known resources: accounts, analyses/],
       ['an unknown function', [...ID, '-f', 'consme', '-r', 'models'], undefined, 2, /unknown function 'consme' \(did you mean 'consume'\?\)/],
-      ['an unknown role', [...ID, '--role', 'AuditDev'], undefined, 2, /unknown role 'AuditDev' \(did you mean 'AuditDeveloper'\?\)/],
+      ['an unknown role', [...ID, '--role', 'AuditDevelopr'], undefined, 2, /unknown role 'AuditDevelopr' \(did you mean 'AuditDeveloper'\?\)/],
       ['--role with -c', [...ID, '--role', 'Admin', '-c', 'config.yaml'], undefined, 2, /--role=Admin cannot also be provided when using --config/],
       ['--role with -f', [...ID, '--role', 'Admin', '-f', 'get', '-r', 'models'], undefined, 2, /cannot also be provided/],
       ['-f without -r', [...ID, '-f', 'get'], undefined, 2, /give both/],
