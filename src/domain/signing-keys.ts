@@ -158,9 +158,11 @@ export interface Jwks {
   keys: JWK[]
 }
 
-/** The public keys that still verify, as a JWKS document any JOSE library can use. */
-export async function publicJwks(ctx: Context): Promise<Jwks> {
-  await ensureSigningKey(ctx)
+/**
+ * The public keys that still verify, as a JWKS document any JOSE library can use. It makes no key: it is read
+ * without a credential, and the first token makes the first key anyway.
+ */
+export function publicJwks(ctx: Context): Jwks {
   return ctx.store.read(() => {
     const rows = ctx.store.db
       .prepare('SELECT kid, alg, public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid')

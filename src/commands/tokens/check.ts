@@ -3,7 +3,6 @@ import {Args, Flags} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {checkToken, type TokenCheck} from '../../domain/tokens.js'
 import {VerdictError} from '../../errors.js'
-import {defaultStorePath, Store} from '../../store/store.js'
 
 export type TokensCheckResult = TokenCheck
 
@@ -21,6 +20,7 @@ a grant allows the request when it has the resource, the function, and the accou
     '<%= config.bin %> <%= command.id %> "$T" -f edit -r services -e my-service --json',
   ]
 
+  static override credentialFree = true
   static override args = {token: Args.string({description: 'The token to check.', required: true})}
   static override flags = {
     function: Flags.string({char: 'f', description: 'The function asked for, e.g. consume or get.', required: true}),
@@ -32,15 +32,9 @@ a grant allows the request when it has the resource, the function, and the accou
 
   async run(): Promise<TokensCheckResult> {
     const {args, flags} = await this.parse(TokensCheck)
-    // Like verify, this needs no caller, so it opens the store without resolving one.
-    const store = Store.open(flags.store ?? defaultStorePath())
-    let check: TokenCheck
-    try {
-      check = checkToken(store, args.token, {function: flags.function, resource: flags.resource, account: flags.account ?? null, entity: flags.entity ?? null}).check
-    } finally {
-      store.close()
-    }
-
+    const {store} = await this.context(flags)
+    const request = {function: flags.function, resource: flags.resource, account: flags.account ?? null, entity: flags.entity ?? null}
+    const {check} = checkToken(store, args.token, request)
     if (flags.explain) this.explain(check)
     if (!check.valid) throw new VerdictError(`invalid token: ${check.reason}`, check)
     if (!check.allowed) throw new VerdictError(`denied: no grant of token ${check.jti} allows '${check.request.function}' on '${check.request.resource}'`, check)

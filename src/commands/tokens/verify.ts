@@ -4,7 +4,6 @@ import {createInterface} from 'node:readline'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {VerdictError} from '../../errors.js'
 import {TokenVerifier, verificationJson, type VerificationJson} from '../../domain/tokens.js'
-import {defaultStorePath, Store} from '../../store/store.js'
 
 export type TokensVerifyResult = VerificationJson
 
@@ -25,25 +24,20 @@ Needs no credential: this is what an API server calls.`
   ]
 
   static override args = {token: Args.string({description: 'The token, or - to read one per line from stdin.', required: true})}
+  static override credentialFree = true
 
   async run(): Promise<TokensVerifyResult | undefined> {
     const {args, flags} = await this.parse(TokensVerify)
-    // Opened directly, not through context(): verification needs no caller, so no credential and no unlocked store.
-    const store = Store.open(flags.store ?? defaultStorePath())
-    try {
-      const verifier = new TokenVerifier(store.db)
-      if (args.token === '-') {
-        await this.verifyStream(verifier)
-        return undefined
-      }
-
-      const verdict = verificationJson(verifier.verify(args.token.trim()))
-      if (!verdict.valid) throw new VerdictError(`invalid token: ${verdict.reason}`, verdict)
-      this.say(`valid ${verdict.type} token ${verdict.jti} for account ${verdict.accountId}, expires ${verdict.expiresAt}`)
-      return verdict
-    } finally {
-      store.close()
+    const verifier = new TokenVerifier((await this.context(flags)).store.db)
+    if (args.token === '-') {
+      await this.verifyStream(verifier)
+      return undefined
     }
+
+    const verdict = verificationJson(verifier.verify(args.token.trim()))
+    if (!verdict.valid) throw new VerdictError(`invalid token: ${verdict.reason}`, verdict)
+    this.say(`valid ${verdict.type} token ${verdict.jti} for account ${verdict.accountId}, expires ${verdict.expiresAt}`)
+    return verdict
   }
 
   private async verifyStream(verifier: TokenVerifier): Promise<void> {
