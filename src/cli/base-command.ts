@@ -4,7 +4,7 @@ import {userInfo} from 'node:os'
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
-import {AccessctlError, DeniedError, StoreError, UsageError} from '../errors.js'
+import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {chalkFor} from './output.js'
 import {confirmDestructive} from './prompts.js'
@@ -98,8 +98,12 @@ export abstract class AccessctlCommand extends Command {
     const error = toAccessctlError(thrown)
     if (error instanceof DeniedError) this.auditDenial(error)
     process.exitCode = error.exitCode
-    if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify(this.errorDocument(error), null, 2)}\n`)
+    if (this.jsonEnabled() && error instanceof VerdictError) {
+      if (error.document !== null) this.logJson(error.document)
+    } else if (this.jsonEnabled()) {
+      const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
+      if (error.hint) body.error.hint = error.hint
+      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
     } else {
       const color = chalkFor(process.stderr)
       process.stderr.write(`${color.red('Error:')} ${error.message}\n`)
@@ -107,13 +111,6 @@ export abstract class AccessctlCommand extends Command {
     }
 
     if (debugEnabled()) process.stderr.write(`${(thrown.stack ?? String(thrown))}\n`)
-  }
-
-  /** The --json document of a failure; a command whose failures carry an answer of their own (authorize) overrides it. */
-  protected errorDocument(error: AccessctlError): unknown {
-    const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
-    if (error.hint) body.error.hint = error.hint
-    return body
   }
 
   override async finally(error: Error | undefined): Promise<void> {

@@ -1,11 +1,12 @@
 import {type AuthMode, CONSUME_FUNCTION} from '../core/deployer.js'
 import {allows, type Grant} from '../core/grants.js'
-import {AccessctlError} from '../errors.js'
+import {VerdictError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {matchKey} from './api-keys.js'
 import {deploymentNotFound, validateObjectId} from './deployer-access.js'
 import {findDeployment} from './deployments.js'
 import {findService} from './services.js'
+import {verifyToken} from './token-verifier.js'
 
 /**
  * May this client query this deployment now? What API servers ask on every request, so it needs no credential of
@@ -15,9 +16,19 @@ import {findService} from './services.js'
 /** What a client presented: nothing, a query key, or a token (the `Authorization: Bearer` value). */
 export type ClientCredential = {kind: 'none'} | {kind: 'key'; key: string} | {kind: 'bearer'; token: string}
 
-/** A verified client token, or why it is not one; supplied by the token module so this one stays independent. */
+/** A verified client token, or why it is not one. */
 export type BearerCheck = {valid: true; jti: string; accountId: string; grants: Grant[]} | {valid: false; reason: string}
 export type BearerVerifier = (token: string) => BearerCheck
+
+/** Verifies client tokens against the store: signature, known key, nbf/exp and revocation. */
+export function storeBearerVerifier(db: Db): BearerVerifier {
+  return (token) => {
+    const verification = verifyToken(db, token)
+    return verification.valid
+      ? {valid: true, jti: verification.jti, accountId: verification.accountId, grants: verification.grants}
+      : {valid: false, reason: verification.reason}
+  }
+}
 
 export type AdmittedVia = 'public-deployment' | 'public-service' | 'deployment-key' | 'service-key' | 'token'
 
@@ -37,16 +48,18 @@ export interface Authorization {
 }
 
 /** Exit 3 carrying the full answer, so --json shows the same document whether the client is admitted or not. */
-export class NotAdmittedError extends AccessctlError {
-  readonly code = 'denied'
-  readonly exitCode = 3
-
+export class NotAdmittedError extends VerdictError {
   constructor(readonly authorization: Authorization) {
-    super(`not admitted: ${authorization.reason}`)
+    super(`not admitted: ${authorization.reason}`, authorization)
   }
 }
 
-export function authorizeClient(db: Db, deploymentId: string, credential: ClientCredential, verifyBearer?: BearerVerifier): Authorization {
+export function authorizeClient(
+  db: Db,
+  deploymentId: string,
+  credential: ClientCredential,
+  verifyBearer: BearerVerifier = storeBearerVerifier(db),
+): Authorization {
   validateObjectId('deployment', deploymentId)
   const deployment = findDeployment(db, deploymentId)
   if (!deployment) throw deploymentNotFound(deploymentId)
@@ -85,7 +98,6 @@ export function authorizeClient(db: Db, deploymentId: string, credential: Client
     }
 
     case 'bearer': {
-      if (!verifyBearer) return refuse('token invalid: token verification is not available')
       const check = verifyBearer(credential.token)
       if (!check.valid) return refuse(`token invalid: ${check.reason}`)
       const granted = allows(check.grants, {

@@ -3,7 +3,7 @@ import {text} from 'node:stream/consumers'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {deploymentIdArg} from '../../cli/deployer-views.js'
-import {AccessctlError, UsageError} from '../../errors.js'
+import {UsageError} from '../../errors.js'
 import {type Authorization, authorizeClient, type ClientCredential, NotAdmittedError} from '../../domain/query-auth.js'
 
 export default class DeploymentAuthorize extends AccessctlCommand {
@@ -42,10 +42,6 @@ anonymous client. Prefer --key-stdin to --key: arguments show in the process lis
     if (!answer.admitted) throw new NotAdmittedError(answer)
     this.say(`admitted: ${answer.reason}`)
     return answer
-  }
-
-  protected override errorDocument(error: AccessctlError): unknown {
-    return error instanceof NotAdmittedError ? error.authorization : super.errorDocument(error)
   }
 }
 

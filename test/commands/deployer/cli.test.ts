@@ -140,6 +140,31 @@ describe('query keys and authorize', () => {
   })
 })
 
+describe('authorize --bearer: client tokens', () => {
+  it('admits a valid token granting consume on the deployment, and says why others are refused', async () => {
+    const account = (await json<{id: string}>('accounts', 'create', '-n', 'client-app')).json.id
+    const token = async (...grant: string[]) => (await run('tokens', 'create', '-t', 'account', '-i', account, ...grant)).stdout.trim()
+    // churn-on-dev was made by the operator: it has no owner account, so only its id (or '*') in a grant matches it.
+    const byId = await token('-f', 'consume', '-r', 'deployments', '-e', 'churn-on-dev')
+    const byOwnAccount = await token('-f', 'consume', '-r', 'deployments', '-a', account)
+
+    const admitted = await json<Authorization>('deployment', 'authorize', 'churn-on-dev', '--bearer', byId)
+    expect(admitted.code).toBe(0)
+    expect(admitted.json).toMatchObject({admitted: true, via: 'token'})
+    const jti = admitted.json.jti!
+    expect(admitted.json.reason).toBe(`token ${jti}`)
+
+    const notGranted = await run('deployment', 'authorize', 'churn-on-dev', '--bearer', byOwnAccount)
+    expect(notGranted.code).toBe(3)
+    expect(notGranted.stderr).toMatch(/token does not grant consume on deployments/)
+
+    expect((await run('tokens', 'revoke', jti, '--yes')).code).toBe(0)
+    const revoked = await json<Authorization>('deployment', 'authorize', 'churn-on-dev', '--bearer', byId)
+    expect(revoked.code).toBe(3)
+    expect(revoked.json.reason).toBe('token invalid: revoked')
+  })
+})
+
 describe('refusals while deployments exist (exit 5, nothing changed)', () => {
   it.each([
     [['service', 'delete', 'churn', '--yes'], /still has 2 deployment/],
