@@ -30,6 +30,11 @@ export abstract class AccessctlCommand extends Command {
       env: 'ACCESSCTL_STORE',
       helpGroup: 'GLOBAL',
     }),
+    token: Flags.string({
+      description: "Act as this token's account, within its grants. Prefer the environment variable: flags show in ps.",
+      env: 'ACCESSCTL_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
     'admin-key': Flags.string({
       description: 'Act with this administrative key (full rights). Prefer the environment variable: flags show in ps.',
       env: 'ACCESSCTL_ADMIN_KEY',

@@ -210,7 +210,8 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
           JSON.stringify(grants),
           created.label,
           created.kid,
-          created.issuedAt,
+          // Milliseconds, unlike iat: listings keep the order tokens were made in.
+          new Date().toISOString(),
           actorOf(ctx.caller),
           created.issuedAt,
           created.expiresAt,
