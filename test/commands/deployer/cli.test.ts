@@ -165,6 +165,24 @@ describe('authorize --bearer: client tokens', () => {
   })
 })
 
+describe('a token caller through the real CLI', () => {
+  it('acts as its account: hidden is exit 4, seen but not allowed is exit 3 and audited', async () => {
+    await run('groups', 'create', 'data-scientists')
+    await run('infra', 'permissions', 'set', 'dev', '--group', 'data-scientists', '--deploy')
+    await run('service', 'permissions', 'set', 'churn', '--group', 'data-scientists', '--deploy')
+    const alice = (await json<{id: string}>('accounts', 'create', '-n', 'alice', '-g', 'data-scientists')).json.id
+    const token = (await run('tokens', 'create', '-t', 'ephemeral', '-i', alice, '--role', 'Admin')).stdout.trim()
+    const asAlice = (...args: string[]) => runCli(args, {store: dir.storePath, env: {ACCESSCTL_TOKEN: token}})
+
+    expect((await asAlice('infra', 'get', 'prod')).code).toBe(4)
+    expect((await asAlice('deployment', 'disable', 'churn-on-dev')).code).toBe(0)
+    expect((await asAlice('service', 'delete', 'churn', '--yes')).stderr).toMatch(/needs 'admin' on service churn; you have 'read, deploy'/)
+    const audit = queryRows<{actor: string; outcome: string}>(dir.storePath, "SELECT actor, outcome FROM audit_log WHERE action = 'service.delete'")
+    expect(audit).toEqual([{actor: expect.stringMatching(new RegExp(`^account:${alice}/token:`)), outcome: 'denied'}])
+    expect((await asAlice('deployment', 'enable', 'churn-on-dev')).code).toBe(0)
+  })
+})
+
 describe('refusals while deployments exist (exit 5, nothing changed)', () => {
   it.each([
     [['service', 'delete', 'churn', '--yes'], /still has 2 deployment/],
