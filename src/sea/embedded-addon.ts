@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
@@ -30,7 +29,8 @@ export function loadEmbeddedAddon(sha256: string, env: NodeJS.ProcessEnv = proce
 function extractAddon(folder: string, file: string): void {
   mkdirSync(folder, {recursive: true, mode: 0o700})
   chmodSync(folder, 0o700)
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  // Unique per process (pid) and attempt; node:crypto is not loaded for this, it costs start-up time.
+  const temp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`
   try {
     writeFileSync(temp, new Uint8Array(getRawAsset(ADDON_ASSET) as ArrayBuffer), {mode: 0o700, flag: 'wx'})
     renameSync(temp, file)
