@@ -75,7 +75,10 @@ function bundleModuleSource(addonSha256) {
     plugins.push(pluginSource(pluginPjson, readJson(join(pluginRoot, 'oclif.manifest.json')), commandIdsOf(commandsDir, '.js')))
   }
 
-  return `export const addonSha256 = ${JSON.stringify(addonSha256)}\nexport const plugins = [\n${plugins.join('\n')}\n]\n`
+  const versionFlags = ['--version', ...(pjson.oclif.additionalVersionFlags ?? [])]
+  return `export const cliName = ${JSON.stringify(pjson.name)}\nexport const cliVersion = ${JSON.stringify(pjson.version)}\n` +
+    `export const versionFlags = ${JSON.stringify(versionFlags)}\n` +
+    `export const addonSha256 = ${JSON.stringify(addonSha256)}\nexport const plugins = [\n${plugins.join('\n')}\n]\n`
 }
 
 /** Resolves `accessctl:bundle` (declared in src/sea/bundle.d.ts) to the generated source. */
@@ -91,7 +94,11 @@ function bundleModulePlugin(source) {
 
 async function main() {
   log('compiling the CLI and its oclif manifest (npm run build)')
-  execFileSync('npm', ['run', '--silent', 'build'], {cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit']})
+  execFileSync('npm', ['run', '--silent', 'build'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {...process.env, OCLIF_SKIP_UPDATE_CHECK: '1'},
+  })
 
   const addon = buildNativeAddon({log})
   const addonSha256 = createHash('sha256').update(readFileSync(addon)).digest('hex')
