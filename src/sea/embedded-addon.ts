@@ -3,6 +3,8 @@ import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {getRawAsset} from 'node:sea'
 
+import {StoreError} from '../errors.js'
+
 /** The SEA asset key of better-sqlite3's addon (scripts/build-binary.mjs puts it there). */
 export const ADDON_ASSET = 'better_sqlite3.node'
 
@@ -27,15 +29,19 @@ export function loadEmbeddedAddon(sha256: string, env: NodeJS.ProcessEnv = proce
 }
 
 function extractAddon(folder: string, file: string): void {
-  mkdirSync(folder, {recursive: true, mode: 0o700})
-  chmodSync(folder, 0o700)
   // Unique per process (pid) and attempt; node:crypto is not loaded for this, it costs start-up time.
   const temp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`
   try {
+    mkdirSync(folder, {recursive: true, mode: 0o700})
+    chmodSync(folder, 0o700)
     writeFileSync(temp, new Uint8Array(getRawAsset(ADDON_ASSET) as ArrayBuffer), {mode: 0o700, flag: 'wx'})
     renameSync(temp, file)
   } catch (error) {
     rmSync(temp, {force: true})
-    throw new Error(`cannot write the SQLite addon to ${folder}: ${(error as Error).message}`, {cause: error})
+    // Without its addon no store can be opened: reported like any other unusable store (exit 6).
+    throw new StoreError(`cannot write the SQLite addon to ${folder}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'Set XDG_CACHE_HOME to a writable folder: the executable keeps its SQLite addon there.',
+    })
   }
 }
