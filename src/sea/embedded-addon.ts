@@ -37,11 +37,19 @@ function extractAddon(folder: string, file: string): void {
     writeFileSync(temp, new Uint8Array(getRawAsset(ADDON_ASSET) as ArrayBuffer), {mode: 0o700, flag: 'wx'})
     renameSync(temp, file)
   } catch (error) {
-    rmSync(temp, {force: true})
+    removeQuietly(temp)
     // Without its addon no store can be opened: reported like any other unusable store (exit 6).
     throw new StoreError(`cannot write the SQLite addon to ${folder}: ${(error as Error).message}`, {
       cause: error,
       hint: 'Set XDG_CACHE_HOME to a writable folder: the executable keeps its SQLite addon there.',
     })
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, {force: true})
+  } catch {
+    // The folder itself is unusable: the error that matters is the one being reported.
   }
 }
