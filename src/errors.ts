@@ -38,11 +38,17 @@ export class DeniedError extends AccessctlError {
   readonly exitCode = 3
   readonly action?: string
   readonly target?: string
+  /** Who attempted it, when no caller could be resolved (an invalid credential, a locked store). */
+  readonly actor?: string
 
-  constructor(message: string, options: {cause?: unknown; hint?: string; action?: string; target?: string} = {}) {
+  constructor(
+    message: string,
+    options: {cause?: unknown; hint?: string; action?: string; target?: string; actor?: string} = {},
+  ) {
     super(message, options)
     this.action = options.action
     this.target = options.target
+    this.actor = options.actor
   }
 }
 

@@ -2,6 +2,7 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
 import {recordAudit} from '../domain/audit.js'
+import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
 import {AccessctlError, DeniedError, StoreError, UsageError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
@@ -29,27 +30,45 @@ export abstract class AccessctlCommand extends Command {
       env: 'ACCESSCTL_STORE',
       helpGroup: 'GLOBAL',
     }),
+    'admin-key': Flags.string({
+      description: 'Act with this administrative key (full rights). Prefer the environment variable: flags show in ps.',
+      env: 'ACCESSCTL_ADMIN_KEY',
+      helpGroup: 'GLOBAL',
+    }),
   }
+
+  /**
+   * Commands that API servers call to check a credential (verify, authorize) work without one, even on a locked
+   * store: they change nothing and reveal nothing but the answer.
+   */
+  static credentialFree = false
 
   private openedStore?: Store
   private resolvedCaller?: Caller
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
-  protected async context(flags: {store?: string}): Promise<Context> {
+  protected async context(flags: {store?: string; 'admin-key'?: string; token?: string}): Promise<Context> {
     this.openedStore ??= Store.open(flags.store ?? defaultStorePath())
-    this.resolvedCaller ??= localOperator()
+    if (!this.resolvedCaller) {
+      const operator = localOperator()
+      this.resolvedCaller = (this.constructor as typeof AccessctlCommand).credentialFree
+        ? operator
+        : await resolveCaller(this.openedStore, {adminKey: flags['admin-key'], token: flags.token}, operator)
+    }
+
     return {store: this.openedStore, caller: this.resolvedCaller}
   }
 
   /** A denied attempt is audited in its own transaction, after the attempted change (if any) rolled back. */
   private auditDenial(error: DeniedError): void {
-    if (!this.openedStore || !this.resolvedCaller) return
+    if (!this.openedStore) return
     const store = this.openedStore
-    const caller = this.resolvedCaller
+    const actor = this.resolvedCaller ? actorOf(this.resolvedCaller) : error.actor
+    if (!actor) return
     try {
       store.write(() =>
         recordAudit(store.db, {
-          actor: actorOf(caller),
+          actor,
           action: error.action ?? this.id?.replaceAll(' ', '.').replaceAll(':', '.') ?? 'unknown',
           target: error.target ?? null,
           outcome: 'denied',

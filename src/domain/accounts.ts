@@ -3,6 +3,7 @@ import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccount
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
+import {requireGlobalAdmin, requireTokenPermits} from './authz.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
 
@@ -34,6 +35,7 @@ export function createAccount(ctx: Context, input: {name: string; groups?: strin
   }
 
   return mutate(ctx, 'accounts.create', (account) => `account:${account.id}`, () => {
+    requireGlobalAdmin(ctx, {function: 'create', resource: 'accounts', action: 'accounts.create'})
     const {db} = ctx.store
     for (const group of groups) requireGroup(db, group)
     if (db.prepare('SELECT 1 FROM accounts WHERE name = ?').get(name)) {
@@ -83,6 +85,8 @@ export function getAccount(ctx: Context, by: {id?: string; name?: string}): Acco
       account = requireAccountById(db, by.id)
     }
 
+    requireAccountReadable(ctx, account)
+
     const groups = db
       .prepare('SELECT group_name FROM group_members WHERE account_id = ? ORDER BY group_name')
       .pluck()
@@ -97,6 +101,7 @@ export function getAccount(ctx: Context, by: {id?: string; name?: string}): Acco
 
 export function listAccounts(ctx: Context, filter: Page & {group?: string}): PageOf<Account> {
   return ctx.store.read(() => {
+    requireGlobalAdmin(ctx, {function: 'get', resource: 'accounts', action: 'accounts.list'})
     const {db} = ctx.store
     if (filter.group === undefined || filter.group === EVERYONE_GROUP) {
       const rows = db
@@ -148,6 +153,14 @@ export function deleteAccount(ctx: Context, input: {id: string; transferTo?: str
   validateAccountId(input.id)
   return mutate(ctx, 'accounts.delete', `account:${input.id}`, () => {
     const {db} = ctx.store
+    requireGlobalAdmin(ctx, {
+      function: 'delete',
+      resource: 'accounts',
+      account: input.id,
+      entity: input.id,
+      action: 'accounts.delete',
+      target: `account:${input.id}`,
+    })
     const account = requireAccountById(db, input.id)
     const owned = ownedObjects(db, account.id)
     const ownsSomething = owned.services + owned.infrastructures + owned.deployments > 0
@@ -192,4 +205,18 @@ function describeOwned(owned: OwnedObjects): string {
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${n} ${n === 1 ? kind.replace(/ies$/, 'y').replace(/s$/, '') : kind}`)
   return parts.join(', ')
+}
+
+/** A token may read its own account; any other account needs a global administrator. */
+function requireAccountReadable(ctx: Context, account: Account): void {
+  const attempt = {
+    function: 'get',
+    resource: 'accounts',
+    account: account.id,
+    entity: account.id,
+    action: 'accounts.get',
+    target: `account:${account.id}`,
+  }
+  if (ctx.caller.kind === 'token' && ctx.caller.accountId === account.id) requireTokenPermits(ctx.caller, attempt)
+  else requireGlobalAdmin(ctx, attempt)
 }

@@ -1,6 +1,7 @@
 import {nowIso} from '../core/ids.js'
 import type {Db} from '../store/store.js'
-import {actorOf, type Context} from './context.js'
+import {requireGlobalAdmin} from './authz.js'
+import {actorOf, type Context, type PageOf, pageOf} from './context.js'
 
 export type AuditOutcome = 'ok' | 'denied'
 
@@ -48,5 +49,57 @@ export function mutate<T>(
       outcome: 'ok',
     })
     return result
+  })
+}
+
+export interface AuditFilter {
+  since?: Date
+  /** Exact actor (`admin-key:<id>`), or a kind (`operator`, `admin-key`, `account`) for all of that kind. */
+  actor?: string
+  /** Exact action (`accounts.delete`), or a topic (`accounts`) for all its actions. */
+  action?: string
+  outcome?: AuditOutcome
+  limit: number
+  offset: number
+}
+
+/** Newest first, filtered and paged in SQL on indexed columns. */
+export function listAudit(ctx: Context, filter: AuditFilter): PageOf<AuditEntry> {
+  return ctx.store.read(() => {
+    requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'audit.list'})
+    const where: string[] = []
+    const params: unknown[] = []
+    if (filter.since) {
+      where.push('at >= ?')
+      params.push(filter.since.toISOString())
+    }
+
+    if (filter.actor !== undefined) {
+      if (filter.actor.includes(':')) {
+        where.push('actor = ?')
+        params.push(filter.actor)
+      } else {
+        where.push("actor >= ? AND actor < ?")
+        params.push(`${filter.actor}:`, `${filter.actor};`)
+      }
+    }
+
+    if (filter.action !== undefined) {
+      where.push('(action = ? OR (action >= ? AND action < ?))')
+      params.push(filter.action, `${filter.action}.`, `${filter.action}/`)
+    }
+
+    if (filter.outcome !== undefined) {
+      where.push('outcome = ?')
+      params.push(filter.outcome)
+    }
+
+    const rows = ctx.store.db
+      .prepare(
+        `SELECT id, at, actor, action, target, outcome, detail FROM audit_log
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ? OFFSET ?`,
+      )
+      .iterate(...params, filter.limit + 1, filter.offset) as IterableIterator<AuditEntry>
+    return pageOf(rows, filter)
   })
 }

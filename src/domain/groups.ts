@@ -3,6 +3,7 @@ import {EVERYONE_GROUP, validateAccountId, validateGroupName} from '../core/name
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
+import {requireGlobalAdmin} from './authz.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 
 export interface Group {
@@ -50,6 +51,7 @@ export function requireGroup(db: Db, name: string): Group {
 export function createGroup(ctx: Context, input: {name: string; admin?: boolean; mayCreateServices?: boolean}): Group {
   const name = validateGroupName(input.name)
   return mutate(ctx, 'groups.create', `group:${name}`, () => {
+    requireGlobalAdmin(ctx, {function: 'create', resource: 'groups', entity: name, action: 'groups.create', target: `group:${name}`})
     const {db} = ctx.store
     if (db.prepare('SELECT 1 FROM groups WHERE name = ?').get(name)) {
       throw new ConflictError(`a group named '${name}' already exists`)
@@ -79,6 +81,7 @@ export function updateGroup(ctx: Context, name: string, change: {admin?: boolean
   }
 
   return mutate(ctx, 'groups.update', `group:${name}`, () => {
+    requireGlobalAdmin(ctx, {function: 'edit', resource: 'groups', entity: name, action: 'groups.update', target: `group:${name}`})
     const {db} = ctx.store
     const group = requireGroup(db, name)
     const updated = {...group, admin: change.admin ?? group.admin, mayCreateServices: change.mayCreateServices ?? group.mayCreateServices}
@@ -109,6 +112,7 @@ export function addMembers(ctx: Context, name: string, accountIds: string[]): Me
   refuseEveryoneMembership(name)
   for (const id of accountIds) validateAccountId(id)
   return mutate(ctx, 'groups.add-member', `group:${name}`, () => {
+    requireGlobalAdmin(ctx, {function: 'edit', resource: 'groups', entity: name, action: 'groups.add-member', target: `group:${name}`})
     const {db} = ctx.store
     requireGroup(db, name)
     const exists = db.prepare('SELECT 1 FROM accounts WHERE id = ?').pluck()
@@ -131,6 +135,7 @@ export function removeMembers(ctx: Context, name: string, accountIds: string[]):
   refuseEveryoneMembership(name)
   for (const id of accountIds) validateAccountId(id)
   return mutate(ctx, 'groups.remove-member', `group:${name}`, () => {
+    requireGlobalAdmin(ctx, {function: 'edit', resource: 'groups', entity: name, action: 'groups.remove-member', target: `group:${name}`})
     const {db} = ctx.store
     requireGroup(db, name)
     const exists = db.prepare('SELECT 1 FROM accounts WHERE id = ?').pluck()
@@ -148,6 +153,7 @@ export function removeMembers(ctx: Context, name: string, accountIds: string[]):
 
 export function getGroup(ctx: Context, name: string): GroupDetails {
   return ctx.store.read(() => {
+    requireGlobalAdmin(ctx, {function: 'get', resource: 'groups', entity: name, action: 'groups.get', target: `group:${name}`})
     const {db} = ctx.store
     const group = requireGroup(db, name)
     if (name === EVERYONE_GROUP) return {...group, memberCount: null, members: []}
@@ -168,6 +174,7 @@ export interface GroupSummary extends Group {
 
 export function listGroups(ctx: Context, page: Page): PageOf<GroupSummary> {
   return ctx.store.read(() => {
+    requireGlobalAdmin(ctx, {function: 'get', resource: 'groups', action: 'groups.list'})
     const rows = ctx.store.db
       .prepare(
         `SELECT g.name, g.is_admin, g.may_create_services, g.builtin, g.created_at,
@@ -191,6 +198,7 @@ export function deleteGroup(ctx: Context, name: string): Group {
   validateGroupName(name)
   refuseBuiltinDeletion(name)
   return mutate(ctx, 'groups.delete', `group:${name}`, () => {
+    requireGlobalAdmin(ctx, {function: 'delete', resource: 'groups', entity: name, action: 'groups.delete', target: `group:${name}`})
     const {db} = ctx.store
     const group = requireGroup(db, name)
     db.prepare('DELETE FROM groups WHERE name = ?').run(name)

@@ -2,6 +2,7 @@ import {chmodSync, existsSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 
 import {ConflictError, StoreError, UsageError} from '../errors.js'
+import {requireGlobalAdmin} from './authz.js'
 import type {Context} from './context.js'
 
 export interface StoreInfo {
@@ -29,6 +30,7 @@ const COUNTED_TABLES = {
 export function storeInfo(ctx: Context): StoreInfo {
   const {store} = ctx
   return store.read(() => {
+    requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'store.info'})
     const counts: Record<string, number> = {}
     for (const [key, table] of Object.entries(COUNTED_TABLES)) {
       counts[key] = store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
@@ -54,6 +56,7 @@ export interface StoreCheck {
 
 /** SQLite's own integrity check plus a foreign-key check; a store that fails either is unusable (exit 6). */
 export function checkStore(ctx: Context): StoreCheck {
+  requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'store.check'})
   const {db, path} = ctx.store
   const integrity = db.pragma('integrity_check') as Array<{integrity_check: string}>
   const problems = integrity.map((row) => row.integrity_check).filter((line) => line !== 'ok')
@@ -74,6 +77,7 @@ export interface StoreBackup {
  */
 export async function backupStore(ctx: Context, destination: string): Promise<StoreBackup> {
   if (destination.trim() === '') throw new UsageError('the backup destination cannot be empty')
+  requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'store.backup'})
   const target = resolve(destination)
   if (target === ctx.store.path) throw new UsageError('the backup destination is the store itself')
   if (existsSync(target)) throw new ConflictError(`${target} exists already; choose a new file for the backup`)

@@ -31,9 +31,10 @@ export interface RunOptions {
 /** Runs the real CLI as a child process, never through a shell, and collects what it printed. */
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const {file, prefix} = cliCommand()
-  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', ...options.env}
+  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1'}
   delete env.ACCESSCTL_TOKEN
   delete env.ACCESSCTL_ADMIN_KEY
+  Object.assign(env, options.env)
   if (options.store) env.ACCESSCTL_STORE = options.store
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key]
   return new Promise((resolvePromise, reject) => {

@@ -1,0 +1,28 @@
+import {Args} from '@oclif/core'
+
+import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
+import {type AdminKey, deleteAdminKey, findAdminKey} from '../../domain/admin-keys.js'
+
+export default class AdminKeyDelete extends AccessctlCommand {
+  static override summary = 'Delete an administrative key, given the key itself or its id.'
+  static override description = `The key stops working at once. On a locked store the last valid admin key cannot be deleted
+(unlock first). Asks for confirmation on a terminal; pass --yes in scripts.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 5f1c2a9b7e3d4c60 --yes',
+    '<%= config.bin %> <%= command.id %> "$OLD_KEY" --yes',
+  ]
+
+  static override args = {key: Args.string({description: 'The key (acak_...) or its id.', required: true})}
+  static override flags = {...yesFlag}
+
+  async run(): Promise<AdminKey> {
+    const {args, flags} = await this.parse(AdminKeyDelete)
+    const ctx = await this.context(flags)
+    const key = findAdminKey(ctx, args.key)
+    await this.confirm(`Delete admin key ${key.id}${key.label ? ` (${key.label})` : ''}?`, flags.yes)
+    const deleted = deleteAdminKey(ctx, args.key)
+    this.say(`deleted admin key ${deleted.id}`)
+    return deleted
+  }
+}

@@ -1,0 +1,37 @@
+import {Args} from '@oclif/core'
+
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {readStdin} from '../../cli/stdin.js'
+import {checkAdminKey, describeAdminKeyFailure} from '../../domain/admin-keys.js'
+import {DeniedError} from '../../errors.js'
+
+export interface AdminKeyVerifyResult {
+  valid: true
+  id: string
+  label: string | null
+  expiresAt: string | null
+}
+
+export default class AdminKeyVerify extends AccessctlCommand {
+  static override summary = 'Check an administrative key: exit 0 if valid, 3 if not.'
+  static override description = `Needs no credential and works on a locked store: it is what an API server calls. Reads the key
+from stdin when KEY is '-' or omitted (keeps it out of ps and shell history). Prints the key's id when valid.`
+
+  static override examples = [
+    'printf %s "$KEY" | <%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> "$KEY" --json',
+  ]
+
+  static override args = {key: Args.string({description: "The key, or '-' to read it from stdin."})}
+  static override credentialFree = true
+
+  async run(): Promise<AdminKeyVerifyResult> {
+    const {args, flags} = await this.parse(AdminKeyVerify)
+    const presented = args.key === undefined || args.key === '-' ? (await readStdin('an admin key')).trim() : args.key
+    const ctx = await this.context(flags)
+    const check = checkAdminKey(ctx.store.db, presented)
+    if (!check.valid) throw new DeniedError(`invalid: ${describeAdminKeyFailure(check.reason)}`)
+    this.say(`valid: admin key ${check.key.id}${check.key.label ? ` (${check.key.label})` : ''}`)
+    return {valid: true, id: check.key.id, label: check.key.label, expiresAt: check.key.expiresAt}
+  }
+}

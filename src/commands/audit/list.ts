@@ -1,0 +1,62 @@
+import {Flags} from '@oclif/core'
+
+import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {nextPageHint, renderTable} from '../../cli/output.js'
+import {parseDuration} from '../../core/duration.js'
+import {type AuditEntry, type AuditOutcome, listAudit} from '../../domain/audit.js'
+import type {PageOf} from '../../domain/context.js'
+import {UsageError} from '../../errors.js'
+
+export default class AuditList extends AccessctlCommand {
+  static override summary = 'List the audit trail: every change and every denied attempt, newest first.'
+  static override description = `Each entry has its time, the actor (operator:<os user>, admin-key:<id> or
+account:<id>/token:<jti>), the action (e.g. accounts.delete), the target and the outcome (ok or denied, with why).
+Entries are written in the same transaction as the change they describe. Never holds a secret.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --since 24h',
+    '<%= config.bin %> <%= command.id %> --actor admin-key --outcome denied',
+    '<%= config.bin %> <%= command.id %> --action accounts --since 2026-11-01T00:00:00Z --json',
+  ]
+
+  static override flags = {
+    ...pageFlags,
+    since: Flags.string({description: 'Only entries at or after this time: an ISO 8601 time, or a duration ago like 24h or 7d.'}),
+    actor: Flags.string({description: 'Only this actor (e.g. admin-key:5f1c2a9b7e3d4c60), or every actor of a kind (operator, admin-key, account).'}),
+    action: Flags.string({description: 'Only this action (e.g. accounts.delete), or every action of a topic (e.g. accounts).'}),
+    outcome: Flags.string({description: 'Only entries with this outcome.', options: ['ok', 'denied']}),
+  }
+
+  async run(): Promise<PageOf<AuditEntry>> {
+    const {flags} = await this.parse(AuditList)
+    const page = listAudit(await this.context(flags), {
+      since: flags.since === undefined ? undefined : parseSince(flags.since),
+      actor: flags.actor,
+      action: flags.action,
+      outcome: flags.outcome as AuditOutcome | undefined,
+      limit: flags.limit,
+      offset: flags.offset,
+    })
+    this.say(
+      renderTable(page.items, [
+        {header: 'TIME', value: (e) => e.at},
+        {header: 'ACTOR', value: (e) => e.actor},
+        {header: 'ACTION', value: (e) => e.action},
+        {header: 'TARGET', value: (e) => e.target ?? ''},
+        {header: 'OUTCOME', value: (e) => (e.outcome === 'denied' && e.detail ? `denied: ${e.detail}` : e.outcome)},
+      ]),
+    )
+    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    return page
+  }
+}
+
+function parseSince(text: string): Date {
+  if (/^\d+[smhdw]/.test(text)) return new Date(Date.now() - parseDuration(text, '--since'))
+  const time = new Date(text)
+  if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    throw new UsageError(`--since takes an ISO 8601 time (2026-11-01T00:00:00Z) or a duration like 24h; got '${text}'`)
+  }
+
+  return time
+}

@@ -1,0 +1,48 @@
+import {UsageError} from '../errors.js'
+import type {Store} from '../store/store.js'
+import {authenticateAdminKey} from './admin-keys.js'
+import {actorOf, type Caller} from './context.js'
+import {isStoreLocked, LOCKED_MESSAGE} from './lock.js'
+import {DeniedError} from '../errors.js'
+
+export interface Credentials {
+  token?: string
+  adminKey?: string
+}
+
+/**
+ * The one place that decides who is calling: an admin key, a token, or (with neither) the local operator. A
+ * credential that does not check out is exit 3 with the reason, never a quiet fall-back to the operator; the
+ * operator is refused while the store is locked.
+ */
+export async function resolveCaller(store: Store, credentials: Credentials, operator: Caller): Promise<Caller> {
+  const token = nonEmpty(credentials.token)
+  const adminKey = nonEmpty(credentials.adminKey)
+  if (token !== undefined && adminKey !== undefined) {
+    throw new UsageError('give one credential: --token or --admin-key, not both')
+  }
+
+  if (adminKey !== undefined) {
+    try {
+      const key = authenticateAdminKey(store.db, adminKey)
+      return {kind: 'admin-key', keyId: key.id}
+    } catch (error) {
+      if (error instanceof DeniedError) {
+        throw new DeniedError(error.message, {actor: 'unauthenticated:admin-key', hint: 'Check --admin-key / ACCESSCTL_ADMIN_KEY.'})
+      }
+
+      throw error
+    }
+  }
+
+  if (token !== undefined) {
+    throw new UsageError('--token is not accepted by this version of accessctl')
+  }
+
+  if (isStoreLocked(store.db)) throw new DeniedError(LOCKED_MESSAGE, {actor: actorOf(operator)})
+  return operator
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim()
+}

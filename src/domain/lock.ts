@@ -1,0 +1,52 @@
+import {ConflictError, DeniedError} from '../errors.js'
+import type {Db} from '../store/store.js'
+import {mutate} from './audit.js'
+import {requireGlobalAdmin} from './authz.js'
+import type {Context} from './context.js'
+
+export const LOCKED_MESSAGE = 'store is locked: give an admin key or a token'
+
+export function isStoreLocked(db: Db): boolean {
+  return db.prepare("SELECT value FROM settings WHERE key = 'locked'").pluck().get() === 'true'
+}
+
+export interface LockState {
+  locked: boolean
+  changed: boolean
+}
+
+/** Locks the store: afterwards the local operator needs a credential. Refused while no valid admin key exists. */
+export function lockStore(ctx: Context): LockState {
+  return mutate(ctx, 'store.lock', 'store', () => {
+    requireGlobalAdmin(ctx, {function: 'admin', resource: '*', action: 'store.lock', target: 'store'})
+    const {db} = ctx.store
+    if (isStoreLocked(db)) return {locked: true, changed: false}
+    const keys = db
+      .prepare('SELECT count(*) FROM admin_keys WHERE expires_at IS NULL OR expires_at > ?')
+      .pluck()
+      .get(new Date().toISOString()) as number
+    if (keys === 0) {
+      throw new ConflictError('cannot lock a store that has no valid admin key: nobody could unlock it', {
+        hint: 'Create one first: accessctl admin-key create --label break-glass',
+      })
+    }
+
+    db.prepare("INSERT INTO settings (key, value) VALUES ('locked', 'true') ON CONFLICT (key) DO UPDATE SET value = 'true'").run()
+    return {locked: true, changed: true}
+  })
+}
+
+/** Unlocks the store; only an admin key may, since the lock exists to keep everyone else out. */
+export function unlockStore(ctx: Context): LockState {
+  if (ctx.caller.kind !== 'admin-key') {
+    throw new DeniedError('permission denied: store unlock needs an admin key (--admin-key or ACCESSCTL_ADMIN_KEY)', {
+      action: 'store.unlock',
+      target: 'store',
+    })
+  }
+
+  return mutate(ctx, 'store.unlock', 'store', () => {
+    const changed = ctx.store.db.prepare("DELETE FROM settings WHERE key = 'locked'").run().changes === 1
+    return {locked: false, changed}
+  })
+}
