@@ -147,6 +147,11 @@ async function main() {
     // @oclif/core requires typescript only to read a tsconfig in development (ts-node) mode, inside a try/catch:
     // left out, it saves 7 MB of source to parse on every start.
     external: ['typescript'],
+    alias: {
+      tinyglobby: './scripts/sea-stubs/disk-discovery.mjs',
+      minimatch: './scripts/sea-stubs/disk-discovery.mjs',
+    },
+    absWorkingDir: ROOT,
     plugins: [bundleModulePlugin(source)],
   })
   writeFileSync(join(OUT, 'meta.json'), JSON.stringify(result.metafile))
