@@ -71,3 +71,20 @@ export class StoreError extends AccessctlError {
 }
 
 export const EXIT_CODES = {ok: 0, internal: 1, usage: 2, denied: 3, notFound: 4, conflict: 5, store: 6} as const
+
+/**
+ * Exit 3 as the answer of a question about a credential (`tokens verify`, `tokens check`): the token is invalid or
+ * does not allow the request. It is a verdict, not a denied attempt by the caller, so it is not audited, and with
+ * --json its `document` (the same shape as the success result) is printed instead of the error object; a null
+ * document prints nothing, for commands that already streamed their results.
+ */
+export class VerdictError extends AccessctlError {
+  readonly code = 'denied'
+  readonly exitCode = 3
+  readonly document: unknown
+
+  constructor(message: string, document: unknown) {
+    super(message)
+    this.document = document
+  }
+}

@@ -4,7 +4,7 @@ import {userInfo} from 'node:os'
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
-import {AccessctlError, DeniedError, StoreError, UsageError} from '../errors.js'
+import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {chalkFor} from './output.js'
 import {confirmDestructive} from './prompts.js'
@@ -28,6 +28,11 @@ export abstract class AccessctlCommand extends Command {
     store: Flags.string({
       description: 'Path of the SQLite store. Defaults to $XDG_DATA_HOME/accessctl/store.db (~/.local/share/...).',
       env: 'ACCESSCTL_STORE',
+      helpGroup: 'GLOBAL',
+    }),
+    token: Flags.string({
+      description: "Act as this token's account, within its grants. Prefer the environment variable: flags show in ps.",
+      env: 'ACCESSCTL_TOKEN',
       helpGroup: 'GLOBAL',
     }),
     'admin-key': Flags.string({
@@ -98,7 +103,9 @@ export abstract class AccessctlCommand extends Command {
     const error = toAccessctlError(thrown)
     if (error instanceof DeniedError) this.auditDenial(error)
     process.exitCode = error.exitCode
-    if (this.jsonEnabled()) {
+    if (this.jsonEnabled() && error instanceof VerdictError) {
+      if (error.document !== null) this.logJson(error.document)
+    } else if (this.jsonEnabled()) {
       const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
       if (error.hint) body.error.hint = error.hint
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)

@@ -1,9 +1,9 @@
-import {UsageError} from '../errors.js'
+import {DeniedError, UsageError} from '../errors.js'
 import type {Store} from '../store/store.js'
 import {authenticateAdminKey} from './admin-keys.js'
 import {actorOf, type Caller} from './context.js'
 import {isStoreLocked, LOCKED_MESSAGE} from './lock.js'
-import {DeniedError} from '../errors.js'
+import {tokenCaller, verifyToken} from './token-verifier.js'
 
 export interface Credentials {
   token?: string
@@ -36,7 +36,15 @@ export async function resolveCaller(store: Store, credentials: Credentials, oper
   }
 
   if (token !== undefined) {
-    throw new UsageError('--token is not accepted by this version of accessctl')
+    const verification = verifyToken(store.db, token)
+    if (!verification.valid) {
+      throw new DeniedError(`invalid credential: token ${verification.reason.replaceAll('_', ' ')}`, {
+        actor: verification.accountId ? `unauthenticated:account:${verification.accountId}` : 'unauthenticated:token',
+        hint: 'Check --token / ACCESSCTL_TOKEN.',
+      })
+    }
+
+    return tokenCaller(verification)
   }
 
   if (isStoreLocked(store.db)) throw new DeniedError(LOCKED_MESSAGE, {actor: actorOf(operator)})

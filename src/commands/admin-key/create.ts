@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {parseDuration} from '../../core/duration.js'
+import {parseTtl} from '../../core/ttl.js'
 import {createAdminKey, type CreatedAdminKey} from '../../domain/admin-keys.js'
 
 export default class AdminKeyCreate extends AccessctlCommand {
@@ -23,7 +23,7 @@ grain. Needs the operator, an admin key, or a token of a global administrator.`
 
   async run(): Promise<CreatedAdminKey> {
     const {flags} = await this.parse(AdminKeyCreate)
-    const ttlMs = flags.ttl === undefined ? undefined : parseDuration(flags.ttl)
+    const ttlMs = flags.ttl === undefined ? undefined : parseTtl(flags.ttl) * 1000
     const key = createAdminKey(await this.context(flags), {label: flags.label, description: flags.description, ttlMs})
     this.say(key.key)
     if (!this.jsonEnabled()) process.stderr.write(`created admin key ${key.id}: store it now, it will not be shown again\n`)

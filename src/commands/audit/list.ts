@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {nextPageHint, renderTable} from '../../cli/output.js'
-import {parseDuration} from '../../core/duration.js'
+import {parseTtl} from '../../core/ttl.js'
 import {type AuditEntry, type AuditOutcome, listAudit} from '../../domain/audit.js'
 import type {PageOf} from '../../domain/context.js'
 import {UsageError} from '../../errors.js'
@@ -52,7 +52,7 @@ Entries are written in the same transaction as the change they describe. Never h
 }
 
 function parseSince(text: string): Date {
-  if (/^\d+[smhdw]/.test(text)) return new Date(Date.now() - parseDuration(text, '--since'))
+  if (/^\d+[smhdw]/.test(text)) return new Date(Date.now() - parseTtl(text) * 1000)
   const time = new Date(text)
   if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
     throw new UsageError(`--since takes an ISO 8601 time (2026-11-01T00:00:00Z) or a duration like 24h; got '${text}'`)

@@ -1,0 +1,59 @@
+import {Args, Flags} from '@oclif/core'
+
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {checkToken, type TokenCheck} from '../../domain/tokens.js'
+import {VerdictError} from '../../errors.js'
+
+export type TokensCheckResult = TokenCheck
+
+const mark = (ok: boolean) => (ok ? 'yes' : 'no')
+
+export default class TokensCheck extends AccessctlCommand {
+  static override summary = 'Does a token allow a function on a resource? Exit 0 allowed, 3 denied or invalid.'
+  static override description = `Verifies the token first (an invalid token is denied with its reason), then evaluates its grants:
+a grant allows the request when it has the resource, the function, and the account or the entity; * matches anything.
+--explain prints every grant and which parts matched. Needs no credential.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> "$T" -f consume -r datasets -a test',
+    '<%= config.bin %> <%= command.id %> "$T" -f get -r models -a aeb78193c526484fa4f5c14d182ba039 --explain',
+    '<%= config.bin %> <%= command.id %> "$T" -f edit -r services -e my-service --json',
+  ]
+
+  static override credentialFree = true
+  static override args = {token: Args.string({description: 'The token to check.', required: true})}
+  static override flags = {
+    function: Flags.string({char: 'f', description: 'The function asked for, e.g. consume or get.', required: true}),
+    resource: Flags.string({char: 'r', description: 'The resource type, e.g. datasets.', required: true}),
+    account: Flags.string({char: 'a', description: 'The account owning the object (id or name; public for public objects).'}),
+    entity: Flags.string({char: 'e', description: 'The id of the object.'}),
+    explain: Flags.boolean({description: 'Print each grant and which of its parts matched.'}),
+  }
+
+  async run(): Promise<TokensCheckResult> {
+    const {args, flags} = await this.parse(TokensCheck)
+    const {store} = await this.context(flags)
+    const request = {function: flags.function, resource: flags.resource, account: flags.account ?? null, entity: flags.entity ?? null}
+    const {check} = checkToken(store, args.token, request)
+    if (flags.explain) this.explain(check)
+    if (!check.valid) throw new VerdictError(`invalid token: ${check.reason}`, check)
+    if (!check.allowed) throw new VerdictError(`denied: no grant of token ${check.jti} allows '${check.request.function}' on '${check.request.resource}'`, check)
+    this.say(`allowed by grant ${check.matchedGrant}`)
+    return check
+  }
+
+  private explain(check: TokenCheck): void {
+    const {request} = check
+    this.say(`request: function=${request.function} resource=${request.resource} account=${request.account ?? '-'} entity=${request.entity ?? '-'}`)
+    for (const t of check.trace) {
+      const list = (values: string[]) => `[${values.join(', ')}]`
+      this.say(
+        `grant ${t.index}: ${t.matched ? 'MATCHES' : 'no match'}\n` +
+          `  resources ${list(t.grant.resources)}: ${mark(t.resource)}\n` +
+          `  functions ${list(t.grant.functions)}: ${mark(t.function)}\n` +
+          `  accounts  ${list(t.grant.accounts)}: ${mark(t.account)}\n` +
+          `  entities  ${list(t.grant.entities)}: ${mark(t.entity)}`,
+      )
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import {Flags} from '@oclif/core'
+
+import {splitList} from '../../cli/account-list-flag.js'
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {readTextArgument} from '../../cli/input.js'
+import {isInteractive} from '../../cli/prompts.js'
+import {missingGrantSource, promptAccount, promptGrants} from '../../cli/token-prompts.js'
+import {grantFromFlags, parseTokenConfig} from '../../core/grant-input.js'
+import {parseTtl} from '../../core/ttl.js'
+import {type CreatedToken, type CreateTokenInput, createToken, type TokenType} from '../../domain/tokens.js'
+
+export type TokensCreateResult = Omit<CreatedToken, 'warning'>
+
+const GRANT_FLAGS = ['functions', 'resources', 'accounts', 'entities']
+
+export default class TokensCreate extends AccessctlCommand {
+  static override summary = 'Create a signed API token for an account.'
+  static override description = `Signs a JWT (EdDSA) for the account and prints it alone on stdout, so T=$(accessctl tokens create ...) works.
+Say what it grants in one of three ways: a role (--role), grant flags (-f/-r with -a/-e), or a config file (-c FILE, or -c -
+for stdin) holding {account: ID, grants: [...]} as YAML or JSON. On a terminal with none of them, you are asked.
+An account token is recorded (never the token itself) and can be revoked; an ephemeral token is not recorded, cannot
+be revoked, and lives at most 24h. Earlier tokens of the account stay valid.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> -t account -i aeb78193c526484fa4f5c14d182ba039 --role AuditDeveloper',
+    "<%= config.bin %> <%= command.id %> -t account -f 'consume' -a 'test' -r 'datasets,models' -i aeb78193c526484fa4f5c14d182ba039",
+    '<%= config.bin %> <%= command.id %> -t account -c config.yaml',
+    `<%= config.bin %> <%= command.id %> -t account -c - <<EOF
+account: aeb78193c526484fa4f5c14d182ba039
+grants:
+- resources: [datasets, models]
+  functions: [consume]
+  accounts: [test]
+EOF`,
+    '<%= config.bin %> <%= command.id %> -t ephemeral -i aeb78193c526484fa4f5c14d182ba039 --role Admin --ttl 30m',
+  ]
+
+  static override flags = {
+    type: Flags.string({
+      char: 't',
+      description: 'account (recorded, revocable; default ttl 90d) or ephemeral (not recorded; default ttl 1h, at most 24h).',
+      options: ['account', 'ephemeral'],
+      default: 'account',
+    }),
+    id: Flags.string({char: 'i', description: 'The account the token acts as, by id (or name). May be left out when the config names it.'}),
+    role: Flags.string({
+      description: 'A built-in role: Admin or AuditDeveloper (see: accessctl tokens roles list).',
+      exclusive: ['config', ...GRANT_FLAGS],
+    }),
+    functions: Flags.string({
+      char: 'f',
+      description: 'Functions the grant allows, comma-separated; repeatable. Needs -r.',
+      multiple: true,
+      exclusive: ['config'],
+    }),
+    resources: Flags.string({
+      char: 'r',
+      description: 'Resource types the grant covers, comma-separated; repeatable. Needs -f.',
+      multiple: true,
+      exclusive: ['config'],
+    }),
+    accounts: Flags.string({
+      char: 'a',
+      description: 'Accounts (ids or names; public and * as they are) whose objects the grant covers, comma-separated; repeatable. Default: the token\'s own account.',
+      multiple: true,
+      exclusive: ['config'],
+    }),
+    entities: Flags.string({
+      char: 'e',
+      description: 'Object ids the grant covers, comma-separated; repeatable.',
+      multiple: true,
+      exclusive: ['config'],
+    }),
+    config: Flags.string({
+      char: 'c',
+      description: 'A YAML or JSON file with {account, grants}; - reads it from stdin (a heredoc works).',
+      exclusive: ['role', ...GRANT_FLAGS],
+    }),
+    ttl: Flags.string({description: 'How long the token lives: a duration like 30m, 12h or 90d. Default 90d (account), 1h (ephemeral).'}),
+    label: Flags.string({description: 'A note shown in tokens list, e.g. what the token is for.'}),
+  }
+
+  async run(): Promise<TokensCreateResult> {
+    const {flags} = await this.parse(TokensCreate)
+    const input: CreateTokenInput = {
+      type: flags.type as TokenType,
+      account: flags.id,
+      role: flags.role,
+      ttlSeconds: flags.ttl === undefined ? undefined : parseTtl(flags.ttl),
+      label: flags.label,
+    }
+    const hasGrantFlags = GRANT_FLAGS.some((name) => flags[name as keyof typeof flags] !== undefined)
+    if (hasGrantFlags) {
+      input.grants = [
+        grantFromFlags({
+          functions: splitList(flags.functions),
+          resources: splitList(flags.resources),
+          accounts: splitList(flags.accounts),
+          entities: splitList(flags.entities),
+        }),
+      ]
+    }
+
+    if (flags.config !== undefined) {
+      const {text, source} = await readTextArgument(flags.config)
+      input.config = parseTokenConfig(text, source)
+    }
+
+    if (input.role === undefined && input.grants === undefined && input.config === undefined) {
+      if (!isInteractive()) throw missingGrantSource()
+      input.account ??= await promptAccount()
+      Object.assign(input, await promptGrants(input.account))
+    }
+
+    const created = await createToken(await this.context(flags), input)
+    if (created.warning) this.warnUser(created.warning)
+    this.say(created.token)
+    const {warning: _warning, ...result} = created
+    return result
+  }
+}

@@ -1,0 +1,33 @@
+import {Args} from '@oclif/core'
+import {stringify} from 'yaml'
+
+import {AccessctlCommand} from '../../cli/base-command.js'
+import {renderFields} from '../../cli/output.js'
+import {getToken, type TokenRecord} from '../../domain/tokens.js'
+
+export default class TokensGet extends AccessctlCommand {
+  static override summary = 'Show one recorded token: its account, grants, dates and status (never the token).'
+  static override examples = ['<%= config.bin %> <%= command.id %> 0f8e2a7c4b1d4e6f9a3b5c7d9e1f2a3b']
+  static override args = {jti: Args.string({description: 'The token id (jti), as tokens list shows it.', required: true})}
+
+  async run(): Promise<TokenRecord> {
+    const {args, flags} = await this.parse(TokensGet)
+    const token = getToken(await this.context(flags), args.jti)
+    this.say(
+      renderFields([
+        ['id', token.jti],
+        ['account', token.accountName ? `${token.accountName} (${token.accountId})` : token.accountId],
+        ['type', token.type],
+        ['role', token.role ?? '-'],
+        ['label', token.label ?? '-'],
+        ['created', `${token.createdAt} by ${token.createdBy}`],
+        ['expires', token.expiresAt],
+        ['revoked', token.revokedAt ?? '-'],
+        ['status', token.status],
+        ['signing key', token.kid],
+      ]),
+    )
+    this.say(`grants:\n${stringify(token.grants, {aliasDuplicateObjects: false}).trimEnd()}`)
+    return token
+  }
+}

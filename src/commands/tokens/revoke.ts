@@ -1,0 +1,51 @@
+import {Args, Flags} from '@oclif/core'
+
+import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
+import {UsageError} from '../../errors.js'
+import {type AccountTokensRevocation, getToken, revokeAccountTokens, revokeToken, type TokenRevocation} from '../../domain/tokens.js'
+
+export type TokensRevokeResult = AccountTokensRevocation | TokenRevocation
+
+export default class TokensRevoke extends AccessctlCommand {
+  static override summary = 'Revoke a recorded token, or all tokens of an account.'
+  static override description = `A revoked token fails verification at once. Revoking a token twice is harmless and says so.
+Ephemeral tokens are not recorded and cannot be revoked: they expire within 24h. Asks for confirmation on a terminal;
+pass --yes in scripts.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 0f8e2a7c4b1d4e6f9a3b5c7d9e1f2a3b --yes',
+    '<%= config.bin %> <%= command.id %> -i aeb78193c526484fa4f5c14d182ba039 --all --yes',
+  ]
+
+  static override args = {jti: Args.string({description: 'The token id (jti) to revoke.'})}
+  static override flags = {
+    id: Flags.string({char: 'i', description: 'With --all: the account (id or name) whose tokens to revoke.', dependsOn: ['all']}),
+    all: Flags.boolean({description: 'Revoke every token of the account given with -i.', dependsOn: ['id']}),
+    ...yesFlag,
+  }
+
+  async run(): Promise<TokensRevokeResult> {
+    const {args, flags} = await this.parse(TokensRevoke)
+    if ((args.jti === undefined) === (flags.id === undefined)) {
+      throw new UsageError('give either a token id (JTI), or -i ACCOUNT --all, but not both')
+    }
+
+    const ctx = await this.context(flags)
+    if (args.jti !== undefined) {
+      const token = getToken(ctx, args.jti)
+      if (token.revokedAt === null) await this.confirm(`Revoke token ${token.jti} of account ${token.accountName ?? token.accountId}?`, flags.yes)
+      const result = revokeToken(ctx, args.jti)
+      this.say(result.alreadyRevoked ? `token ${result.jti} was already revoked (at ${result.revokedAt})` : `revoked token ${result.jti}`)
+      return result
+    }
+
+    await this.confirm(`Revoke every token of account ${flags.id}?`, flags.yes)
+    const result = revokeAccountTokens(ctx, flags.id!)
+    this.say(
+      result.revoked === 0
+        ? `account ${result.accountId} has no unrevoked tokens; nothing changed`
+        : `revoked ${result.revoked} token(s) of account ${result.accountId}`,
+    )
+    return result
+  }
+}

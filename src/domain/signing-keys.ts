@@ -1,0 +1,193 @@
+import {calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK} from 'jose'
+import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
+
+import {nowIso} from '../core/ids.js'
+import {preview} from '../core/names.js'
+import {ConflictError, NotFoundError} from '../errors.js'
+import type {Db} from '../store/store.js'
+import {mutate} from './audit.js'
+import {requireGlobalAdmin} from './authz.js'
+import type {Context} from './context.js'
+
+/**
+ * The store's Ed25519 signing keys. The newest key that is not retired signs new tokens; every key that is not
+ * retired still verifies the tokens it signed, so a rotation never breaks a token. Retiring a key is the way to
+ * invalidate, at once, every token it signed.
+ */
+export const TOKEN_ALG = 'EdDSA'
+
+export interface SigningKey {
+  kid: string
+  alg: string
+  createdAt: string
+  retiredAt: string | null
+  /** Whether this key signs new tokens. */
+  active: boolean
+}
+
+interface KeyRow {
+  kid: string
+  alg: string
+  private_jwk: string
+  public_jwk: string
+  created_at: string
+  retired_at: string | null
+}
+
+export interface KeyMaterial {
+  kid: string
+  privateJwk: JWK
+  publicJwk: JWK
+}
+
+/** A new Ed25519 pair; its kid is the RFC 7638 thumbprint of the public key, so it names the key itself. */
+export async function newKeyMaterial(): Promise<KeyMaterial> {
+  const {privateKey, publicKey} = await generateKeyPair('EdDSA', {crv: 'Ed25519', extractable: true})
+  const publicJwk = await exportJWK(publicKey)
+  const privateJwk = await exportJWK(privateKey)
+  const kid = await calculateJwkThumbprint(publicJwk)
+  return {kid, privateJwk, publicJwk}
+}
+
+const ACTIVE_KEY_SQL = 'SELECT * FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid LIMIT 1'
+
+function activeKeyRow(db: Db): KeyRow | undefined {
+  return db.prepare(ACTIVE_KEY_SQL).get() as KeyRow | undefined
+}
+
+function insertKey(db: Db, material: KeyMaterial): KeyRow {
+  const row: KeyRow = {
+    kid: material.kid,
+    alg: TOKEN_ALG,
+    private_jwk: JSON.stringify(material.privateJwk),
+    public_jwk: JSON.stringify(material.publicJwk),
+    created_at: nowIso(),
+    retired_at: null,
+  }
+  db.prepare(
+    'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, NULL)',
+  ).run(row.kid, row.alg, row.private_jwk, row.public_jwk, row.created_at)
+  return row
+}
+
+export interface ActiveSigningKey {
+  kid: string
+  privateKey: KeyObject
+}
+
+/**
+ * The key that signs new tokens, created on first use. The pair is generated outside the transaction (jose is
+ * asynchronous, a SQLite transaction is not), and only inserted if no other process made one meanwhile.
+ */
+export async function ensureSigningKey(ctx: Context): Promise<ActiveSigningKey> {
+  let row = ctx.store.read(() => activeKeyRow(ctx.store.db))
+  if (!row) {
+    const material = await newKeyMaterial()
+    row = mutate(ctx, 'tokens.keys.create', (created) => `signing-key:${created.kid}`, () => {
+      return activeKeyRow(ctx.store.db) ?? insertKey(ctx.store.db, material)
+    })
+  }
+
+  return {kid: row.kid, privateKey: createPrivateKey({key: JSON.parse(row.private_jwk) as JWK & {kty: string}, format: 'jwk'})}
+}
+
+function toSigningKey(row: KeyRow, activeKid: string | undefined): SigningKey {
+  return {kid: row.kid, alg: row.alg, createdAt: row.created_at, retiredAt: row.retired_at, active: row.kid === activeKid}
+}
+
+export function listSigningKeys(ctx: Context): SigningKey[] {
+  return ctx.store.read(() => {
+    const {db} = ctx.store
+    const activeKid = activeKeyRow(db)?.kid
+    const rows = db.prepare('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as KeyRow[]
+    return rows.map((row) => toSigningKey(row, activeKid))
+  })
+}
+
+const keyAdmin = (action: string, target?: string) => ({function: 'admin', resource: 'tokens', account: null, action, target})
+
+/** Makes a new key the signing key; the old ones keep verifying the tokens they signed. */
+export async function rotateSigningKey(ctx: Context): Promise<SigningKey> {
+  requireGlobalAdmin(ctx, keyAdmin('tokens.keys.rotate'))
+  const material = await newKeyMaterial()
+  const row = mutate(ctx, 'tokens.keys.rotate', `signing-key:${material.kid}`, () => insertKey(ctx.store.db, material))
+  return toSigningKey(row, row.kid)
+}
+
+export function requireSigningKey(ctx: Context, kid: string): SigningKey {
+  return ctx.store.read(() => {
+    const {db} = ctx.store
+    const row = db.prepare('SELECT * FROM signing_keys WHERE kid = ?').get(kid) as KeyRow | undefined
+    if (!row) throw new NotFoundError(`no signing key with kid '${preview(kid)}'`, {hint: 'See the kids with: accessctl tokens keys list'})
+    return toSigningKey(row, activeKeyRow(db)?.kid)
+  })
+}
+
+export interface KeyRetirement {
+  key: SigningKey
+  alreadyRetired: boolean
+  /** The key that signs new tokens afterwards. */
+  activeKid: string
+}
+
+/**
+ * Retires a key: every token it signed stops verifying. The last key that is not retired cannot go, because then
+ * no token could be made or verified; rotate first, then retire the old key.
+ */
+export function retireSigningKey(ctx: Context, kid: string): KeyRetirement {
+  requireGlobalAdmin(ctx, keyAdmin('tokens.keys.retire', `signing-key:${kid}`))
+  return mutate(ctx, 'tokens.keys.retire', `signing-key:${kid}`, () => {
+    const {db} = ctx.store
+    const key = requireSigningKey(ctx, kid)
+    if (key.retiredAt !== null) return {key, alreadyRetired: true, activeKid: activeKeyRow(db)?.kid ?? ''}
+    const others = db.prepare('SELECT count(*) FROM signing_keys WHERE retired_at IS NULL AND kid <> ?').pluck().get(kid) as number
+    if (others === 0) {
+      throw new ConflictError(`key ${kid} is the only signing key that is not retired`, {
+        hint: 'Run `accessctl tokens keys rotate` first to make a new signing key, then retire this one.',
+      })
+    }
+
+    const retiredAt = nowIso()
+    db.prepare('UPDATE signing_keys SET retired_at = ? WHERE kid = ?').run(retiredAt, kid)
+    const activeKid = activeKeyRow(db)!.kid
+    return {key: {...key, retiredAt, active: false}, alreadyRetired: false, activeKid}
+  })
+}
+
+export interface Jwks {
+  keys: JWK[]
+}
+
+/**
+ * The public keys that still verify, as a JWKS document any JOSE library can use. It makes no key: it is read
+ * without a credential, and the first token makes the first key anyway.
+ */
+export function publicJwks(ctx: Context): Jwks {
+  return ctx.store.read(() => {
+    const rows = ctx.store.db
+      .prepare('SELECT kid, alg, public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid')
+      .all() as KeyRow[]
+    return {keys: rows.map((row) => ({...(JSON.parse(row.public_jwk) as JWK), kid: row.kid, alg: row.alg, use: 'sig'}))}
+  })
+}
+
+export interface VerificationKey {
+  /** Null for a retired key: it is known, but verifies nothing. */
+  publicKey: KeyObject | null
+}
+
+/** Every known key by kid, each public key parsed once, so verifying many tokens costs no parsing per token. */
+export function loadVerificationKeys(db: Db): Map<string, VerificationKey> {
+  const rows = db.prepare('SELECT kid, public_jwk, retired_at FROM signing_keys').all() as KeyRow[]
+  const keys = new Map<string, VerificationKey>()
+  for (const row of rows) {
+    keys.set(row.kid, {
+      publicKey:
+        row.retired_at === null
+          ? createPublicKey({key: JSON.parse(row.public_jwk) as JWK & {kty: string}, format: 'jwk'})
+          : null,
+    })
+  }
+
+  return keys
+}

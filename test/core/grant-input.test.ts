@@ -1,0 +1,69 @@
+import {describe, expect, it} from 'vitest'
+
+import {grantFromFlags, isAllWildcard, parseTokenConfig} from '../../src/core/grant-input.js'
+import {UsageError} from '../../src/errors.js'
+
+const SEED = `account: aeb78193c526484fa4f5c14d182ba039
+grants:
+- resources:
+  - datasets
+  - models
+  functions:
+  - consume
+  accounts:
+  - test
+`
+
+describe('parseTokenConfig', () => {
+  it('reads the seed YAML and the same config as JSON', () => {
+    const expected = {
+      account: 'aeb78193c526484fa4f5c14d182ba039',
+      grants: [{resources: ['datasets', 'models'], functions: ['consume'], accounts: ['test'], entities: []}],
+    }
+    expect(parseTokenConfig(SEED, 'policy.yaml')).toEqual(expected)
+    expect(parseTokenConfig(JSON.stringify(expected), 'stdin')).toEqual(expected)
+  })
+
+  it('keeps an all-digit account id a string', () => {
+    expect(parseTokenConfig('account: 12345678901234567890123456789012\ngrants: [{resources: [models], functions: [get]}]', 'x').account).toBe(
+      '12345678901234567890123456789012',
+    )
+  })
+
+  it.each([
+    ['empty', '  \n', /is empty/],
+    ['a YAML syntax error, with its position', 'account: x\ngrants: [\n', /at line 3, column 1/],
+    ['an unknown top-level key', `${SEED}ttl: 1h\n`, /unknown key 'ttl'/],
+    ['an unknown grant key', 'grants:\n- resources: [models]\n  functions: [get]\n  acounts: [x]\n', /unknown key 'acounts' in grants\[0\]/],
+    ['grants that are not a list', 'grants: models\n', /non-empty list/],
+    ['a list given as a string', 'grants:\n- resources: models\n  functions: [get]\n', /grants\[0\]\.resources must be a list/],
+    ['a grant without functions', 'grants:\n- resources: [models]\n', /needs at least one function/],
+    ['an unknown resource', 'grants:\n- resources: [modles]\n  functions: [get]\n', /unknown resource 'modles' \(did you mean 'modules'\?\)/],
+    ['a scalar document', 'hello\n', /must be a mapping/],
+    ['a duplicate key', 'grants: []\ngrants: []\n', /not valid YAML/],
+  ])('refuses %s', (_label, text, message) => {
+    expect(() => parseTokenConfig(text, 'stdin')).toThrow(UsageError)
+    expect(() => parseTokenConfig(text, 'stdin')).toThrow(message)
+  })
+})
+
+describe('grantFromFlags', () => {
+  it('builds one grant, deduplicated', () => {
+    expect(grantFromFlags({functions: ['consume', 'consume'], resources: ['datasets', 'models'], accounts: ['test'], entities: []})).toEqual({
+      functions: ['consume'],
+      resources: ['datasets', 'models'],
+      accounts: ['test'],
+      entities: [],
+    })
+  })
+
+  it('needs both functions and resources, with known names', () => {
+    expect(() => grantFromFlags({functions: ['get'], resources: [], accounts: [], entities: []})).toThrow(/give both/)
+    expect(() => grantFromFlags({functions: ['fly'], resources: ['models'], accounts: [], entities: []})).toThrow(/unknown function 'fly'/)
+  })
+
+  it('knows an all-wildcard grant', () => {
+    expect(isAllWildcard([{resources: ['*'], functions: ['*'], accounts: ['*'], entities: []}])).toBe(true)
+    expect(isAllWildcard([{resources: ['*'], functions: ['*'], accounts: ['x'], entities: []}])).toBe(false)
+  })
+})
