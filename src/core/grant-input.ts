@@ -29,7 +29,15 @@ export function parseTokenConfig(text: string, source: string): TokenConfig {
     throw new UsageError(`the token config from ${source} is not valid YAML${at}: ${firstLine(problem.message)}`)
   }
 
-  return validateConfig(doc.toJS() as unknown, source)
+  let value: unknown
+  try {
+    value = doc.toJS()
+  } catch (error) {
+    // Aliases are resolved here, not while parsing: an unknown or runaway alias surfaces as a plain Error.
+    throw new UsageError(`the token config from ${source} cannot be read: ${firstLine((error as Error).message)}`)
+  }
+
+  return validateConfig(value, source)
 }
 
 function firstLine(message: string): string {

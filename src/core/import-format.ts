@@ -124,7 +124,7 @@ function parseYamlDocument(text: string): ImportSource {
   if (!isSeq(root)) fail(lineCounter.linePos(root.range?.[0] ?? 0).line, 'the file must be a YAML list of accounts')
   const lines = root.items.map((item) => lineCounter.linePos(item.range?.[0] ?? 0).line)
   const records = root.items.map((item, index) => {
-    if (isScalar(item) || isMap(item)) return toRecord(item.toJSON(), index, () => lines[index])
+    if (isScalar(item) || isMap(item)) return toRecord(readNode(item, lines[index]), index, () => lines[index])
     return fail(lines[index], 'each entry must be an account name or an object {name, groups}')
   })
   return {records, lineOf: (index) => lines[index]}
@@ -140,4 +140,12 @@ export function detectFormat(text: string, fileName?: string, explicit?: ImportF
 
 export function parseImport(text: string, format: ImportFormat): ImportSource {
   return format === 'jsonl' ? parseJsonl(text) : parseYamlList(text)
+}
+
+function readNode(node: {toJSON: () => unknown}, line: number): unknown {
+  try {
+    return node.toJSON()
+  } catch (error) {
+    return fail(line, (error as Error).message.split('\n')[0])
+  }
 }
