@@ -1,5 +1,3 @@
-import {confirm} from '@inquirer/prompts'
-
 import {UsageError} from '../errors.js'
 
 /** Prompts appear only when a person is at both ends: never in a pipe, a script or CI. */
@@ -30,6 +28,8 @@ export async function confirmDestructive(question: string, yes: boolean): Promis
 
   let answer: boolean
   try {
+    // Loaded on demand: @inquirer/prompts is large, and most runs never prompt (start-up time).
+    const {confirm} = await import('@inquirer/prompts')
     answer = await confirm({message: question, default: false}, PROMPT_CONTEXT)
   } catch (error) {
     if (isPromptExit(error)) throw new PromptAborted('aborted: nothing was changed')

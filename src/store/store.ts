@@ -4,6 +4,7 @@ import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 
 import {StoreError} from '../errors.js'
+import {nativeBinding} from './native-binding.js'
 import {APPLICATION_ID, type Migration, MIGRATIONS} from './schema.js'
 
 export type Db = Database.Database
@@ -16,8 +17,11 @@ export function defaultStorePath(env: NodeJS.ProcessEnv = process.env): string {
 
 export interface OpenOptions {
   migrations?: readonly Migration[]
-  /** Passed to better-sqlite3 so a bundled executable can hand it the addon it extracted. */
-  nativeBinding?: string
+  /**
+   * Passed to better-sqlite3: a path to, or the loaded module of, its addon. Defaults to the one registered in
+   * native-binding.ts (the single executable's), else better-sqlite3's own build.
+   */
+  nativeBinding?: string | object
 }
 
 const BUSY_TIMEOUT_MS = 10_000
@@ -38,7 +42,9 @@ export class Store {
     prepareLocation(absolute)
     let db: Db
     try {
-      db = new Database(absolute, {timeout: BUSY_TIMEOUT_MS, nativeBinding: options.nativeBinding})
+      // @types/better-sqlite3 only knows the string form; better-sqlite3 12 also takes the loaded addon object.
+      const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
+      db = new Database(absolute, {timeout: BUSY_TIMEOUT_MS, nativeBinding: binding})
     } catch (error) {
       throw asStoreError(error, absolute)
     }
