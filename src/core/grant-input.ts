@@ -21,8 +21,9 @@ const GRANT_KEYS = ['resources', 'functions', 'accounts', 'entities'] as const
  */
 export function parseTokenConfig(text: string, source: string): TokenConfig {
   if (text.trim() === '') throw new UsageError(`the token config from ${source} is empty`)
-  const doc = parseDocument(text, {schema: 'failsafe', prettyErrors: true})
-  const problem = doc.errors[0]
+  // logLevel 'error': warnings (an unknown !tag) are refused below instead of printed by the library on stderr.
+  const doc = parseDocument(text, {schema: 'failsafe', prettyErrors: true, logLevel: 'error'})
+  const problem = doc.errors[0] ?? doc.warnings[0]
   if (problem) {
     const where = problem.linePos?.[0]
     const at = where ? ` at line ${where.line}, column ${where.col}` : ''

@@ -108,15 +108,15 @@ export function parseYamlList(text: string): ImportSource {
 
 function yamlItemLines(text: string): number[] {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter, schema: 'failsafe'})
+  const doc = parseDocument(text, {lineCounter, schema: 'failsafe', logLevel: 'error'})
   return isSeq(doc.contents) ? doc.contents.items.map((item) => lineCounter.linePos(item.range?.[0] ?? 0).line) : []
 }
 
 /** The slow path: a document with positions, so every error can say where it is. */
 function parseYamlDocument(text: string): ImportSource {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter, uniqueKeys: true, schema: 'failsafe'})
-  const syntax = doc.errors[0]
+  const doc = parseDocument(text, {lineCounter, uniqueKeys: true, schema: 'failsafe', logLevel: 'error'})
+  const syntax = doc.errors[0] ?? doc.warnings[0]
   if (syntax) {
     const at = syntax.linePos?.[0]
     throw new UsageError(`YAML error${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${syntax.message.split('\n')[0]}`)

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {chmodSync} from 'node:fs'
+import {chmodSync, mkdirSync, rmSync} from 'node:fs'
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -71,9 +71,13 @@ describe('hostile input', () => {
       await runCli(['accounts', 'create', '-n', 'alice'], {store: readonlyDir.storePath})
       chmodSync(readonlyDir.storePath, 0o644)
       const {file, prefix} = cliCommand()
+      const cache = `${readonlyDir.path}-cache`
+      mkdirSync(cache, {mode: 0o777})
+      chmodSync(cache, 0o777)
       const asNobody = (args: string[]) => {
         const result = spawnSync('runuser', ['-u', 'nobody', '--', file, ...prefix, ...args], {
-          env: {...process.env, ACCESSCTL_STORE: readonlyDir.storePath, HOME: '/tmp', NO_COLOR: '1'},
+          // The executable unpacks its SQLite addon under XDG_CACHE_HOME: give nobody a writable one.
+          env: {...process.env, ACCESSCTL_STORE: readonlyDir.storePath, XDG_CACHE_HOME: cache, HOME: '/tmp', NO_COLOR: '1'},
         })
         return {code: result.status ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString()}
       }
@@ -84,6 +88,7 @@ describe('hostile input', () => {
       expect(countRows(readonlyDir.storePath, 'accounts')).toBe(1)
     } finally {
       readonlyDir.cleanup()
+      rmSync(`${readonlyDir.path}-cache`, {recursive: true, force: true})
     }
   })
 
