@@ -4,7 +4,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {cli, fmt, medianTime, printTable, tempDir, timeOnce} from './lib.mjs'
+import {cli, fmt, medianTime, peakRssMiB, printTable, tempDir, timeOnce} from './lib.mjs'
 
 const COUNT = Number(process.env.BENCH_IMPORT_COUNT ?? 100_000)
 const {file, prefix, label} = cli()
@@ -23,10 +23,13 @@ try {
     const {ms} = timeOnce(file, [...prefix, 'accounts', 'import', path], {env: {ACCESSCTL_STORE: store}})
     const perSecond = COUNT / (ms / 1000)
     const withoutStartup = COUNT / ((ms - startup) / 1000)
-    rows.push([format, COUNT, fmt(ms, 0), fmt(perSecond, 0), fmt(withoutStartup, 0), fmt(perSecond / 50_000, 2), perSecond >= 50_000 ? 'met' : 'NOT met'])
+    const rssStore = join(dir.path, `${format}-rss.db`)
+    timeOnce(file, [...prefix, 'groups', 'create', 'devops'], {env: {ACCESSCTL_STORE: rssStore}})
+    const rss = peakRssMiB(file, [...prefix, 'accounts', 'import', path], {env: {ACCESSCTL_STORE: rssStore}})
+    rows.push([format, COUNT, fmt(ms, 0), fmt(perSecond, 0), fmt(withoutStartup, 0), fmt(perSecond / 50_000, 2), perSecond >= 50_000 ? 'met' : 'NOT met', fmt(rss, 0)])
   }
 
-  printTable(`accounts import (${label}; start-up baseline ${fmt(startup, 0)} ms)`, ['format', 'accounts', 'wall ms', 'accounts/s', 'accounts/s less start-up', 'x target', 'target 50,000/s'], rows)
+  printTable(`accounts import (${label}; start-up baseline ${fmt(startup, 0)} ms)`, ['format', 'accounts', 'wall ms', 'accounts/s', 'accounts/s less start-up', 'x target', 'target 50,000/s', 'peak MiB'], rows)
 } finally {
   dir.cleanup()
 }

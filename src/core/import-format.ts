@@ -1,4 +1,5 @@
-import {isMap, isScalar, isSeq, LineCounter, parse as parseYaml, parseDocument} from 'yaml'
+import {FAILSAFE_SCHEMA, load as loadYaml} from 'js-yaml'
+import {isMap, isScalar, isSeq, LineCounter, parseDocument} from 'yaml'
 
 import {UsageError} from '../errors.js'
 import {MAX_ACCOUNT_NAME_LENGTH, preview} from './names.js'
@@ -81,13 +82,15 @@ export function parseJsonl(text: string): ImportSource {
 }
 
 /**
- * A YAML list of names or `{name, groups}` objects. The fast parser reads valid input; only when something is
- * wrong is the text parsed again as a document, to name the line (and column, for syntax errors).
+ * A YAML list of names or `{name, groups}` objects, read with the failsafe schema so that every scalar is a string
+ * (an account named 2026-01-01 or 0123 stays that name). js-yaml reads valid input about ten times faster than
+ * `yaml`, which matters at 100,000 accounts; only when something is wrong is the text parsed again with `yaml`
+ * as a document, to name the line (and column, for syntax errors) the same way the policy parser does.
  */
 export function parseYamlList(text: string): ImportSource {
   let value: unknown
   try {
-    value = parseYaml(text, {uniqueKeys: true})
+    value = loadYaml(text, {schema: FAILSAFE_SCHEMA})
   } catch {
     return parseYamlDocument(text)
   }
@@ -105,14 +108,14 @@ export function parseYamlList(text: string): ImportSource {
 
 function yamlItemLines(text: string): number[] {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter})
+  const doc = parseDocument(text, {lineCounter, schema: 'failsafe'})
   return isSeq(doc.contents) ? doc.contents.items.map((item) => lineCounter.linePos(item.range?.[0] ?? 0).line) : []
 }
 
 /** The slow path: a document with positions, so every error can say where it is. */
 function parseYamlDocument(text: string): ImportSource {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, {lineCounter, uniqueKeys: true})
+  const doc = parseDocument(text, {lineCounter, uniqueKeys: true, schema: 'failsafe'})
   const syntax = doc.errors[0]
   if (syntax) {
     const at = syntax.linePos?.[0]

@@ -46,6 +46,9 @@ export function importAccounts(ctx: Context, source: ImportSource, progress?: Pr
     }
   }
 
+  // A bigger page cache keeps the growing indexes in memory instead of spilling pages to the WAL mid-transaction;
+  // 8 MiB holds the indexes of a 100,000-account import; more only adds memory.
+  ctx.store.db.pragma('cache_size = -8192')
   return mutate(ctx, 'accounts.import', (summary) => `accounts:${summary.imported}`, () => {
     requireGlobalAdmin(ctx, {function: 'create', resource: 'accounts', action: 'accounts.import'})
     const {db} = ctx.store

@@ -14,11 +14,16 @@ describe('parseYamlList', () => {
     expect([0, 1, 2].map((i) => source.lineOf(i))).toEqual([1, 2, 4])
   })
 
+  it('keeps every scalar a string: names that look like numbers, dates or booleans stay names', () => {
+    const source = parseYamlList('- 0123\n- 2026-01-01\n- name: true\n- name: 1e3\n')
+    expect(source.records.map((r) => r.name)).toEqual(['0123', '2026-01-01', 'true', '1e3'])
+  })
+
   it.each([
     ['a syntax error, with line and column', '- alice\n- name: [unclosed\n', /YAML error at line \d+, column \d+/],
     ['a mapping at the top', 'name: alice\n', /line 1: the file must be a YAML list/],
     ['an unknown key', '- alice\n- name: bob\n  role: admin\n', /line 2: unknown key 'role'/],
-    ['a number as name', '- name: 42\n', /line 1: 'name' must be a string/],
+    ['a list as name', '- name: [a, b]\n', /line 1: 'name' must be a string/],
     ['groups not a list', '- name: a\n  groups: devops\n', /line 1: 'groups' must be a list/],
     ['an empty name', '- alice\n- ""\n', /line 2: an account name cannot be empty/],
     ['a nested list', '- [a, b]\n', /line 1: each entry must be/],
