@@ -1,5 +1,6 @@
 import {spawnSync} from 'node:child_process'
-import {chmodSync} from 'node:fs'
+import {chmodSync, mkdirSync} from 'node:fs'
+import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -71,9 +72,14 @@ describe('hostile input', () => {
       await runCli(['accounts', 'create', '-n', 'alice'], {store: readonlyDir.storePath})
       chmodSync(readonlyDir.storePath, 0o644)
       const {file, prefix} = cliCommand()
+      // runuser sets HOME to nobody's (/nonexistent), so the single executable needs a cache folder nobody may
+      // write to extract its SQLite addon into; otherwise it fails on that before it reaches the store.
+      const nobodyCache = join(readonlyDir.path, 'cache')
+      mkdirSync(nobodyCache, {mode: 0o777})
+      chmodSync(nobodyCache, 0o777)
       const asNobody = (args: string[]) => {
         const result = spawnSync('runuser', ['-u', 'nobody', '--', file, ...prefix, ...args], {
-          env: {...process.env, ACCESSCTL_STORE: readonlyDir.storePath, HOME: '/tmp', NO_COLOR: '1'},
+          env: {...process.env, ACCESSCTL_STORE: readonlyDir.storePath, HOME: '/tmp', XDG_CACHE_HOME: nobodyCache, NO_COLOR: '1'},
         })
         return {code: result.status ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString()}
       }
