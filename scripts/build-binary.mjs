@@ -9,6 +9,7 @@ import {dirname, join, relative} from 'node:path'
 import * as esbuild from 'esbuild'
 
 import {buildNativeAddon, EMBEDDED_NODE, ROOT} from './build-native-addon.mjs'
+import {lazyRequiresPlugin} from './sea-lazy-requires.mjs'
 
 const require = createRequire(import.meta.url)
 const OUT = join(ROOT, 'dist', 'sea')
@@ -152,7 +153,7 @@ async function main() {
       minimatch: './scripts/sea-stubs/disk-discovery.mjs',
     },
     absWorkingDir: ROOT,
-    plugins: [bundleModulePlugin(source)],
+    plugins: [bundleModulePlugin(source), lazyRequiresPlugin()],
   })
   writeFileSync(join(OUT, 'meta.json'), JSON.stringify(result.metafile))
   log(`bundle: ${(statSync(bundle).size / 1024).toFixed(0)} KiB`)

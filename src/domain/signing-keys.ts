@@ -1,4 +1,4 @@
-import {calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK} from 'jose'
+import type {JWK} from 'jose'
 import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
 
 import {nowIso} from '../core/ids.js'
@@ -42,6 +42,9 @@ export interface KeyMaterial {
 
 /** A new Ed25519 pair; its kid is the RFC 7638 thumbprint of the public key, so it names the key itself. */
 export async function newKeyMaterial(): Promise<KeyMaterial> {
+  // jose is imported here, not at the top: only creating a key needs it, and every store command imports this
+  // module (through the caller check), so a static import would make each of them load it at start-up.
+  const {calculateJwkThumbprint, exportJWK, generateKeyPair} = await import('jose')
   const {privateKey, publicKey} = await generateKeyPair('EdDSA', {crv: 'Ed25519', extractable: true})
   const publicJwk = await exportJWK(publicKey)
   const privateJwk = await exportJWK(privateKey)
