@@ -37,8 +37,11 @@ const REWRITES = {
     ['(0, help_1.normalizeArgv)', '(0, require("./help/util").normalizeArgv)'],
   ],
   // The package index re-exports Help & co.; the help flag loads help only when given; the error handler shows help
-  // only for errors that ask for it.
-  'index.js': [lazy('./help')],
+  // only for errors that ask for it. Config (with its plugin loading), main and execute are needed only when oclif
+  // dispatches: src/sea/fast-path.ts runs a command without them.
+  'index.js': [lazy('./help'), lazy('./config'), lazy('./main'), lazy('./execute'), lazy('./module-loader')],
+  // Command's static run loads a Config; `new Command(argv, config)._run()` (the fast path) does not.
+  'command.js': [lazy('./config')],
   'flags.js': [lazy('./help')],
   'errors/handle.js': [lazy('../help/index')],
   // The spinner (and cli-spinners, ansi-escapes) exists only when stderr is a terminal.

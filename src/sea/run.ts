@@ -1,13 +1,23 @@
-import {execute} from '@oclif/core'
+import {execute, flush, handle} from '@oclif/core'
 import {addonSha256, plugins} from 'accessctl:bundle'
 import {dirname} from 'node:path'
 
 import {setNativeBindingLoader} from '../store/native-binding.js'
 import {bundledLoadOptions} from './bundled-plugin.js'
 import {loadEmbeddedAddon} from './embedded-addon.js'
+import {fastCommand, fastConfig, loadFastCommand, runFast} from './fast-path.js'
 
 /** Runs the CLI from what the executable carries: commands, manifests and the SQLite addon. */
 export async function run(argv: string[]): Promise<void> {
   setNativeBindingLoader(() => loadEmbeddedAddon(addonSha256))
-  await execute({args: argv, loadOptions: bundledLoadOptions(dirname(process.execPath), plugins)})
+  const root = dirname(process.execPath)
+  const found = fastCommand(argv, plugins, process.env)
+  // Loading the command is the last step that may still fail before it runs: then oclif's path decides.
+  const command = found && (await loadFastCommand(found, plugins[0]).catch(() => undefined))
+  if (found && command) {
+    await runFast(found, command, fastConfig(plugins[0], root), {flush, handle})
+    return
+  }
+
+  await execute({args: argv, loadOptions: bundledLoadOptions(root, plugins)})
 }
