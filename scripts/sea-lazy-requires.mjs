@@ -42,10 +42,24 @@ const REWRITES = {
   'index.js': [lazy('./help'), lazy('./config'), lazy('./main'), lazy('./execute'), lazy('./module-loader')],
   // Command's static run loads a Config; `new Command(argv, config)._run()` (the fast path) does not.
   'command.js': [lazy('./config')],
-  'flags.js': [lazy('./help')],
+  'flags.js': [lazy('./help'), lazy('./util/fs')],
+  // util/fs (and Node's fs/promises) checks `file` / `directory` flags and args, which accessctl does not use.
+  'args.js': [lazy('./util/fs')],
   'errors/handle.js': [lazy('../help/index')],
+  // Colours (ansis and oclif's theme), terminal width, wrapping and stack cleaning serve oclif's own error, help and
+  // JSON rendering; accessctl's commands print their errors themselves (src/cli/base-command.ts).
+  'errors/errors/cli.js': [lazy('clean-stack'), lazy('indent-string'), lazy('wrap-ansi'), lazy('../../screen'), lazy('../../ux/theme')],
+  'errors/errors/pretty-print.js': [lazy('indent-string'), lazy('wrap-ansi'), lazy('../../screen')],
+  'parser/errors.js': [lazy('../ux/theme')],
+  'ux/colorize-json.js': [lazy('./theme')],
+  'ux/list.js': [lazy('../screen')],
   // The spinner (and cli-spinners, ansi-escapes) exists only when stderr is a terminal.
-  'ux/index.js': [lazy('./action/spinner')],
+  // ux.colorize becomes a wrapper so that building the ux object does not load the theme.
+  'ux/index.js': [
+    lazy('./action/spinner'),
+    lazy('./theme'),
+    ['colorize: theme_1.colorize,', 'colorize: (...args) => theme_1.colorize(...args),'],
+  ],
   // ejs renders help templates and `<%= config.bin %>` examples: help only.
   'config/config.js': [lazy('ejs')],
   'help/util.js': [lazy('ejs')],

@@ -33,15 +33,17 @@ export function fastCommand(argv: string[], plugins: BundledPlugin[], env: NodeJ
   const beforeEnd = end === -1 ? argv : argv.slice(0, end)
   if (beforeEnd.some((arg) => arg === '--help' || arg === '-h')) return undefined
 
-  const commands = new Map(plugins.flatMap((plugin) => Object.entries(plugin.manifest.commands)))
-  const usable = new Set([...commands.keys()].flatMap((id) => id.split(':').map((_, i, parts) => parts.slice(0, i + 1).join(':'))))
+  // Kept to a few string comparisons: this runs on every start.
+  const ids = plugins.flatMap((plugin) => Object.keys(plugin.manifest.commands))
+  const usable = (id: string): boolean => ids.some((known) => known === id || known.startsWith(`${id}:`))
+  const commandOf = (id: string) => plugins.find((plugin) => id in plugin.manifest.commands)?.manifest.commands[id]
   const words: string[] = []
   if (argv.length === 1) {
     words.push(argv[0])
   } else {
     for (const arg of argv) {
-      const current = commands.get(words.join(':'))
-      if (usable.has([...words, arg].join(':'))) words.push(arg)
+      const current = words.length > 0 ? commandOf(words.join(':')) : undefined
+      if (usable([...words, arg].join(':'))) words.push(arg)
       else if (arg.includes('=') || arg.startsWith('-') || (current && (current.strict === false || Object.keys(current.args ?? {}).length > 0))) break
       else words.push(arg)
     }

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {grantFromFlags, isAllWildcard, parseTokenConfig} from '../../src/core/grant-input.js'
+import {grantFromFlags, isAllWildcard} from '../../src/core/grant-input.js'
+import {parseTokenConfig} from '../../src/core/token-config.js'
 import {UsageError} from '../../src/errors.js'
 
 const SEED = `account: aeb78193c526484fa4f5c14d182ba039

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import {stringify} from 'yaml'
 import {describe, expect, it} from 'vitest'
 
-import {parseTokenConfig} from '../../src/core/grant-input.js'
+import {parseTokenConfig} from '../../src/core/token-config.js'
 import {FUNCTIONS, RESOURCES} from '../../src/core/grants.js'
 import {parseJsonl, parseYamlList} from '../../src/core/import-format.js'
 import {parseTtl} from '../../src/core/ttl.js'
