@@ -305,11 +305,7 @@ export function listTokens(ctx: Context, filter: Page & {account?: string; all?:
          ORDER BY t.created_at, t.jti LIMIT :limit OFFSET :offset`,
       )
       .iterate({account: accountId, all: filter.all ? 1 : 0, now, limit: filter.limit + 1, offset: filter.offset}) as IterableIterator<TokenRow>
-    function* records(): Iterable<TokenRecord> {
-      for (const row of rows) yield toRecord(row, now)
-    }
-
-    return pageOf(records(), filter)
+    return pageOf(rows, filter, (row) => toRecord(row, now))
   })
 }
 
