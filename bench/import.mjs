@@ -4,7 +4,7 @@
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {cli, fmt, medianTime, peakRssMiB, printTable, tempDir, timeOnce} from './lib.mjs'
+import {cli, fmt, medianTime, peakRssMiB, printTable, recordSummary, tempDir, timeOnce} from './lib.mjs'
 
 const COUNT = Number(process.env.BENCH_IMPORT_COUNT ?? 100_000)
 const {file, prefix, label} = cli()
@@ -26,6 +26,8 @@ try {
     const rssStore = join(dir.path, `${format}-rss.db`)
     timeOnce(file, [...prefix, 'groups', 'create', 'devops'], {env: {ACCESSCTL_STORE: rssStore}})
     const rss = peakRssMiB(file, [...prefix, 'accounts', 'import', path], {env: {ACCESSCTL_STORE: rssStore}})
+    recordSummary(`bulk: accounts import (${format}, ${COUNT})`, `${fmt(perSecond, 0)} accounts/s`, '>= 50,000/s', perSecond >= 50_000)
+    recordSummary(`memory: accounts import (${format})`, `${fmt(rss, 0)} MiB`, '<= 100 MiB', rss !== null && rss <= 100)
     rows.push([format, COUNT, fmt(ms, 0), fmt(perSecond, 0), fmt(withoutStartup, 0), fmt(perSecond / 50_000, 2), perSecond >= 50_000 ? 'met' : 'NOT met', fmt(rss, 0)])
   }
 

@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: every figure is a ratio against a baseline measured in the same run,
 // because these machines are noisy.
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {appendFileSync, existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -65,3 +65,13 @@ export function printTable(title, header, rows) {
 }
 
 export const fmt = (n, digits = 1) => (n === null || n === undefined ? 'n/a' : Number(n).toFixed(digits))
+
+/**
+ * Adds one line to the summary that `npm run bench` prints at the end (a no-op when a benchmark runs alone):
+ * the figure, what was measured, the target, and whether it was met.
+ */
+export function recordSummary(figure, measured, target, met) {
+  const file = process.env.BENCH_SUMMARY_FILE
+  if (!file) return
+  appendFileSync(file, `${JSON.stringify({figure, measured, target, met})}\n`)
+}

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3'
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
 
-import {cli, fmt, median, peakRssMiB, printTable, tempDir, timeOnce} from './lib.mjs'
+import {cli, fmt, median, peakRssMiB, printTable, recordSummary, tempDir, timeOnce} from './lib.mjs'
 
 const SIZES = {
   accounts: Number(process.env.BENCH_ACCOUNTS ?? 100_000),
@@ -127,6 +127,8 @@ try {
     const ratio = median(largeTimes) / median(emptyTimes)
     const rss = peakRssMiB(file, [...prefix, ...largeArgs], {env: {ACCESSCTL_STORE: large}})
     const point = !name.includes('(page)')
+    if (point) recordSummary(`scale: ${name}`, `${fmt(ratio, 2)}x empty store`, '<= 1.15x', ratio <= 1.15)
+    recordSummary(`memory: ${name}`, `${fmt(rss, 0)} MiB`, '<= 100 MiB', rss !== null && rss <= 100)
     rows.push([
       name,
       fmt(median(emptyTimes), 0),

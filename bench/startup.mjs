@@ -7,6 +7,8 @@ import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
+import {recordSummary} from './lib.mjs'
+
 const require = createRequire(import.meta.url)
 const ROOT = resolve(import.meta.dirname, '..')
 const BINARY = resolve(process.env.ACCESSCTL_TEST_BIN ?? join(ROOT, 'dist', 'accessctl'))
@@ -83,6 +85,7 @@ try {
     const ratio = ms / baseline
     const verdict = c.target ? (ratio <= TARGET ? `  (target <= ${TARGET}x: ok)` : `  (target <= ${TARGET}x: MISSED)`) : ''
     if (c.target && ratio > TARGET) missed = true
+    if (c.target) recordSummary(`start-up: ${c.name}`, `${ratio.toFixed(2)}x bare start`, `<= ${TARGET}x`, ratio <= TARGET)
     console.log(`${c.name.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}x${verdict}`)
   }
 

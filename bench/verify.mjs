@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import {createPrivateKey, createPublicKey, randomBytes, sign, verify} from 'node:crypto'
 import {join} from 'node:path'
 
-import {cli, fmt, printTable, tempDir, timeOnce} from './lib.mjs'
+import {cli, fmt, printTable, recordSummary, tempDir, timeOnce} from './lib.mjs'
 
 const COUNT = Number(process.env.BENCH_VERIFY_COUNT ?? 100_000)
 const {file, prefix, label} = cli()
@@ -62,6 +62,7 @@ try {
   const bareRate = COUNT / bareSeconds
   const cliRate = COUNT / (ms / 1000)
   const ratio = cliRate / bareRate
+  recordSummary(`throughput: tokens verify - (${COUNT})`, `${fmt(ratio, 2)} of bare Ed25519 (${fmt(cliRate, 0)}/s)`, '>= 0.70', ratio >= 0.7)
   printTable(`batch verification (${label}, ${COUNT} recorded account tokens)`, ['what', 'seconds', 'tokens/s', 'ratio to bare', 'target >=0.70'], [
     ['bare Ed25519 crypto.verify loop', fmt(bareSeconds, 2), fmt(bareRate, 0), '1.00', ''],
     ['accessctl tokens verify - (whole command)', fmt(ms / 1000, 2), fmt(cliRate, 0), fmt(ratio, 2), ratio >= 0.7 ? 'met' : 'NOT met'],

@@ -107,7 +107,7 @@ export function listAccounts(ctx: Context, filter: Page & {group?: string}): Pag
       const rows = db
         .prepare('SELECT id, name, created_at FROM accounts ORDER BY name LIMIT ? OFFSET ?')
         .iterate(filter.limit + 1, filter.offset) as IterableIterator<AccountRow>
-      return pageOf(mapRows(rows, toAccount), filter)
+      return pageOf(rows, filter, toAccount)
     }
 
     requireGroup(db, filter.group)
@@ -117,12 +117,8 @@ export function listAccounts(ctx: Context, filter: Page & {group?: string}): Pag
          WHERE m.group_name = ? ORDER BY a.name LIMIT ? OFFSET ?`,
       )
       .iterate(filter.group, filter.limit + 1, filter.offset) as IterableIterator<AccountRow>
-    return pageOf(mapRows(rows, toAccount), filter)
+    return pageOf(rows, filter, toAccount)
   })
-}
-
-function* mapRows<R, T>(rows: Iterable<R>, map: (row: R) => T): Iterable<T> {
-  for (const row of rows) yield map(row)
 }
 
 export interface OwnedObjects {

@@ -46,10 +46,10 @@ export interface PageOf<T> {
 }
 
 /**
- * Runs a paged query for one row more than asked, so the caller learns whether another page follows without a
+ * Takes the rows of a query for one row more than asked (mapping each with `toItem`), so the caller learns whether another page follows without a
  * COUNT(*) over the whole table.
  */
-export function pageOf<T>(rows: Iterable<T>, page: Page): PageOf<T> {
+export function pageOf<R, T = R>(rows: Iterable<R>, page: Page, toItem?: (row: R) => T): PageOf<T> {
   const items: T[] = []
   let more = false
   for (const row of rows) {
@@ -58,7 +58,7 @@ export function pageOf<T>(rows: Iterable<T>, page: Page): PageOf<T> {
       break
     }
 
-    items.push(row)
+    items.push(toItem ? toItem(row) : (row as unknown as T))
   }
 
   return {items, limit: page.limit, offset: page.offset, nextOffset: more ? page.offset + page.limit : null}

@@ -18,7 +18,7 @@ import {
   validateVersion,
 } from './deployer-access.js'
 import {findInfra, loadInfraFor} from './infrastructures.js'
-import {findService, latestVersion, loadServiceFor, map, versionExists} from './services.js'
+import {findService, latestVersion, loadServiceFor, versionExists} from './services.js'
 
 export interface Deployment {
   id: string
@@ -185,7 +185,7 @@ export function listDeployments(ctx: Context, filter: Page & {service?: string; 
         filter.limit + 1,
         filter.offset,
       ) as IterableIterator<DeploymentRow>
-    return pageOf(map(rows, toDeployment), filter)
+    return pageOf(rows, filter, toDeployment)
   })
 }
 

@@ -182,11 +182,7 @@ export function listGroups(ctx: Context, page: Page): PageOf<GroupSummary> {
          FROM groups g ORDER BY g.name LIMIT ? OFFSET ?`,
       )
       .iterate(page.limit + 1, page.offset) as IterableIterator<GroupRow & {member_count: number}>
-    function* summaries(): Iterable<GroupSummary> {
-      for (const row of rows) yield {...toGroup(row), memberCount: row.builtin === 1 ? null : row.member_count}
-    }
-
-    return pageOf(summaries(), page)
+    return pageOf(rows, page, (row): GroupSummary => ({...toGroup(row), memberCount: row.builtin === 1 ? null : row.member_count}))
   })
 }
 

@@ -16,7 +16,7 @@ import {requireTokenPermits} from './authz.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
 import {callerAccount, guardInfra, infraNotFound, infraViewableFilter, type Subject, subjectOf, validateObjectId} from './deployer-access.js'
 import {requireGroup} from './groups.js'
-import {map, type PrivilegeChange} from './services.js'
+import {type PrivilegeChange} from './services.js'
 
 export interface Infrastructure {
   id: string
@@ -118,7 +118,7 @@ export function listInfras(ctx: Context, page: Page): PageOf<Infrastructure> {
     const rows = ctx.store.db
       .prepare(`SELECT ${INFRA_COLUMNS} FROM infrastructures i WHERE ${filter.sql} ORDER BY i.id LIMIT ? OFFSET ?`)
       .iterate(...filter.params, page.limit + 1, page.offset) as IterableIterator<InfraRow>
-    return pageOf(map(rows, toInfra), page)
+    return pageOf(rows, page, toInfra)
   })
 }
 

@@ -141,7 +141,7 @@ export function listServices(ctx: Context, page: Page): PageOf<Service> {
     const rows = ctx.store.db
       .prepare(`SELECT ${SERVICE_COLUMNS} FROM services s WHERE ${filter.sql} ORDER BY s.id LIMIT ? OFFSET ?`)
       .iterate(...filter.params, page.limit + 1, page.offset) as IterableIterator<ServiceRow>
-    return pageOf(map(rows, toService), page)
+    return pageOf(rows, page, toService)
   })
 }
 
@@ -362,7 +362,7 @@ export function listVersions(ctx: Context, id: string, page: Page): PageOf<Servi
     const rows = ctx.store.db
       .prepare(`SELECT service_id, version, size, sha256, created_at, created_by FROM service_versions WHERE service_id = ? ${NEWEST_FIRST} LIMIT ? OFFSET ?`)
       .iterate(service.id, page.limit + 1, page.offset) as IterableIterator<VersionRow>
-    return pageOf(map(rows, toVersion), page)
+    return pageOf(rows, page, toVersion)
   })
 }
 
@@ -416,6 +416,3 @@ export function deleteServiceKey(ctx: Context, id: string, keyId: string): ApiKe
   })
 }
 
-export function* map<R, T>(rows: Iterable<R>, fn: (row: R) => T): Iterable<T> {
-  for (const row of rows) yield fn(row)
-}

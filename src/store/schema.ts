@@ -184,4 +184,13 @@ CREATE INDEX deployment_keys_by_deployment ON deployment_keys (deployment_id);
 
 export const MIGRATIONS: readonly Migration[] = [
   {version: 1, description: 'initial schema', sql: INITIAL_SCHEMA},
+  {
+    version: 2,
+    description: 'list tokens a page at a time in creation order',
+    sql: `
+      DROP INDEX tokens_by_account;
+      CREATE INDEX tokens_by_account ON tokens (account_id, created_at, jti);
+      CREATE INDEX tokens_by_creation ON tokens (created_at, jti);
+    `,
+  },
 ]

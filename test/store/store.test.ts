@@ -146,6 +146,35 @@ describe('migrate', () => {
   })
 })
 
+describe('migrations of real stores', () => {
+  let dir: TempDir
+  beforeEach(() => {
+    dir = tempDir()
+  })
+  afterEach(() => dir.cleanup())
+
+  it('brings a version 1 store with data up to the latest version, keeping the data', () => {
+    const old = new Database(dir.storePath)
+    migrate(old, MIGRATIONS.slice(0, 1))
+    old.prepare("INSERT INTO accounts (id, name, created_at) VALUES ('0123456789abcdef0123456789abcdef', 'kept', 'now')").run()
+    old.close()
+
+    const store = Store.open(dir.storePath)
+    try {
+      expect(store.schemaVersion()).toBe(MIGRATIONS.at(-1)!.version)
+      expect(store.db.prepare('SELECT name FROM accounts').pluck().all()).toEqual(['kept'])
+      const indexes = store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tokens'").pluck().all()
+      expect(indexes).toEqual(expect.arrayContaining(['tokens_by_account', 'tokens_by_creation']))
+      const plan = store.db
+        .prepare("EXPLAIN QUERY PLAN SELECT jti FROM tokens WHERE revoked_at IS NULL ORDER BY created_at, jti LIMIT 10")
+        .all() as Array<{detail: string}>
+      expect(plan.map((row) => row.detail).join('\n')).not.toMatch(/TEMP B-TREE/)
+    } finally {
+      store.close()
+    }
+  })
+})
+
 describe('defaultStorePath', () => {
   it('follows XDG_DATA_HOME, else ~/.local/share', () => {
     expect(defaultStorePath({XDG_DATA_HOME: '/data'})).toBe('/data/accessctl/store.db')

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import type {StoreBackup, StoreCheck, StoreInfo} from '../../../src/domain/store-admin.js'
+import {MIGRATIONS} from '../../../src/store/schema.js'
 import {type ErrorJson, expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows} from '../../helpers/store.js'
 
@@ -18,7 +19,7 @@ describe('store commands', () => {
     await runCli(['accounts', 'create', '-n', 'alice'], {store: dir.storePath})
     const {code, json} = await runJson<StoreInfo>(['store', 'info'], {store: dir.storePath})
     expect(code).toBe(0)
-    expect(json).toMatchObject({path: dir.storePath, schemaVersion: 1, journalMode: 'wal', locked: false})
+    expect(json).toMatchObject({path: dir.storePath, schemaVersion: MIGRATIONS.at(-1)!.version, journalMode: 'wal', locked: false})
     expect(json.counts).toMatchObject({accounts: 1, groups: 1})
   })
 
