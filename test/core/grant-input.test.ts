@@ -3,17 +3,8 @@ import {describe, expect, it} from 'vitest'
 import {grantFromFlags, isAllWildcard} from '../../src/core/grant-input.js'
 import {parseTokenConfig} from '../../src/core/token-config.js'
 import {UsageError} from '../../src/errors.js'
+import {SEED_POLICY} from '../helpers/tokens.js'
 
-const SEED = `account: aeb78193c526484fa4f5c14d182ba039
-grants:
-- resources:
-  - datasets
-  - models
-  functions:
-  - consume
-  accounts:
-  - test
-`
 
 describe('parseTokenConfig', () => {
   it('reads the seed YAML and the same config as JSON', () => {
@@ -21,7 +12,7 @@ describe('parseTokenConfig', () => {
       account: 'aeb78193c526484fa4f5c14d182ba039',
       grants: [{resources: ['datasets', 'models'], functions: ['consume'], accounts: ['test'], entities: []}],
     }
-    expect(parseTokenConfig(SEED, 'policy.yaml')).toEqual(expected)
+    expect(parseTokenConfig(SEED_POLICY, 'policy.yaml')).toEqual(expected)
     expect(parseTokenConfig(JSON.stringify(expected), 'stdin')).toEqual(expected)
   })
 
@@ -34,7 +25,7 @@ describe('parseTokenConfig', () => {
   it.each([
     ['empty', '  \n', /is empty/],
     ['a YAML syntax error, with its position', 'account: x\ngrants: [\n', /at line 3, column 1/],
-    ['an unknown top-level key', `${SEED}ttl: 1h\n`, /unknown key 'ttl'/],
+    ['an unknown top-level key', `${SEED_POLICY}ttl: 1h\n`, /unknown key 'ttl'/],
     ['an unknown grant key', 'grants:\n- resources: [models]\n  functions: [get]\n  acounts: [x]\n', /unknown key 'acounts' in grants\[0\]/],
     ['grants that are not a list', 'grants: models\n', /non-empty list/],
     ['a list given as a string', 'grants:\n- resources: models\n  functions: [get]\n', /grants\[0\]\.resources must be a list/],

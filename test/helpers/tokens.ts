@@ -4,6 +4,18 @@ import {createPrivateKey, generateKeyPairSync, type KeyObject, sign} from 'node:
 /** The account id of the seed's examples, inserted as it is so the examples run verbatim. */
 export const SEED_ACCOUNT_ID = 'aeb78193c526484fa4f5c14d182ba039'
 
+/** The seed's policy.yaml, verbatim: the same grant as its flags example. */
+export const SEED_POLICY = `account: aeb78193c526484fa4f5c14d182ba039
+grants:
+- resources:
+  - datasets
+  - models
+  functions:
+  - consume
+  accounts:
+  - test
+`
+
 export function insertAccount(storePath: string, id: string, name: string): void {
   const db = new Database(storePath, {fileMustExist: true})
   try {

@@ -5,18 +5,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {TokensCreateResult} from '../../../src/commands/tokens/create.js'
 import {type CliResult, expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows, queryRows} from '../../helpers/store.js'
-import {decodePart, insertAccount, SEED_ACCOUNT_ID} from '../../helpers/tokens.js'
+import {decodePart, insertAccount, SEED_ACCOUNT_ID, SEED_POLICY} from '../../helpers/tokens.js'
 
-const SEED_CONFIG = `account: aeb78193c526484fa4f5c14d182ba039
-grants:
-- resources:
-  - datasets
-  - models
-  functions:
-  - consume
-  accounts:
-  - test
-`
 const JWT_LINE = /^[\w-]+\.[\w-]+\.[\w-]+\n$/
 
 describe('tokens create', () => {
@@ -85,14 +75,14 @@ describe('tokens create', () => {
   })
 
   it('seed example 3: -c config.yaml (a real file)', async () => {
-    writeFileSync(join(dir.path, 'config.yaml'), SEED_CONFIG)
+    writeFileSync(join(dir.path, 'config.yaml'), SEED_POLICY)
     const token = expectTokenPrinted(await cli(['tokens', 'create', '-t', 'account', '-c', 'config.yaml']))
     expect(decodePart(token, 1)).toMatchObject({sub: `Account/${SEED_ACCOUNT_ID}`, grants: consumeInTest()})
     expect(await check(token, 'consume', 'models', 'test')).toBe(0)
   })
 
   it('seed example 4: -c - with the heredoc on stdin', async () => {
-    const token = expectTokenPrinted(await cli(['tokens', 'create', '-t', 'account', '-c', '-'], SEED_CONFIG))
+    const token = expectTokenPrinted(await cli(['tokens', 'create', '-t', 'account', '-c', '-'], SEED_POLICY))
     expect(decodePart(token, 1)).toMatchObject({sub: `Account/${SEED_ACCOUNT_ID}`, grants: consumeInTest()})
     expect((await cli(['tokens', 'verify', token])).code).toBe(0)
     expect(await check(token, 'consume', 'datasets', 'test')).toBe(0)
@@ -154,11 +144,11 @@ describe('tokens create', () => {
       ['--role with -f', [...ID, '--role', 'Admin', '-f', 'get', '-r', 'models'], undefined, 2, /cannot also be provided/],
       ['-f without -r', [...ID, '-f', 'get'], undefined, 2, /give both/],
       ['a YAML syntax error', ['-c', '-'], 'account: x\ngrants:\n- resources: [models\n', 2, /not valid YAML at line \d+, column \d+/],
-      ['an unknown key in the YAML', ['-c', '-'], `${SEED_CONFIG}expires: tomorrow\n`, 2, /unknown key 'expires'/],
+      ['an unknown key in the YAML', ['-c', '-'], `${SEED_POLICY}expires: tomorrow\n`, 2, /unknown key 'expires'/],
       ['a wrong type in the YAML', ['-c', '-'], 'account: x\ngrants:\n- resources: models\n  functions: [get]\n', 2, /grants\[0\]\.resources must be a list of strings/],
       ['an empty stdin', ['-c', '-'], '', 2, /the token config from stdin is empty/],
       ['a config file that does not exist', ['-c', 'nope.yaml'], undefined, 2, /cannot read nope\.yaml: no such file/],
-      ['-i and a config that disagree', ['-i', 'test', '-c', '-'], SEED_CONFIG, 2, /-i names account .* but the config names account/],
+      ['-i and a config that disagree', ['-i', 'test', '-c', '-'], SEED_POLICY, 2, /-i names account .* but the config names account/],
       ['no account at all', ['-c', '-'], 'grants: [{resources: [models], functions: [get]}]', 2, /Give -i ACCOUNT_ID/],
       ['an ephemeral token over 24h', ['-t', 'ephemeral', ...ID, '--role', 'Admin', '--ttl', '25h'], undefined, 2, /ephemeral token lives at most 24h/],
       ['a bad ttl', [...ID, '--role', 'Admin', '--ttl', '1 day'], undefined, 2, /'1 day' is not a duration/],
