@@ -25,7 +25,7 @@ import {
 } from '../core/deployer.js'
 import type {Grant} from '../core/grants.js'
 import {EVERYONE_GROUP, preview} from '../core/names.js'
-import {DeniedError, NotFoundError, UsageError} from '../errors.js'
+import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {isGlobalAdmin, requireTokenPermits, tokenPermits} from './authz.js'
 import type {Context} from './context.js'
@@ -285,3 +285,14 @@ export function guardDeployment(
 export const serviceNotFound = (id: string) => new NotFoundError(`no service with id '${preview(id)}'`)
 export const infraNotFound = (id: string) => new NotFoundError(`no infrastructure with id '${preview(id)}'`)
 export const deploymentNotFound = (id: string) => new NotFoundError(`no deployment with id '${preview(id)}'`)
+
+/** Services and infrastructures are deleted only once no deployment uses them (exit 5 otherwise). */
+export function refuseWhileDeployed(db: Db, kind: 'service' | 'infrastructure', id: string): void {
+  const column = kind === 'service' ? 'service_id' : 'infra_id'
+  const deployments = db.prepare(`SELECT count(*) FROM deployments WHERE ${column} = ?`).pluck().get(id) as number
+  if (deployments > 0) {
+    throw new ConflictError(`${kind} '${id}' still has ${deployments} deployment(s)`, {
+      hint: `Delete its deployments first (deployment list --${kind === 'service' ? 'service' : 'infra'} ID).`,
+    })
+  }
+}

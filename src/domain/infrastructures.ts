@@ -14,7 +14,16 @@ import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
 import {requireTokenPermits} from './authz.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
-import {callerAccount, guardInfra, infraNotFound, infraViewableFilter, type Subject, subjectOf, validateObjectId} from './deployer-access.js'
+import {
+  callerAccount,
+  guardInfra,
+  infraNotFound,
+  infraViewableFilter,
+  refuseWhileDeployed,
+  type Subject,
+  subjectOf,
+  validateObjectId,
+} from './deployer-access.js'
 import {requireGroup} from './groups.js'
 import {type PrivilegeChange} from './services.js'
 
@@ -144,12 +153,7 @@ export function deleteInfra(ctx: Context, id: string): Infrastructure {
   return mutate(ctx, 'infra.delete', `infrastructure:${id}`, () => {
     const {db} = ctx.store
     const {infra} = loadInfraFor(ctx, subjectOf(ctx), id, 'delete', 'infra.delete')
-    const deployments = db.prepare('SELECT count(*) FROM deployments WHERE infra_id = ?').pluck().get(infra.id) as number
-    if (deployments > 0) {
-      throw new ConflictError(`infrastructure '${infra.id}' still has ${deployments} deployment(s)`, {
-        hint: 'Delete its deployments first (deployment list --infra ID).',
-      })
-    }
+    refuseWhileDeployed(db, 'infrastructure', infra.id)
 
     db.prepare('DELETE FROM infrastructures WHERE id = ?').run(infra.id)
     return infra

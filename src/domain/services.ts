@@ -12,6 +12,7 @@ import {
   callerAccount,
   guardService,
   type OwnedObject,
+  refuseWhileDeployed,
   serviceNotFound,
   serviceReadableFilter,
   type Subject,
@@ -175,12 +176,7 @@ export function deleteService(ctx: Context, id: string): Service {
   return mutate(ctx, 'service.delete', `service:${id}`, () => {
     const {db} = ctx.store
     const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'delete', 'service.delete')
-    const deployments = db.prepare('SELECT count(*) FROM deployments WHERE service_id = ?').pluck().get(service.id) as number
-    if (deployments > 0) {
-      throw new ConflictError(`service '${service.id}' still has ${deployments} deployment(s)`, {
-        hint: 'Delete its deployments first (deployment list --service ID).',
-      })
-    }
+    refuseWhileDeployed(db, 'service', service.id)
 
     db.prepare('DELETE FROM services WHERE id = ?').run(service.id)
     return service
