@@ -1,9 +1,21 @@
 import Database from 'better-sqlite3'
-import {mkdirSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {StoreError} from '../../src/errors.js'
+import {type AccessctlError, StoreError, UsageError} from '../../src/errors.js'
 import {APPLICATION_ID, MIGRATIONS} from '../../src/store/schema.js'
 import {defaultStorePath, migrate, Store} from '../../src/store/store.js'
 import {type TempDir, tempDir} from '../helpers/cli.js'
@@ -179,5 +191,270 @@ describe('defaultStorePath', () => {
   it('follows XDG_DATA_HOME, else ~/.local/share', () => {
     expect(defaultStorePath({XDG_DATA_HOME: '/data'})).toBe('/data/accessctl/store.db')
     expect(defaultStorePath({HOME: '/home/x'})).toMatch(/\.local\/share\/accessctl\/store\.db$/)
+  })
+})
+
+/** Runs `work` with the process umask at 000, the widest a user can set, and restores it. */
+function withUmask0<T>(work: () => T): T {
+  const previous = process.umask(0)
+  try {
+    return work()
+  } finally {
+    process.umask(previous)
+  }
+}
+
+const ANOTHER_UID = 4242
+const asRoot = process.getuid?.() === 0
+
+describe('Store.open: the files holding the signing key are private whatever the path', () => {
+  let dir: TempDir
+  let warnings: string[]
+  const open = (path: string) => Store.open(path, {warn: (text) => warnings.push(text)})
+  beforeEach(() => {
+    dir = tempDir()
+    warnings = []
+  })
+  afterEach(() => dir.cleanup())
+
+  const writeSomething = (store: Store) =>
+    store.write(() => store.db.prepare("INSERT INTO settings (key, value) VALUES ('k', 'v')").run())
+
+  it('creates the store 0600 through a dangling symlink, also with umask 000', () => {
+    const target = join(dir.path, 'target.db')
+    const link = join(dir.path, 'link.db')
+    symlinkSync(target, link)
+    const store = withUmask0(() => open(link))
+    try {
+      withUmask0(() => writeSomething(store))
+      expect(mode(target)).toBe(0o600)
+      expect(mode(`${target}-wal`)).toBe(0o600)
+      expect(mode(`${target}-shm`)).toBe(0o600)
+    } finally {
+      store.close()
+    }
+
+    expect(warnings).toEqual([])
+  })
+
+  it('creates a new store, its folder, -wal and -shm private with umask 000', () => {
+    const path = join(dir.path, 'new', 'store.db')
+    const store = withUmask0(() => open(path))
+    try {
+      withUmask0(() => writeSomething(store))
+      expect(mode(join(dir.path, 'new'))).toBe(0o700)
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file)).toBe(0o600)
+    } finally {
+      store.close()
+    }
+  })
+
+  it('opens a store through a symlink to an existing store', () => {
+    Store.open(dir.storePath).close()
+    const link = join(dir.path, 'link.db')
+    symlinkSync(dir.storePath, link)
+    const store = open(link)
+    store.close()
+    expect(mode(dir.storePath)).toBe(0o600)
+    expect(warnings).toEqual([])
+  })
+
+  it('refuses a symlink to a folder, and a FIFO, without writing', () => {
+    mkdirSync(join(dir.path, 'folder'))
+    symlinkSync(join(dir.path, 'folder'), join(dir.path, 'to-folder.db'))
+    expect(() => open(join(dir.path, 'to-folder.db'))).toThrow(/is a directory/)
+    expect(readdirSync(join(dir.path, 'folder'))).toEqual([])
+
+    execFileSync('mkfifo', [join(dir.path, 'fifo.db')])
+    expect(() => open(join(dir.path, 'fifo.db'))).toThrow(StoreError)
+    expect(() => open(join(dir.path, 'fifo.db'))).toThrow(/not a regular file/)
+  })
+
+  it.each([
+    ['0644', 0o644],
+    ['0666', 0o666],
+    ['0640', 0o640],
+    ['0604', 0o604],
+  ])('repairs a store file of mode %s to 0600, with a warning', (_label, loose) => {
+    Store.open(dir.storePath).close()
+    chmodSync(dir.storePath, loose)
+    open(dir.storePath).close()
+    expect(mode(dir.storePath)).toBe(0o600)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/others/)
+    expect(warnings[0]).toContain(dir.storePath)
+  })
+
+  it('repairs a -wal or -shm left readable by others before using it', () => {
+    const keep = Store.open(dir.storePath)
+    writeSomething(keep)
+    chmodSync(`${dir.storePath}-wal`, 0o644)
+    chmodSync(`${dir.storePath}-shm`, 0o666)
+    try {
+      open(dir.storePath).close()
+      expect(mode(`${dir.storePath}-wal`)).toBe(0o600)
+      expect(mode(`${dir.storePath}-shm`)).toBe(0o600)
+      expect(warnings).toHaveLength(2)
+    } finally {
+      keep.close()
+    }
+  })
+
+  it('refuses a -wal that is a symbolic link', () => {
+    Store.open(dir.storePath).close()
+    symlinkSync(join(dir.path, 'elsewhere'), `${dir.storePath}-wal`)
+    expect(() => open(dir.storePath)).toThrow(/symbolic link/)
+    expect(existsSync(join(dir.path, 'elsewhere'))).toBe(false)
+  })
+
+  it('repairs a folder others may write (0777) to 0700, with a warning', () => {
+    const folder = join(dir.path, 'shared')
+    mkdirSync(folder)
+    chmodSync(folder, 0o777)
+    open(join(folder, 'store.db')).close()
+    expect(mode(folder)).toBe(0o700)
+    expect(warnings.join('\n')).toMatch(/folder/)
+  })
+
+  it('accepts a folder others may only read (0755): every file in it is 0600', () => {
+    const folder = join(dir.path, 'readable')
+    mkdirSync(folder)
+    chmodSync(folder, 0o755)
+    open(join(folder, 'store.db')).close()
+    expect(mode(folder)).toBe(0o755)
+    expect(warnings).toEqual([])
+  })
+
+  it.runIf(asRoot)('refuses (exit 6, with a chmod hint) a loose store file it does not own, leaving it as it was', () => {
+    Store.open(dir.storePath).close()
+    chmodSync(dir.storePath, 0o644)
+    chownSync(dir.storePath, ANOTHER_UID, ANOTHER_UID)
+    const refusal = captureError(() => open(dir.storePath))
+    expect(refusal).toBeInstanceOf(StoreError)
+    expect(refusal.message).toMatch(/others/)
+    expect(refusal.hint).toContain(`chmod 600 ${dir.storePath}`)
+    expect(mode(dir.storePath)).toBe(0o644)
+  })
+
+  it.runIf(asRoot)('refuses a folder others may write that it does not own', () => {
+    const folder = join(dir.path, 'shared')
+    mkdirSync(folder)
+    chmodSync(folder, 0o777)
+    chownSync(folder, ANOTHER_UID, ANOTHER_UID)
+    const refusal = captureError(() => open(join(folder, 'store.db')))
+    expect(refusal).toBeInstanceOf(StoreError)
+    expect(refusal.hint).toContain(`chmod 700 ${folder}`)
+    expect(mode(folder)).toBe(0o777)
+    expect(readdirSync(folder)).toEqual([])
+  })
+})
+
+describe('Store.open takes the path literally', () => {
+  let dir: TempDir
+  beforeEach(() => {
+    dir = tempDir()
+  })
+  afterEach(() => dir.cleanup())
+
+  it.each([' ', '\t', '\n', '\u00a0', '\ufeff'])('refuses a path ending in %j (exit 2) and writes nothing', (space) => {
+    const error = captureError(() => Store.open(`${dir.storePath}${space}`))
+    expect(error).toBeInstanceOf(UsageError)
+    expect(error.message).toMatch(/white ?space/)
+    expect(readdirSync(dir.path)).toEqual([])
+  })
+
+  it('keeps leading white space: it is part of the file name', () => {
+    const path = join(dir.path, ' leading.db')
+    Store.open(path).close()
+    expect(readdirSync(dir.path)).toEqual([' leading.db'])
+  })
+
+  it('refuses an empty path and a NUL byte (exit 2)', () => {
+    expect(() => Store.open('')).toThrow(UsageError)
+    expect(() => Store.open(`${dir.storePath}\u0000.x`)).toThrow(UsageError)
+    expect(readdirSync(dir.path)).toEqual([])
+  })
+})
+
+function captureError(work: () => unknown): AccessctlError {
+  try {
+    work()
+  } catch (error) {
+    return error as AccessctlError
+  }
+
+  throw new Error('expected an error')
+}
+
+/** The store's bytes, to prove a refusal left it exactly as it was. */
+function digest(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex')
+}
+
+describe('Store.open: a schema that does not match its version is exit 6, the store untouched', () => {
+  let dir: TempDir
+  beforeEach(() => {
+    dir = tempDir()
+  })
+  afterEach(() => dir.cleanup())
+
+  const tamper = (sql: string) => {
+    const db = new Database(dir.storePath)
+    db.exec(sql)
+    db.close()
+  }
+
+  it.each([
+    ['user_version 1 on a current store', 'PRAGMA user_version = 1'],
+    ['user_version 0 on a current store', 'PRAGMA user_version = 0'],
+    ['a negative user_version', 'PRAGMA user_version = -1'],
+    ['the smallest user_version', 'PRAGMA user_version = -2147483648'],
+    ['a missing table at the current version', 'DROP TABLE deployment_keys'],
+    ['a missing index at the current version', 'DROP INDEX tokens_by_creation'],
+    ['a table in place of an index', 'DROP INDEX tokens_by_creation; CREATE TABLE tokens_by_creation (x)'],
+  ])('%s', (_label, sql) => {
+    Store.open(dir.storePath).close()
+    tamper(sql)
+    const before = digest(dir.storePath)
+    const error = captureError(() => Store.open(dir.storePath))
+    expect(error).toBeInstanceOf(StoreError)
+    expect(error.message).toMatch(/schema does not match its version|schema version -?\d+ is not one/)
+    expect(digest(dir.storePath)).toBe(before)
+  })
+
+  it('an accessctl application_id on a database with no tables at a non-zero version', () => {
+    const db = new Database(dir.storePath)
+    db.pragma(`application_id = ${APPLICATION_ID}`)
+    db.pragma(`user_version = ${MIGRATIONS.at(-1)!.version}`)
+    db.close()
+    const before = digest(dir.storePath)
+    expect(() => Store.open(dir.storePath)).toThrow(/schema does not match its version/)
+    expect(digest(dir.storePath)).toBe(before)
+  })
+
+  it('leaves a refused store in its own journal mode (no switch to WAL)', () => {
+    const db = new Database(dir.storePath)
+    migrate(db, MIGRATIONS)
+    db.pragma('user_version = 1')
+    db.close()
+    const before = digest(dir.storePath)
+    expect(() => Store.open(dir.storePath)).toThrow(StoreError)
+    expect(digest(dir.storePath)).toBe(before)
+    const check = new Database(dir.storePath, {readonly: true})
+    expect(check.pragma('journal_mode', {simple: true})).toBe('delete')
+    check.close()
+  })
+
+  it('a failing migration is a StoreError naming the cause, and rolls back', () => {
+    const db = new Database(dir.storePath)
+    const steps = [
+      {version: 1, description: 'one', sql: 'CREATE TABLE a (x)'},
+      {version: 2, description: 'broken', sql: 'CREATE TABLE b (x); CREATE TABLE a (y)'},
+    ]
+    const error = captureError(() => migrate(db, steps))
+    expect(error).toBeInstanceOf(StoreError)
+    expect(error.message).toMatch(/already exists/)
+    expect(db.pragma('user_version', {simple: true})).toBe(1)
+    db.close()
   })
 })
