@@ -1,7 +1,7 @@
-import {chmodSync, existsSync, statSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {statSync} from 'node:fs'
 
-import {ConflictError, StoreError, UsageError} from '../errors.js'
+import {writeBackup} from '../store/backup-file.js'
+import {literalPath} from '../store/private-files.js'
 import {requireGlobalAdmin} from './authz.js'
 import type {Context} from './context.js'
 
@@ -71,21 +71,10 @@ export interface StoreBackup {
   pages: number
 }
 
-/**
- * Copies the store with SQLite's online backup API: readers and writers carry on, and the copy is one consistent
- * snapshot. Refuses to overwrite an existing file.
- */
+/** Copies the store while it stays in use; the rules for the copy (private, never overwriting) are in backup-file.ts. */
 export async function backupStore(ctx: Context, destination: string): Promise<StoreBackup> {
-  if (destination.trim() === '') throw new UsageError('the backup destination cannot be empty')
+  const target = literalPath(destination, 'backup destination')
   requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'store.backup'})
-  const target = resolve(destination)
-  if (target === ctx.store.path) throw new UsageError('the backup destination is the store itself')
-  if (existsSync(target)) throw new ConflictError(`${target} exists already; choose a new file for the backup`)
-  try {
-    const progress = await ctx.store.db.backup(target)
-    chmodSync(target, 0o600)
-    return {source: ctx.store.path, destination: target, pages: progress.totalPages}
-  } catch (error) {
-    throw new StoreError(`cannot write the backup to ${target}: ${(error as Error).message}`, {cause: error})
-  }
+  const pages = await writeBackup(ctx.store, target)
+  return {source: ctx.store.path, destination: target, pages}
 }

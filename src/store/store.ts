@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3'
-import {chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {join} from 'node:path'
 
 import {StoreError} from '../errors.js'
 import {nativeBinding} from './native-binding.js'
+import {literalPath, preparePrivateStore, type Warn, warnOnStderr} from './private-files.js'
 import {APPLICATION_ID, type Migration, MIGRATIONS} from './schema.js'
+import {checkSchemaMatchesVersion, checkVersionKnown, migrationFailed} from './schema-check.js'
 
 export type Db = Database.Database
 
@@ -22,6 +23,8 @@ export interface OpenOptions {
    * native-binding.ts (the single executable's), else better-sqlite3's own build.
    */
   nativeBinding?: string | object
+  /** Told when a store file or folder open to other users was made private; stderr by default. */
+  warn?: Warn
 }
 
 const BUSY_TIMEOUT_MS = 10_000
@@ -38,29 +41,38 @@ export class Store {
   ) {}
 
   static open(path: string, options: OpenOptions = {}): Store {
-    const absolute = resolve(path)
-    prepareLocation(absolute)
-    let db: Db
+    const absolute = literalPath(path, 'store path')
+    const migrations = options.migrations ?? MIGRATIONS
+    const restoreUmask = privateUmask()
     try {
-      // @types/better-sqlite3 only knows the string form; better-sqlite3 12 also takes the loaded addon object.
-      const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
-      db = new Database(absolute, {timeout: BUSY_TIMEOUT_MS, nativeBinding: binding})
-    } catch (error) {
-      throw asStoreError(error, absolute)
-    }
+      preparePrivateStore(absolute, options.warn ?? warnOnStderr)
+      let db: Db
+      try {
+        // @types/better-sqlite3 only knows the string form; better-sqlite3 12 also takes the loaded addon object.
+        const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
+        db = new Database(absolute, {timeout: BUSY_TIMEOUT_MS, nativeBinding: binding})
+      } catch (error) {
+        throw asStoreError(error, absolute)
+      }
 
-    try {
-      checkIdentity(db, absolute)
-      db.pragma('journal_mode = WAL')
-      db.pragma('synchronous = NORMAL')
-      db.pragma('foreign_keys = ON')
-      migrate(db, options.migrations ?? MIGRATIONS, absolute)
-    } catch (error) {
-      db.close()
-      throw asStoreError(error, absolute)
-    }
+      try {
+        // Nothing is written (not even the switch to WAL) until the file is known to be an accessctl store whose
+        // schema matches its version.
+        checkIdentity(db, absolute)
+        checkSchemaMatchesVersion(db, migrations, absolute)
+        db.pragma('journal_mode = WAL')
+        db.pragma('synchronous = NORMAL')
+        db.pragma('foreign_keys = ON')
+        migrate(db, migrations, absolute)
+      } catch (error) {
+        db.close()
+        throw asStoreError(error, absolute)
+      }
 
-    return new Store(db, absolute)
+      return new Store(db, absolute)
+    } finally {
+      restoreUmask()
+    }
   }
 
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), all or nothing. */
@@ -86,31 +98,20 @@ export class Store {
   }
 }
 
-/** Creates the folder (0700) and an empty file (0600) on first use, so SQLite's -wal and -shm copy that mode. */
-function prepareLocation(path: string): void {
-  const folder = dirname(path)
+/**
+ * Sets the umask to 077 while the store opens, so that nothing SQLite creates on its own can be wider than 0600,
+ * whatever the caller's umask. Workers may not change the umask; there the explicit modes of private-files.ts and
+ * SQLite's copying of the store file's mode to -wal and -shm remain.
+ */
+function privateUmask(): () => void {
+  let previous: number
   try {
-    if (!existsSync(folder)) {
-      mkdirSync(folder, {recursive: true, mode: 0o700})
-      chmodSync(folder, 0o700)
-    }
-
-    if (existsSync(path)) {
-      if (statSync(path).isDirectory()) throw new StoreError(`store path ${path} is a directory, not a file`)
-      return
-    }
-
-    closeSync(openSync(path, 'wx', 0o600))
-    chmodSync(path, 0o600)
-  } catch (error) {
-    if (error instanceof StoreError) throw error
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EEXIST') return
-    throw new StoreError(`cannot create the store at ${path}: ${describeFsError(error)}`, {
-      cause: error,
-      hint: 'Choose a writable location with --store PATH or ACCESSCTL_STORE.',
-    })
+    previous = process.umask(0o077)
+  } catch {
+    return () => {}
   }
+
+  return () => process.umask(previous)
 }
 
 function checkIdentity(db: Db, path: string): void {
@@ -129,24 +130,23 @@ function checkIdentity(db: Db, path: string): void {
  * so two processes opening a new store at once apply each migration exactly once.
  */
 export function migrate(db: Db, migrations: readonly Migration[], path = db.name): void {
-  const latest = migrations.at(-1)?.version ?? 0
   const current = db.pragma('user_version', {simple: true}) as number
-  if (current > latest) {
-    throw new StoreError(
-      `the store at ${path} has schema version ${current}, newer than this accessctl understands (${latest})`,
-      {hint: 'Upgrade accessctl; this version will not touch a store written by a newer one.'},
-    )
-  }
-
+  checkVersionKnown(current, migrations, path)
   for (const migration of migrations) {
     if (migration.version <= current) continue
-    db.transaction(() => {
-      const now = db.pragma('user_version', {simple: true}) as number
-      if (now >= migration.version) return
-      db.exec(migration.sql)
-      db.pragma(`application_id = ${APPLICATION_ID}`)
-      db.pragma(`user_version = ${migration.version}`)
-    }).immediate()
+    let from = current
+    try {
+      db.transaction(() => {
+        from = db.pragma('user_version', {simple: true}) as number
+        if (from >= migration.version) return
+        db.exec(migration.sql)
+        db.pragma(`application_id = ${APPLICATION_ID}`)
+        db.pragma(`user_version = ${migration.version}`)
+      }).immediate()
+    } catch (error) {
+      const stored = asStoreError(error, path)
+      throw stored instanceof StoreError ? stored : migrationFailed(error, from, migration, path)
+    }
   }
 }
 
@@ -175,26 +175,4 @@ export function asStoreError(error: unknown, path: string): unknown {
   }
 
   return error
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code
-  switch (code) {
-    case 'EACCES':
-    case 'EPERM': {
-      return 'permission denied'
-    }
-
-    case 'ENOTDIR': {
-      return 'a part of the path is a file, not a folder'
-    }
-
-    case 'EROFS': {
-      return 'the file system is read-only'
-    }
-
-    default: {
-      return (error as Error).message
-    }
-  }
 }

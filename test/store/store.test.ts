@@ -17,6 +17,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {type AccessctlError, StoreError, UsageError} from '../../src/errors.js'
 import {APPLICATION_ID, MIGRATIONS} from '../../src/store/schema.js'
+import {schemaObjectsAt} from '../../src/store/schema-check.js'
 import {defaultStorePath, migrate, Store} from '../../src/store/store.js'
 import {type TempDir, tempDir} from '../helpers/cli.js'
 
@@ -281,7 +282,7 @@ describe('Store.open: the files holding the signing key are private whatever the
     open(dir.storePath).close()
     expect(mode(dir.storePath)).toBe(0o600)
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(/others/)
+    expect(warnings[0]).toMatch(/other users/)
     expect(warnings[0]).toContain(dir.storePath)
   })
 
@@ -331,7 +332,7 @@ describe('Store.open: the files holding the signing key are private whatever the
     chownSync(dir.storePath, ANOTHER_UID, ANOTHER_UID)
     const refusal = captureError(() => open(dir.storePath))
     expect(refusal).toBeInstanceOf(StoreError)
-    expect(refusal.message).toMatch(/others/)
+    expect(refusal.message).toMatch(/other users/)
     expect(refusal.hint).toContain(`chmod 600 ${dir.storePath}`)
     expect(mode(dir.storePath)).toBe(0o644)
   })
@@ -456,5 +457,37 @@ describe('Store.open: a schema that does not match its version is exit 6, the st
     expect(error.message).toMatch(/already exists/)
     expect(db.pragma('user_version', {simple: true})).toBe(1)
     db.close()
+  })
+})
+
+describe('schemaObjectsAt', () => {
+  it('reads from the migrations exactly the objects SQLite makes of them, at every version', () => {
+    const db = new Database(':memory:')
+    try {
+      for (const migration of MIGRATIONS) {
+        db.exec(migration.sql)
+        const made = db
+          .prepare("SELECT type, lower(name) AS name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+          .all() as Array<{type: string; name: string}>
+        const read = [...schemaObjectsAt(MIGRATIONS, migration.version)]
+          .map(([name, type]) => ({type, name}))
+          .sort((a, b) => a.name.localeCompare(b.name))
+        expect(read, `version ${migration.version}`).toEqual(made)
+      }
+    } finally {
+      db.close()
+    }
+  })
+
+  it('follows drops, renames, quoted names and comments', () => {
+    const steps = [
+      {version: 1, description: 'a', sql: 'CREATE TABLE "Quoted" (x); -- CREATE TABLE commented (x)\nCREATE UNIQUE INDEX IF NOT EXISTS q_x ON "Quoted" (x)'},
+      {version: 2, description: 'b', sql: '/* DROP TABLE "Quoted" */ ALTER TABLE "Quoted" RENAME TO renamed; DROP INDEX q_x'},
+    ]
+    expect([...schemaObjectsAt(steps, 1)]).toEqual([
+      ['quoted', 'table'],
+      ['q_x', 'index'],
+    ])
+    expect([...schemaObjectsAt(steps, 2)]).toEqual([['renamed', 'table']])
   })
 })

@@ -14,6 +14,10 @@ const digest = (path: string) => createHash('sha256').update(readFileSync(path))
 const ANOTHER_UID = 4242
 const asRoot = process.getuid?.() === 0
 
+interface AccountPage {
+  items: Array<{name: string}>
+}
+
 describe('--store and ACCESSCTL_STORE are taken literally', () => {
   let dir: TempDir
   beforeEach(() => {
@@ -87,8 +91,8 @@ describe('the store files are private whatever the path', () => {
   it('a symlink to an existing store works; a symlink to a folder is exit 6', async () => {
     await runCli(['accounts', 'create', '-n', 'alice'], {store: dir.storePath})
     symlinkSync(dir.storePath, join(dir.path, 'link.db'))
-    const viaLink = await runJson<Array<{name: string}>>(['accounts', 'list'], {store: join(dir.path, 'link.db')})
-    expect(viaLink.json.map((a) => a.name)).toEqual(['alice'])
+    const viaLink = await runJson<AccountPage>(['accounts', 'list'], {store: join(dir.path, 'link.db')})
+    expect(viaLink.json.items.map((a) => a.name)).toEqual(['alice'])
 
     mkdirSync(join(dir.path, 'folder'))
     symlinkSync(join(dir.path, 'folder'), join(dir.path, 'to-folder.db'))
@@ -104,10 +108,10 @@ describe('the store files are private whatever the path', () => {
   ])('a %s store is repaired to 0600 with a warning on stderr; --json stdout stays one document', async (_label, loose) => {
     await runCli(['accounts', 'create', '-n', 'alice'], {store: dir.storePath})
     chmodSync(dir.storePath, loose)
-    const result = await runJson<Array<{name: string}>>(['accounts', 'list'], {store: dir.storePath})
+    const result = await runJson<AccountPage>(['accounts', 'list'], {store: dir.storePath})
     expect(result.code).toBe(0)
-    expect(result.json.map((a) => a.name)).toEqual(['alice'])
-    expect(result.stderr).toMatch(/Warning: .*others.*0600/s)
+    expect(result.json.items.map((a) => a.name)).toEqual(['alice'])
+    expect(result.stderr).toMatch(/Warning: .*other users.*0600/s)
     expect(mode(dir.storePath)).toBe(0o600)
     const human = await runCli(['accounts', 'list'], {store: dir.storePath})
     expect(human.stderr).toBe('')
