@@ -48,6 +48,7 @@ export const COMPANION_SUFFIXES = ['-wal', '-shm', '-journal'] as const
 
 const LOOSE_FILE_BITS = 0o077
 const LOOSE_FOLDER_BITS = 0o022
+const STICKY_BIT = 0o1000
 const MAX_SYMLINKS = 40
 
 /**
@@ -107,6 +108,14 @@ function finalPath(path: string): string {
 function guardFolder(folder: string, warn: Warn): void {
   const stats = statSync(folder)
   if ((stats.mode & LOOSE_FOLDER_BITS) === 0) return
+  if ((stats.mode & STICKY_BIT) !== 0) {
+    // A sticky folder (/tmp, /var/tmp) is shared on purpose: making it private would break every other user of it,
+    // even when root owns it and could.
+    throw new StoreError(`the store's folder ${folder} is shared with other users (mode ${octal(stats.mode, 0o7777)})`, {
+      hint: 'Keep the store in a folder of its own, e.g. --store /tmp/accessctl/store.db (created 0700).',
+    })
+  }
+
   repairOrRefuse({kind: 'folder', path: folder, stats, wanted: 0o700, change: (mode) => chmodSync(folder, mode)}, warn)
 }
 
@@ -195,8 +204,8 @@ function repairOrRefuse({kind, path, stats, wanted, change}: Loose, warn: Warn):
   warn(`${subject} was ${exposure} (mode ${was}); accessctl set it to ${octal(wanted)}.`)
 }
 
-function octal(mode: number): string {
-  return (mode & 0o777).toString(8).padStart(4, '0')
+function octal(mode: number, bits = 0o777): string {
+  return (mode & bits).toString(8).padStart(4, '0')
 }
 
 function shellQuote(path: string): string {

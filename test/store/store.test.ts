@@ -317,6 +317,18 @@ describe('Store.open: the files holding the signing key are private whatever the
     expect(warnings.join('\n')).toMatch(/folder/)
   })
 
+  it('never changes a sticky shared folder such as /tmp (1777), even its owner\'s: refused, left as it is', () => {
+    const folder = join(dir.path, 'tmp-like')
+    mkdirSync(folder)
+    chmodSync(folder, 0o1777)
+    const refusal = captureError(() => open(join(folder, 'store.db')))
+    expect(refusal).toBeInstanceOf(StoreError)
+    expect(refusal.message).toMatch(/shared with other users/)
+    expect(refusal.hint).toMatch(/folder of its own/)
+    expect(statSync(folder).mode & 0o7777).toBe(0o1777)
+    expect(readdirSync(folder)).toEqual([])
+  })
+
   it('accepts a folder others may only read (0755): every file in it is 0600', () => {
     const folder = join(dir.path, 'readable')
     mkdirSync(folder)
