@@ -20,11 +20,11 @@ import {COMPANION_SUFFIXES, describeFsError} from './private-files.js'
 import {asStoreError, type Store} from './store.js'
 
 /**
- * Copies the store to `target` (an absolute path, taken literally) with SQLite's online backup API: readers and writers carry on, and the copy is one consistent
- * snapshot. The copy is private from its first byte and never replaces anything: it is written in a fresh 0700
- * folder beside the destination, made self-contained (rollback journal, so no -wal is needed to read it, even on a
- * read-only mount), then linked into place with link(2), which fails if the destination appeared meanwhile (a
- * rename would overwrite it).
+ * Copies the store to `target` (absolute, taken literally) with SQLite's online backup API: readers and writers
+ * carry on, and the copy is one consistent snapshot. The copy is private from its first byte and never replaces
+ * anything: it is written in a fresh 0700 folder beside the destination, made self-contained (rollback journal, so
+ * no -wal is needed to read it, even on a read-only mount), then linked into place with link(2), which fails if the
+ * destination appeared meanwhile (a rename would overwrite it). Returns the number of pages copied.
  */
 export async function writeBackup(store: Store, target: string): Promise<number> {
   const folder = dirname(target)

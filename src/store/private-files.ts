@@ -55,7 +55,8 @@ const MAX_SYMLINKS = 40
  * Makes the store's files private before SQLite writes a byte to them, whatever the path and the umask: the folder
  * exists (created 0700), no folder on the way may be written by others, the store file exists as a regular file
  * 0600 (created through a dangling symlink if need be), and an existing -wal, -shm or -journal is a regular file
- * 0600. Loose modes are repaired with a warning when this user owns the file or folder, and refused otherwise, as
+ * 0600. The -wal, -shm and -journal SQLite creates later take the store file's mode (its unix VFS copies it), so
+ * the umask never widens them. Loose modes are repaired with a warning when this user owns the file or folder, and refused otherwise, as
  * ssh refuses a private key that others can read. A folder that others may only read is accepted: every file in
  * it is 0600.
  */

@@ -42,37 +42,31 @@ export class Store {
 
   static open(path: string, options: OpenOptions = {}): Store {
     const absolute = literalPath(path, 'store path')
-    const migrations = options.migrations ?? MIGRATIONS
-    const restoreUmask = privateUmask()
+    preparePrivateStore(absolute, options.warn ?? warnOnStderr)
+    let db: Db
     try {
-      preparePrivateStore(absolute, options.warn ?? warnOnStderr)
-      let db: Db
-      try {
-        // @types/better-sqlite3 only knows the string form; better-sqlite3 12 also takes the loaded addon object.
-        const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
-        db = new Database(absolute, {timeout: BUSY_TIMEOUT_MS, nativeBinding: binding})
-      } catch (error) {
-        throw asStoreError(error, absolute)
-      }
-
-      try {
-        // Nothing is written (not even the switch to WAL) until the file is known to be an accessctl store whose
-        // schema matches its version.
-        checkIdentity(db, absolute)
-        checkSchemaMatchesVersion(db, migrations, absolute)
-        db.pragma('journal_mode = WAL')
-        db.pragma('synchronous = NORMAL')
-        db.pragma('foreign_keys = ON')
-        migrate(db, migrations, absolute)
-      } catch (error) {
-        db.close()
-        throw asStoreError(error, absolute)
-      }
-
-      return new Store(db, absolute)
-    } finally {
-      restoreUmask()
+      // @types/better-sqlite3 only knows the string form; better-sqlite3 12 also takes the loaded addon object.
+      const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
+      db = new Database(absolute, {timeout: BUSY_TIMEOUT_MS, nativeBinding: binding})
+    } catch (error) {
+      throw asStoreError(error, absolute)
     }
+
+    try {
+      // Nothing is written (not even the switch to WAL) until the file is known to be an accessctl store whose
+      // schema matches its version.
+      checkIdentity(db, absolute)
+      checkSchemaMatchesVersion(db, options.migrations ?? MIGRATIONS, absolute)
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      db.pragma('foreign_keys = ON')
+      migrate(db, options.migrations ?? MIGRATIONS, absolute)
+    } catch (error) {
+      db.close()
+      throw asStoreError(error, absolute)
+    }
+
+    return new Store(db, absolute)
   }
 
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), all or nothing. */
@@ -96,22 +90,6 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close()
   }
-}
-
-/**
- * Sets the umask to 077 while the store opens, so that nothing SQLite creates on its own can be wider than 0600,
- * whatever the caller's umask. Workers may not change the umask; there the explicit modes of private-files.ts and
- * SQLite's copying of the store file's mode to -wal and -shm remain.
- */
-function privateUmask(): () => void {
-  let previous: number
-  try {
-    previous = process.umask(0o077)
-  } catch {
-    return () => {}
-  }
-
-  return () => process.umask(previous)
 }
 
 function checkIdentity(db: Db, path: string): void {
