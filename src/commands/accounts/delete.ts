@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {validateAccountId} from '../../core/names.js'
-import {type AccountDeletion, deleteAccount, getAccount} from '../../domain/accounts.js'
+import {type AccountDeletion, deleteAccount, findAccountToDelete} from '../../domain/accounts.js'
 
 export default class AccountsDelete extends AccessctlCommand {
   static override summary = 'Delete an account, revoking its tokens and memberships.'
@@ -26,7 +26,7 @@ pass --yes in scripts.`
     const {flags} = await this.parse(AccountsDelete)
     validateAccountId(flags.id)
     const ctx = await this.context(flags)
-    const account = getAccount(ctx, {id: flags.id})
+    const account = findAccountToDelete(ctx, flags.id)
     await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes)
     const result = deleteAccount(ctx, {id: flags.id, transferTo: flags['transfer-to']})
     const transferred = result.transferredTo
