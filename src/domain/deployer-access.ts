@@ -117,6 +117,20 @@ export function infraPrivilegesOf(db: Db, subject: Subject, infraId: string): In
   })
 }
 
+/**
+ * Whether an account (not a token: its grants are not asked) may see a deployment: read on its service AND view on
+ * its infrastructure, as for `deployment get`; a global admin sees everything. Client tokens never exceed this.
+ */
+export function accountSeesDeployment(db: Db, accountId: string, parts: Omit<DeploymentParts, 'deployment'>): boolean {
+  const subject: Subject = {kind: 'account', accountId, globalAdmin: isGlobalAdmin(db, accountId), grants: []}
+  const verdict = decideDeployment(
+    'see',
+    {id: parts.service.id, held: servicePrivilegesOf(db, subject, parts.service)},
+    {id: parts.infraId, held: infraPrivilegesOf(db, subject, parts.infraId)},
+  )
+  return verdict.outcome === 'allowed'
+}
+
 // SQL filters for lists: the same rules as above, evaluated per row by SQLite so lists page with LIMIT/OFFSET.
 
 export interface SqlFilter {
