@@ -217,14 +217,17 @@ const BASE64URL_VALUES = (() => {
  */
 export function isCanonicalBase64url(text: string, start = 0, end = text.length): boolean {
   const length = end - start
-  if (length === 0) return false
   const remainder = length % 4
-  if (remainder === 0) return true
-  if (remainder === 1) return false
-  const code = text.charCodeAt(end - 1)
-  const value = code < 128 ? BASE64URL_VALUES[code] : -1
+  if (length === 0 || remainder === 1) return false
+  let value = -1
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i)
+    value = code < 128 ? BASE64URL_VALUES[code] : -1
+    if (value < 0) return false
+  }
+
   // Two characters left over carry one byte (4 spare bits), three carry two bytes (2 spare bits).
-  return value >= 0 && (value & (remainder === 2 ? 0x0f : 0x03)) === 0
+  return remainder === 0 || (value & (remainder === 2 ? 0x0f : 0x03)) === 0
 }
 
 /** Only EdDSA with a kid, typ JWT, and no `crit` extensions, which this verifier would not understand. */

@@ -15,6 +15,7 @@ import {
   type VerifiedToken,
   verifyToken,
 } from '../../src/domain/tokens.js'
+import {isCanonicalBase64url} from '../../src/domain/token-verifier.js'
 import {DeniedError, UsageError} from '../../src/errors.js'
 import {Store} from '../../src/store/store.js'
 import {type TempDir, tempDir} from '../helpers/cli.js'
@@ -264,5 +265,33 @@ describe('token hierarchy', () => {
       revokeToken(operator, jtiOf(tokens[2]))
       expect(new TokenVerifier(store.db).lineageLive(fourth.ancestors)).toBe(false)
     })
+  })
+})
+
+/** Issue 10, item 15: the spare bits of a base64url segment's last character must be zero, or one token has 16 spellings. */
+describe('isCanonicalBase64url', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const respellings = (encoded: string): string[] => {
+    const remainder = encoded.length % 4
+    if (remainder === 0) return []
+    const spare = remainder === 2 ? 0x0f : 0x03
+    const value = alphabet.indexOf(encoded.at(-1)!)
+    return Array.from({length: spare + 1}, (_, bits) => (value & ~spare) | bits)
+      .filter((other) => other !== value)
+      .map((other) => `${encoded.slice(0, -1)}${alphabet[other]}`)
+  }
+
+  it('accepts what Buffer encodes and nothing else that decodes to the same bytes', () => {
+    for (let length = 0; length < 40; length++) {
+      const bytes = Buffer.from(Array.from({length}, (_, i) => (i * 37 + length) & 0xff))
+      const encoded = bytes.toString('base64url')
+      expect(isCanonicalBase64url(encoded)).toBe(length > 0)
+      for (const other of respellings(encoded)) {
+        expect(Buffer.from(other, 'base64url').equals(bytes)).toBe(true)
+        expect(isCanonicalBase64url(other)).toBe(false)
+      }
+    }
+
+    for (const bad of ['A', 'AAAAA', 'AB=', 'AA==', 'A+', 'A/', 'é']) expect(isCanonicalBase64url(bad), bad).toBe(false)
   })
 })
