@@ -6,7 +6,7 @@ import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
 import {requireGlobalAdmin} from './authz.js'
 import {actorOf, type Context} from './context.js'
-import {isStoreLocked} from './lock.js'
+import {isStoreLocked, lastingAdminKeys} from './lock.js'
 
 export interface AdminKey {
   id: string
@@ -108,13 +108,16 @@ export function deleteAdminKey(ctx: Context, keyOrId: string): AdminKey {
     requireGlobalAdmin(ctx, {...ADMIN_KEYS, action: 'admin-key.delete', target})
     const key = findAdminKey(ctx, keyOrId)
     const {db} = ctx.store
+    // A locked store opens with an admin key only: it keeps one that never expires. (A store locked before that
+    // rule may have only expiring keys; it keeps its last valid one, as it always did.)
     if (isStoreLocked(db)) {
-      const others = db.prepare('SELECT count(*) FROM admin_keys WHERE id <> ? AND (expires_at IS NULL OR expires_at > ?)')
+      const lastLasting = key.expiresAt === null && lastingAdminKeys(db, key.id) === 0
+      const otherValid = db.prepare('SELECT count(*) FROM admin_keys WHERE id <> ? AND (expires_at IS NULL OR expires_at > ?)')
         .pluck()
         .get(key.id, nowIso()) as number
-      if (others === 0) {
-        throw new ConflictError('the store is locked and this is its last valid admin key', {
-          hint: 'Unlock the store first (accessctl store unlock --admin-key KEY), or create another admin key.',
+      if (lastLasting || otherValid === 0) {
+        throw new ConflictError(`the store is locked and this is its last ${lastLasting ? 'admin key that never expires' : 'valid admin key'}`, {
+          hint: 'Unlock the store first (accessctl store unlock), or create another admin key without --ttl.',
         })
       }
     }
