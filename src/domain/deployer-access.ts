@@ -25,6 +25,7 @@ import {
 } from '../core/deployer.js'
 import type {Grant} from '../core/grants.js'
 import {EVERYONE_GROUP, preview} from '../core/names.js'
+import {looksSecret} from '../core/redact.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {isGlobalAdmin, requireTokenPermits, tokenPermits} from './authz.js'
@@ -62,6 +63,8 @@ const anyColumn = (alias: string, privileges: readonly string[]) =>
   `(${privileges.map((privilege) => `${alias}.can_${privilege} = 1`).join(' OR ')})`
 
 export function validateObjectId(kind: 'service' | 'infrastructure' | 'deployment', id: string): string {
+  // Keys have the characters of ids: one given in the wrong place is refused before it could be quoted anywhere.
+  if (looksSecret(id)) throw new UsageError(`a key or a token is not a ${kind} id`)
   if (!isValidObjectId(id)) {
     throw new UsageError(
       `'${preview(id)}' is not a valid ${kind} id: use 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit`,

@@ -133,6 +133,12 @@ export function requireSigningKey(ctx: Context, kid: string): SigningKey {
   })
 }
 
+/** Finds the key to retire, to name it in the confirmation; refused (and audited) as the retirement it is for. */
+export function findSigningKeyToRetire(ctx: Context, kid: string): SigningKey {
+  requireGlobalAdmin(ctx, keyAdmin('tokens.keys.retire', `signing-key:${kid}`))
+  return requireSigningKey(ctx, kid)
+}
+
 export interface KeyRetirement {
   key: SigningKey
   alreadyRetired: boolean

@@ -5,6 +5,7 @@ import {dedupe, isAllWildcard, type TokenConfig, validateFunctionName, validateR
 import {type AccessRequest, closestName, covers, type Decision, evaluate, type Grant, WILDCARD} from '../core/grants.js'
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
+import {looksSecret} from '../core/redact.js'
 import {findRole, PUBLIC_ACCOUNT, type Role, ROLES} from '../core/roles.js'
 import {formatTtl} from '../core/ttl.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
@@ -407,7 +408,14 @@ export function listTokens(ctx: Context, filter: Page & {account?: string; all?:
 const JTI = /^[0-9a-f]{32}$/
 
 function validateJti(jti: string): void {
-  if (!JTI.test(jti)) throw new UsageError(`'${preview(jti)}' is not a token id: a jti is 32 lowercase hexadecimal characters`)
+  if (JTI.test(jti)) return
+  if (looksSecret(jti)) {
+    throw new UsageError('that is a token itself, not its id: give its jti (32 lowercase hexadecimal characters)', {
+      hint: 'tokens verify shows the jti of a token; tokens list shows those of recorded tokens.',
+    })
+  }
+
+  throw new UsageError(`'${preview(jti)}' is not a token id: a jti is 32 lowercase hexadecimal characters`)
 }
 
 function findToken(db: Db, jti: string): TokenRecord {
