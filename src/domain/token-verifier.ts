@@ -116,8 +116,8 @@ export class TokenVerifier {
     if (!JWS_COMPACT.test(token)) return rejected('malformed', null)
     const firstDot = token.indexOf('.')
     const secondDot = token.indexOf('.', firstDot + 1)
-    // The header's encoding is checked (and cached) with the rest of the header.
-    if (!isCanonicalBase64url(token, firstDot + 1, secondDot) || !isCanonicalBase64url(token, secondDot + 1, token.length)) {
+    // JWS_COMPACT let only base64url characters through; the header's ending is checked (and cached) with the header.
+    if (!hasCanonicalEnding(token, firstDot + 1, secondDot) || !hasCanonicalEnding(token, secondDot + 1, token.length)) {
       return rejected('malformed', null)
     }
 
@@ -216,18 +216,22 @@ const BASE64URL_VALUES = (() => {
  * stray bits. Decoders ignore those bits, so without this check one token could be spelled up to 16 ways.
  */
 export function isCanonicalBase64url(text: string, start = 0, end = text.length): boolean {
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 128 || BASE64URL_VALUES[code] < 0) return false
+  }
+
+  return hasCanonicalEnding(text, start, end)
+}
+
+/** The length and last-character half of isCanonicalBase64url, for text known to hold base64url characters only. */
+function hasCanonicalEnding(text: string, start: number, end: number): boolean {
   const length = end - start
   const remainder = length % 4
   if (length === 0 || remainder === 1) return false
-  let value = -1
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i)
-    value = code < 128 ? BASE64URL_VALUES[code] : -1
-    if (value < 0) return false
-  }
-
+  if (remainder === 0) return true
   // Two characters left over carry one byte (4 spare bits), three carry two bytes (2 spare bits).
-  return remainder === 0 || (value & (remainder === 2 ? 0x0f : 0x03)) === 0
+  return (BASE64URL_VALUES[text.charCodeAt(end - 1)] & (remainder === 2 ? 0x0f : 0x03)) === 0
 }
 
 /** Only EdDSA with a kid, typ JWT, and no `crit` extensions, which this verifier would not understand. */
