@@ -33,8 +33,9 @@ pass --yes in scripts.`
       ? `; transferred ${result.transferred.services} service(s), ${result.transferred.infrastructures} infrastructure(s), ` +
         `${result.transferred.deployments} deployment(s) to '${result.transferredTo.name}'`
       : ''
+    const descendants = result.revokedDescendants > 0 ? ` and ${result.revokedDescendants} recorded token(s) minted with them` : ''
     this.say(
-      `deleted account: '${result.account.name}' (${result.account.id}); revoked ${result.revokedTokens} token(s), ` +
+      `deleted account: '${result.account.name}' (${result.account.id}); revoked ${result.revokedTokens} token(s)${descendants}, ` +
         `removed ${result.removedMemberships} membership(s)${transferred}`,
     )
     return result
