@@ -2,6 +2,8 @@
  * The error vocabulary of accessctl. Every expected failure is one of these classes; the base command maps them to
  * the exit codes of the spec in one place, so no command chooses an exit code by itself.
  */
+import {redactSecrets} from './core/redact.js'
+
 export type ErrorCode =
   | 'conflict'
   | 'denied'
@@ -16,10 +18,14 @@ export abstract class AccessctlError extends Error {
   /** A line that tells the user what to do next, shown under the message. */
   readonly hint?: string
 
+  /**
+   * Messages quote what was typed (and oclif's parse errors, made into UsageErrors, quote whole arguments): a key
+   * or a token in them is redacted here, once for every way an error is shown or audited.
+   */
   constructor(message: string, options: {cause?: unknown; hint?: string} = {}) {
-    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    super(redactSecrets(message), options.cause === undefined ? undefined : {cause: options.cause})
     this.name = new.target.name
-    this.hint = options.hint
+    this.hint = options.hint === undefined ? undefined : redactSecrets(options.hint)
   }
 }
 

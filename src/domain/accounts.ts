@@ -6,6 +6,7 @@ import {mutate} from './audit.js'
 import {requireGlobalAdmin, requireTokenPermits} from './authz.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
+import {revokeRecordedDescendants} from './token-lineage.js'
 
 export interface Account {
   id: string
@@ -130,6 +131,8 @@ export interface OwnedObjects {
 export interface AccountDeletion {
   account: Account
   revokedTokens: number
+  /** Recorded tokens of other accounts minted from this account's tokens; they end with it. */
+  revokedDescendants: number
   removedMemberships: number
   transferredTo: Account | null
   transferred: OwnedObjects
@@ -141,22 +144,34 @@ function ownedObjects(db: Db, accountId: string): OwnedObjects {
   return {services: count('services'), infrastructures: count('infrastructures'), deployments: count('deployments')}
 }
 
+const deletionAttempt = (id: string) => ({
+  function: 'delete',
+  resource: 'accounts',
+  account: id,
+  entity: id,
+  action: 'accounts.delete',
+  target: `account:${id}`,
+})
+
+/** Finds the account to delete, to name it in the confirmation; refused (and audited) as the deletion it is for. */
+export function findAccountToDelete(ctx: Context, id: string): Account {
+  validateAccountId(id)
+  return ctx.store.read(() => {
+    requireGlobalAdmin(ctx, deletionAttempt(id))
+    return requireAccountById(ctx.store.db, id)
+  })
+}
+
 /**
- * Deletes an account: its memberships go, its tokens are marked revoked, and what it owns either blocks the
- * deletion or moves to the `transferTo` account.
+ * Deletes an account: its memberships go, its tokens are marked revoked (and every token minted from one of them
+ * ends, since its ancestor's account is gone), and what it owns either blocks the deletion or moves to the
+ * `transferTo` account.
  */
 export function deleteAccount(ctx: Context, input: {id: string; transferTo?: string}): AccountDeletion {
   validateAccountId(input.id)
   return mutate(ctx, 'accounts.delete', `account:${input.id}`, () => {
     const {db} = ctx.store
-    requireGlobalAdmin(ctx, {
-      function: 'delete',
-      resource: 'accounts',
-      account: input.id,
-      entity: input.id,
-      action: 'accounts.delete',
-      target: `account:${input.id}`,
-    })
+    requireGlobalAdmin(ctx, deletionAttempt(input.id))
     const account = requireAccountById(db, input.id)
     const owned = ownedObjects(db, account.id)
     const ownsSomething = owned.services + owned.infrastructures + owned.deployments > 0
@@ -181,14 +196,17 @@ export function deleteAccount(ctx: Context, input: {id: string; transferTo?: str
       }
     }
 
+    const revokedAt = nowIso()
     const revokedTokens = db
       .prepare('UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL')
-      .run(nowIso(), account.id).changes
+      .run(revokedAt, account.id).changes
+    const revokedDescendants = revokeRecordedDescendants(db, revokedAt, {accountId: account.id})
     const removedMemberships = db.prepare('DELETE FROM group_members WHERE account_id = ?').run(account.id).changes
     db.prepare('DELETE FROM accounts WHERE id = ?').run(account.id)
     return {
       account,
       revokedTokens,
+      revokedDescendants,
       removedMemberships,
       transferredTo,
       transferred: transferredTo ? owned : {services: 0, infrastructures: 0, deployments: 0},

@@ -1,12 +1,11 @@
 import {nowIso} from '../core/ids.js'
-import {preview} from '../core/names.js'
 import {hashSecret, KEY_PREFIXES, newKeyId, newSecretKey, sameHash} from '../core/secrets.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
 import {requireGlobalAdmin} from './authz.js'
 import {actorOf, type Context} from './context.js'
-import {isStoreLocked} from './lock.js'
+import {isStoreLocked, lastingAdminKeys} from './lock.js'
 
 export interface AdminKey {
   id: string
@@ -86,6 +85,12 @@ function looksLikeKey(text: string): boolean {
   return text.startsWith(KEY_PREFIXES.admin)
 }
 
+/** Admin key ids are newKeyId()s: 16 hexadecimal characters. */
+const ADMIN_KEY_ID = /^[0-9a-f]{16}$/
+
+/** The audit target of an attempt on a key given by key or id: only an id is ever written down. */
+const adminKeyTarget = (keyOrId: string) => (ADMIN_KEY_ID.test(keyOrId) ? `admin-key:${keyOrId}` : undefined)
+
 function findByKeyOrId(db: Db, keyOrId: string): AdminKeyRow | undefined {
   if (looksLikeKey(keyOrId)) {
     return db.prepare('SELECT * FROM admin_keys WHERE key_hash = ?').get(hashSecret(keyOrId)) as AdminKeyRow | undefined
@@ -94,27 +99,39 @@ function findByKeyOrId(db: Db, keyOrId: string): AdminKeyRow | undefined {
   return db.prepare('SELECT * FROM admin_keys WHERE id = ?').get(keyOrId) as AdminKeyRow | undefined
 }
 
-/** Finds the key to delete without deleting it, so the command can name it in its confirmation question. */
+/**
+ * Finds the key to delete without deleting it, so the command can name it in its confirmation question. Refused
+ * (and audited) as the deletion it is for, before anything is looked up; what is neither an id nor a key is
+ * exit 2 and not repeated, since it may be a mistyped key.
+ */
 export function findAdminKey(ctx: Context, keyOrId: string): AdminKey {
   if (keyOrId.trim() === '') throw new UsageError('give the admin key or its id')
+  requireGlobalAdmin(ctx, {...ADMIN_KEYS, action: 'admin-key.delete', target: adminKeyTarget(keyOrId)})
+  if (!looksLikeKey(keyOrId) && !ADMIN_KEY_ID.test(keyOrId)) {
+    throw new UsageError('that is neither an admin key id (16 hexadecimal characters) nor an admin key (acak_...)', {
+      hint: 'See the ids with: accessctl admin-key list',
+    })
+  }
+
   const row = findByKeyOrId(ctx.store.db, keyOrId)
-  if (!row) throw new NotFoundError(looksLikeKey(keyOrId) ? 'no such admin key' : `no admin key with id '${preview(keyOrId)}'`)
+  if (!row) throw new NotFoundError(looksLikeKey(keyOrId) ? 'no such admin key' : `no admin key with id '${keyOrId}'`)
   return toAdminKey(row)
 }
 
 export function deleteAdminKey(ctx: Context, keyOrId: string): AdminKey {
-  const target = looksLikeKey(keyOrId) ? undefined : `admin-key:${keyOrId}`
   return mutate(ctx, 'admin-key.delete', (deleted) => `admin-key:${deleted.id}`, () => {
-    requireGlobalAdmin(ctx, {...ADMIN_KEYS, action: 'admin-key.delete', target})
     const key = findAdminKey(ctx, keyOrId)
     const {db} = ctx.store
+    // A locked store opens with an admin key only: it keeps one that never expires. (A store locked before that
+    // rule may have only expiring keys; it keeps its last valid one, as it always did.)
     if (isStoreLocked(db)) {
-      const others = db.prepare('SELECT count(*) FROM admin_keys WHERE id <> ? AND (expires_at IS NULL OR expires_at > ?)')
+      const lastLasting = key.expiresAt === null && lastingAdminKeys(db, key.id) === 0
+      const otherValid = db.prepare('SELECT count(*) FROM admin_keys WHERE id <> ? AND (expires_at IS NULL OR expires_at > ?)')
         .pluck()
         .get(key.id, nowIso()) as number
-      if (others === 0) {
-        throw new ConflictError('the store is locked and this is its last valid admin key', {
-          hint: 'Unlock the store first (accessctl store unlock --admin-key KEY), or create another admin key.',
+      if (lastLasting || otherValid === 0) {
+        throw new ConflictError(`the store is locked and this is its last ${lastLasting ? 'admin key that never expires' : 'valid admin key'}`, {
+          hint: 'Unlock the store first (accessctl store unlock), or create another admin key without --ttl.',
         })
       }
     }

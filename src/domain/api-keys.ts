@@ -1,6 +1,7 @@
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 
 import {newId, nowIso} from '../core/ids.js'
+import {looksSecret} from '../core/redact.js'
 import {UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {actorOf, type Context} from './context.js'
@@ -27,6 +28,25 @@ export interface CreatedApiKey extends ApiKey {
 
 export type KeyTable = 'service_keys' | 'deployment_keys'
 const OWNER_COLUMN: Record<KeyTable, string> = {service_keys: 'service_id', deployment_keys: 'deployment_id'}
+
+const KEY_ID = /^[0-9a-f]{32}$/
+
+/**
+ * Checks a key id argument before anything else, the confirmation question included: a key given in its place is
+ * exit 2 and is never repeated back, as no secret is, not even a wrong one.
+ */
+export function validateKeyId(keyId: string, listCommand: string): void {
+  if (looksSecret(keyId)) {
+    throw new UsageError(`that is a key itself, not its id: give the id that \`${listCommand}\` shows`, {
+      hint: 'A key on the command line shows in ps and in shell history: if it was a real one, delete it and make a new one.',
+    })
+  }
+}
+
+/** How a message names a key id that was given: quoted when it has the shape of one, otherwise not repeated. */
+export function describeKeyId(keyId: string): string {
+  return KEY_ID.test(keyId) ? `id '${keyId}'` : 'that id'
+}
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex')

@@ -1,4 +1,5 @@
 import {nowIso} from '../core/ids.js'
+import {redactSecrets} from '../core/redact.js'
 import type {Db} from '../store/store.js'
 import {requireGlobalAdmin} from './authz.js'
 import {actorOf, type Context, type PageOf, pageOf} from './context.js'
@@ -15,6 +16,7 @@ export interface AuditEntry {
   detail: string | null
 }
 
+/** Targets and details may quote what was typed; a key or a token typed by mistake is redacted, never logged. */
 export function recordAudit(
   db: Db,
   entry: {actor: string; action: string; target?: string | null; outcome: AuditOutcome; detail?: string | null},
@@ -23,11 +25,13 @@ export function recordAudit(
     nowIso(),
     entry.actor,
     entry.action,
-    entry.target ?? null,
+    redacted(entry.target),
     entry.outcome,
-    entry.detail ?? null,
+    redacted(entry.detail),
   )
 }
+
+const redacted = (text: string | null | undefined): string | null => (text === undefined || text === null ? null : redactSecrets(text))
 
 /**
  * Runs a change in one write transaction and records it in the audit log inside that same transaction, so the

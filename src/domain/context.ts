@@ -1,5 +1,6 @@
 import type {Grant} from '../core/grants.js'
 import type {Store} from '../store/store.js'
+import type {TokenLink} from './token-verifier.js'
 
 /**
  * Who is running the command, resolved once by the base command: the local operator (no credential), an admin
@@ -8,7 +9,19 @@ import type {Store} from '../store/store.js'
 export type Caller =
   | {kind: 'operator'; user: string}
   | {kind: 'admin-key'; keyId: string}
-  | {kind: 'token'; accountId: string; jti: string; tokenType: 'account' | 'ephemeral'; grants: Grant[]; expiresAt: Date}
+  | {
+      kind: 'token'
+      accountId: string
+      jti: string
+      tokenType: 'account' | 'ephemeral'
+      grants: Grant[]
+      expiresAt: Date
+      issuedAt: Date
+      /** The signing key of the token, so a token it mints can name it among its ancestors. */
+      kid: string
+      /** The tokens it was minted by, root first: the tokens it mints carry them and itself as their ancestry. */
+      ancestors: readonly TokenLink[]
+    }
 
 /** How a caller is named in the audit log. */
 export function actorOf(caller: Caller): string {

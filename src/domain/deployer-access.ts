@@ -25,6 +25,7 @@ import {
 } from '../core/deployer.js'
 import type {Grant} from '../core/grants.js'
 import {EVERYONE_GROUP, preview} from '../core/names.js'
+import {looksSecret} from '../core/redact.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {isGlobalAdmin, requireTokenPermits, tokenPermits} from './authz.js'
@@ -62,6 +63,8 @@ const anyColumn = (alias: string, privileges: readonly string[]) =>
   `(${privileges.map((privilege) => `${alias}.can_${privilege} = 1`).join(' OR ')})`
 
 export function validateObjectId(kind: 'service' | 'infrastructure' | 'deployment', id: string): string {
+  // Keys have the characters of ids: one given in the wrong place is refused before it could be quoted anywhere.
+  if (looksSecret(id)) throw new UsageError(`a key or a token is not a ${kind} id`)
   if (!isValidObjectId(id)) {
     throw new UsageError(
       `'${preview(id)}' is not a valid ${kind} id: use 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
@@ -115,6 +118,20 @@ export function infraPrivilegesOf(db: Db, subject: Subject, infraId: string): In
     globalAdmin: subject.globalAdmin,
     groupPrivileges: INFRA_PRIVILEGES.filter((privilege) => row[privilege] === 1),
   })
+}
+
+/**
+ * Whether an account (not a token: its grants are not asked) may see a deployment: read on its service AND view on
+ * its infrastructure, as for `deployment get`; a global admin sees everything. Client tokens never exceed this.
+ */
+export function accountSeesDeployment(db: Db, accountId: string, parts: Omit<DeploymentParts, 'deployment'>): boolean {
+  const subject: Subject = {kind: 'account', accountId, globalAdmin: isGlobalAdmin(db, accountId), grants: []}
+  const verdict = decideDeployment(
+    'see',
+    {id: parts.service.id, held: servicePrivilegesOf(db, subject, parts.service)},
+    {id: parts.infraId, held: infraPrivilegesOf(db, subject, parts.infraId)},
+  )
+  return verdict.outcome === 'allowed'
 }
 
 // SQL filters for lists: the same rules as above, evaluated per row by SQLite so lists page with LIMIT/OFFSET.

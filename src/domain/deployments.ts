@@ -3,7 +3,7 @@ import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
-import {type ApiKey, type CreatedApiKey, deleteKeyRow, findKey, insertKey, listKeys, validateKeyText} from './api-keys.js'
+import {type ApiKey, type CreatedApiKey, deleteKeyRow, describeKeyId, findKey, insertKey, listKeys, validateKeyId, validateKeyText} from './api-keys.js'
 import {mutate} from './audit.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
 import {
@@ -266,11 +266,13 @@ export function listDeploymentKeys(ctx: Context, id: string): {deployment: strin
 }
 
 export function deleteDeploymentKey(ctx: Context, id: string, keyId: string): ApiKey & {deployment: string} {
+  validateObjectId('deployment', id)
+  validateKeyId(keyId, `accessctl deployment keys list ${id}`)
   return mutate(ctx, 'deployment.keys.delete', `deployment:${id}/key:${keyId}`, () => {
     const {db} = ctx.store
     const {deployment} = loadDeploymentFor(ctx, id, 'keys', 'deployment.keys.delete')
     const key = findKey(db, 'deployment_keys', deployment.id, keyId)
-    if (!key) throw new NotFoundError(`deployment '${deployment.id}' has no key with id '${preview(keyId)}'`)
+    if (!key) throw new NotFoundError(`deployment '${deployment.id}' has no key with ${describeKeyId(keyId)}`)
     deleteKeyRow(db, 'deployment_keys', key.id)
     return {...key, deployment: deployment.id}
   })

@@ -152,8 +152,17 @@ export function removeMembers(ctx: Context, name: string, accountIds: string[]):
 }
 
 export function getGroup(ctx: Context, name: string): GroupDetails {
+  return readGroup(ctx, name, {function: 'get', action: 'groups.get'})
+}
+
+/** The group to delete, to name it in the confirmation; refused (and audited) as the deletion it is for. */
+export function findGroupToDelete(ctx: Context, name: string): GroupDetails {
+  return readGroup(ctx, name, {function: 'delete', action: 'groups.delete'})
+}
+
+function readGroup(ctx: Context, name: string, intent: {function: string; action: string}): GroupDetails {
   return ctx.store.read(() => {
-    requireGlobalAdmin(ctx, {function: 'get', resource: 'groups', entity: name, action: 'groups.get', target: `group:${name}`})
+    requireGlobalAdmin(ctx, {...intent, resource: 'groups', entity: name, target: `group:${name}`})
     const {db} = ctx.store
     const group = requireGroup(db, name)
     if (name === EVERYONE_GROUP) return {...group, memberCount: null, members: []}

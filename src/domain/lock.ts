@@ -15,19 +15,23 @@ export interface LockState {
   changed: boolean
 }
 
-/** Locks the store: afterwards the local operator needs a credential. Refused while no valid admin key exists. */
+/** Admin keys without an expiry: only they keep a locked store openable for good. */
+export function lastingAdminKeys(db: Db, except = ''): number {
+  return db.prepare('SELECT count(*) FROM admin_keys WHERE expires_at IS NULL AND id <> ?').pluck().get(except) as number
+}
+
+/**
+ * Locks the store: afterwards the local operator needs a credential, and only an admin key unlocks it. Refused
+ * unless an admin key that never expires exists: once the last expiring key expired, nothing could unlock it.
+ */
 export function lockStore(ctx: Context): LockState {
   return mutate(ctx, 'store.lock', 'store', () => {
     requireGlobalAdmin(ctx, {function: 'admin', resource: '*', action: 'store.lock', target: 'store'})
     const {db} = ctx.store
     if (isStoreLocked(db)) return {locked: true, changed: false}
-    const keys = db
-      .prepare('SELECT count(*) FROM admin_keys WHERE expires_at IS NULL OR expires_at > ?')
-      .pluck()
-      .get(new Date().toISOString()) as number
-    if (keys === 0) {
-      throw new ConflictError('cannot lock a store that has no valid admin key: nobody could unlock it', {
-        hint: 'Create one first: accessctl admin-key create --label break-glass',
+    if (lastingAdminKeys(db) === 0) {
+      throw new ConflictError('cannot lock a store that has no admin key that never expires: once its keys expired, nobody could unlock it', {
+        hint: 'Create one first, without --ttl, and keep it somewhere safe: accessctl admin-key create --label break-glass',
       })
     }
 

@@ -3,7 +3,7 @@ import {allows, type Grant} from '../core/grants.js'
 import {VerdictError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {matchKey} from './api-keys.js'
-import {deploymentNotFound, validateObjectId} from './deployer-access.js'
+import {accountSeesDeployment, deploymentNotFound, validateObjectId} from './deployer-access.js'
 import {findDeployment} from './deployments.js'
 import {findService} from './services.js'
 import {verifyToken} from './token-verifier.js'
@@ -11,6 +11,8 @@ import {verifyToken} from './token-verifier.js'
 /**
  * May this client query this deployment now? What API servers ask on every request, so it needs no credential of
  * its own and changes nothing. A deleted key stops working at the next check because every check reads the store.
+ * A bearer token is admitted when its grants allow consume on the deployment AND its account may see it, so a
+ * token never exceeds its account, here as in every command.
  */
 
 /** What a client presented: nothing, a query key, or a token (the `Authorization: Bearer` value). */
@@ -20,7 +22,7 @@ export type ClientCredential = {kind: 'none'} | {kind: 'key'; key: string} | {ki
 export type BearerCheck = {valid: true; jti: string; accountId: string; grants: Grant[]} | {valid: false; reason: string}
 export type BearerVerifier = (token: string) => BearerCheck
 
-/** Verifies client tokens against the store: signature, known key, nbf/exp and revocation. */
+/** Verifies client tokens against the store: encoding, signature, known key, nbf/exp, revocation and ancestry. */
 export function storeBearerVerifier(db: Db): BearerVerifier {
   return (token) => {
     const verification = verifyToken(db, token)
@@ -107,6 +109,18 @@ export function authorizeClient(
         entity: deployment.id,
       })
       if (!granted) return refuse('token does not grant consume on deployments')
+      // A token never exceeds its account: its grants may say consume, but its account must see the deployment.
+      const sees = accountSeesDeployment(db, check.accountId, {
+        service: {id: service.id, ownerAccountId: service.ownerAccountId},
+        infraId: deployment.infrastructure,
+      })
+      if (!sees) {
+        return refuse(
+          `the token's account ${check.accountId} may not see deployment ${deployment.id} ` +
+            `(it needs read on service ${service.id} and view on infrastructure ${deployment.infrastructure})`,
+        )
+      }
+
       return admit('token', `token ${check.jti}`, {jti: check.jti})
     }
   }

@@ -4,7 +4,7 @@ import {EVERYONE_GROUP, preview, validateGroupName} from '../core/names.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {requireAccount} from './accounts.js'
-import {type ApiKey, type CreatedApiKey, deleteKeyRow, findKey, insertKey, listKeys, validateKeyText} from './api-keys.js'
+import {type ApiKey, type CreatedApiKey, deleteKeyRow, describeKeyId, findKey, insertKey, listKeys, validateKeyId, validateKeyText} from './api-keys.js'
 import {mutate} from './audit.js'
 import {requireTokenPermits} from './authz.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
@@ -402,11 +402,13 @@ export function listServiceKeys(ctx: Context, id: string): {service: string; key
 }
 
 export function deleteServiceKey(ctx: Context, id: string, keyId: string): ApiKey & {service: string} {
+  validateObjectId('service', id)
+  validateKeyId(keyId, `accessctl service keys list ${id}`)
   return mutate(ctx, 'service.keys.delete', `service:${id}/key:${keyId}`, () => {
     const {db} = ctx.store
     const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'keys', 'service.keys.delete')
     const key = findKey(db, 'service_keys', service.id, keyId)
-    if (!key) throw new NotFoundError(`service '${service.id}' has no key with id '${preview(keyId)}'`)
+    if (!key) throw new NotFoundError(`service '${service.id}' has no key with ${describeKeyId(keyId)}`)
     deleteKeyRow(db, 'service_keys', key.id)
     return {...key, service: service.id}
   })

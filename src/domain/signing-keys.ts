@@ -5,9 +5,10 @@ import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError} from '../errors.js'
 import type {Db} from '../store/store.js'
-import {mutate} from './audit.js'
+import {mutate, recordAudit} from './audit.js'
 import {requireGlobalAdmin} from './authz.js'
-import type {Context} from './context.js'
+import {actorOf, type Context} from './context.js'
+import {revokeRecordedDescendants} from './token-lineage.js'
 
 /**
  * The store's Ed25519 signing keys. The newest key that is not retired signs new tokens; every key that is not
@@ -80,14 +81,20 @@ export interface ActiveSigningKey {
 
 /**
  * The key that signs new tokens, created on first use. The pair is generated outside the transaction (jose is
- * asynchronous, a SQLite transaction is not), and only inserted if no other process made one meanwhile.
+ * asynchronous, a SQLite transaction is not), and only inserted, and audited, if no other process made one
+ * meanwhile: the check and the insert share one write transaction, so racing processes make one key, one row.
  */
 export async function ensureSigningKey(ctx: Context): Promise<ActiveSigningKey> {
   let row = ctx.store.read(() => activeKeyRow(ctx.store.db))
   if (!row) {
     const material = await newKeyMaterial()
-    row = mutate(ctx, 'tokens.keys.create', (created) => `signing-key:${created.kid}`, () => {
-      return activeKeyRow(ctx.store.db) ?? insertKey(ctx.store.db, material)
+    row = ctx.store.write(() => {
+      const {db} = ctx.store
+      const made = activeKeyRow(db)
+      if (made) return made
+      const inserted = insertKey(db, material)
+      recordAudit(db, {actor: actorOf(ctx.caller), action: 'tokens.keys.create', target: `signing-key:${inserted.kid}`, outcome: 'ok'})
+      return inserted
     })
   }
 
@@ -126,6 +133,12 @@ export function requireSigningKey(ctx: Context, kid: string): SigningKey {
   })
 }
 
+/** Finds the key to retire, to name it in the confirmation; refused (and audited) as the retirement it is for. */
+export function findSigningKeyToRetire(ctx: Context, kid: string): SigningKey {
+  requireGlobalAdmin(ctx, keyAdmin('tokens.keys.retire', `signing-key:${kid}`))
+  return requireSigningKey(ctx, kid)
+}
+
 export interface KeyRetirement {
   key: SigningKey
   alreadyRetired: boolean
@@ -134,8 +147,9 @@ export interface KeyRetirement {
 }
 
 /**
- * Retires a key: every token it signed stops verifying. The last key that is not retired cannot go, because then
- * no token could be made or verified; rotate first, then retire the old key.
+ * Retires a key: every token it signed stops verifying, and so does every token minted from one of them (their
+ * recorded descendants are marked revoked). The last key that is not retired cannot go, because then no token
+ * could be made or verified; rotate first, then retire the old key.
  */
 export function retireSigningKey(ctx: Context, kid: string): KeyRetirement {
   requireGlobalAdmin(ctx, keyAdmin('tokens.keys.retire', `signing-key:${kid}`))
@@ -152,6 +166,7 @@ export function retireSigningKey(ctx: Context, kid: string): KeyRetirement {
 
     const retiredAt = nowIso()
     db.prepare('UPDATE signing_keys SET retired_at = ? WHERE kid = ?').run(retiredAt, kid)
+    revokeRecordedDescendants(db, retiredAt, {kid})
     const activeKid = activeKeyRow(db)!.kid
     return {key: {...key, retiredAt, active: false}, alreadyRetired: false, activeKid}
   })

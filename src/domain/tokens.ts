@@ -1,22 +1,41 @@
 import {randomBytes, sign} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {dedupe, isAllWildcard, type TokenConfig, validateFunctionName, validateResourceName} from '../core/grant-input.js'
 import {type AccessRequest, closestName, covers, type Decision, evaluate, type Grant, WILDCARD} from '../core/grants.js'
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
+import {looksSecret} from '../core/redact.js'
 import {findRole, PUBLIC_ACCOUNT, type Role, ROLES} from '../core/roles.js'
 import {formatTtl} from '../core/ttl.js'
-import {DeniedError, NotFoundError, UsageError} from '../errors.js'
+import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db, Store} from '../store/store.js'
 import {findAccountById, findAccountByName, requireAccount} from './accounts.js'
 import {mutate} from './audit.js'
 import {isGlobalAdmin, requireGlobalAdmin, requireTokenPermits} from './authz.js'
-import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
+import {actorOf, type Caller, type Context, type Page, type PageOf, pageOf} from './context.js'
 import {ensureSigningKey, TOKEN_ALG} from './signing-keys.js'
-import {SUBJECT_PREFIX, type TokenClaims, type TokenType, TokenVerifier, type Verification, type VerifiedToken} from './token-verifier.js'
+import {
+  recordAncestors,
+  revokeAccountTokensIssuedUntil,
+  revokeRecordedDescendants,
+  tokensRevokedBefore,
+} from './token-lineage.js'
+import {
+  MAX_TOKEN_ANCESTORS,
+  SUBJECT_PREFIX,
+  type TokenClaims,
+  type TokenLink,
+  type TokenType,
+  TokenVerifier,
+  type Verification,
+  type VerifiedToken,
+} from './token-verifier.js'
 
 export {
   type InvalidReason,
+  MAX_TOKEN_ANCESTORS,
+  type TokenLink,
   type TokenType,
   TokenVerifier,
   tokenCaller,
@@ -75,6 +94,8 @@ export interface CreatedToken {
   ttlSeconds: number
   /** Whether the token is recorded (and so listable and revocable): account tokens are, ephemeral ones not. */
   recorded: boolean
+  /** The token that minted it (its parent, whose revocation ends it), or null when no token did. */
+  parentJti: string | null
   /** Set when the token is as strong as Admin and lives over a day. */
   warning: string | null
 }
@@ -122,11 +143,48 @@ function resolveTokenAccount(db: Db, input: CreateTokenInput): string {
   return accountId
 }
 
-/** The rules for a token minting a token: its own account (or a global admin), no wider grants, no later expiry. */
-function checkTokenCaller(ctx: Context, accountId: string, grants: Grant[], expiresAtSeconds: number): void {
+type TokenCaller = Extract<Caller, {kind: 'token'}>
+
+/** A token as its children name it among their ancestors. */
+function linkOf(caller: TokenCaller): TokenLink {
+  return {
+    jti: caller.jti,
+    sub: `${SUBJECT_PREFIX}${caller.accountId}`,
+    typ: caller.tokenType,
+    iat: Math.floor(caller.issuedAt.getTime() / 1000),
+    kid: caller.kid,
+  }
+}
+
+/**
+ * The ancestry a token minted by this caller carries: the caller's own ancestors and the caller, root first.
+ * Refused past the depth cap, so a token stays small and its verification bounded.
+ */
+function lineageOf(caller: Caller): TokenLink[] {
+  if (caller.kind !== 'token') return []
+  if (caller.ancestors.length >= MAX_TOKEN_ANCESTORS) {
+    throw new UsageError(
+      `a token minted by a token has at most ${MAX_TOKEN_ANCESTORS} ancestors, and the token creating it already has ${caller.ancestors.length}`,
+      {hint: 'Mint it from a token closer to the root (one made by an administrator), or as an administrator.'},
+    )
+  }
+
+  return [...caller.ancestors, linkOf(caller)]
+}
+
+/**
+ * The rules for a token minting a token: its own account (or a global admin), no wider grants, no later expiry,
+ * and a lineage that still stands: the caller was verified when the command started, but it or an ancestor may
+ * have been revoked since.
+ */
+function checkTokenCaller(ctx: Context, accountId: string, grants: Grant[], expiresAtSeconds: number, lineage: readonly TokenLink[]): void {
   const {caller} = ctx
   if (caller.kind !== 'token') return
   const attempt = {function: 'create', resource: 'tokens', account: accountId, action: 'tokens.create', target: `account:${accountId}`}
+  if (!ctx.store.read(() => new TokenVerifier(ctx.store.db).lineageLive(lineage))) {
+    throw new DeniedError('permission denied: the token creating it, or a token it was minted by, has been revoked', attempt)
+  }
+
   if (accountId === caller.accountId) requireTokenPermits(caller, attempt)
   else requireGlobalAdmin(ctx, attempt)
   if (!covers(caller.grants, grants)) {
@@ -151,15 +209,20 @@ function base64urlJson(value: unknown): string {
  */
 export async function createToken(ctx: Context, input: CreateTokenInput): Promise<CreatedToken> {
   const {ttlSeconds, role} = validateCreateInput(input)
-  const {accountId, grants} = ctx.store.read(() => {
+  const lineage = lineageOf(ctx.caller)
+  const {accountId, grants, revokedBefore} = ctx.store.read(() => {
     const {db} = ctx.store
     const accountId = resolveTokenAccount(db, input)
     const requested = role ? role.expand(accountId) : (input.grants ?? input.config!.grants)
-    return {accountId, grants: role ? requested : requested.map((grant) => resolveGrantAccounts(db, grant, accountId))}
+    return {
+      accountId,
+      grants: role ? requested : requested.map((grant) => resolveGrantAccounts(db, grant, accountId)),
+      revokedBefore: tokensRevokedBefore(db, accountId),
+    }
   })
-  const iat = Math.floor(Date.now() / 1000)
+  const iat = await issueSecond(accountId, revokedBefore)
   const exp = iat + ttlSeconds
-  checkTokenCaller(ctx, accountId, grants, exp)
+  checkTokenCaller(ctx, accountId, grants, exp, lineage)
 
   const key = await ensureSigningKey(ctx)
   const claims: TokenClaims = {
@@ -170,6 +233,7 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
     exp,
     typ: input.type,
     ...(role ? {role: role.name} : {}),
+    ...(lineage.length > 0 ? {anc: lineage} : {}),
     grants,
   }
   const signingInput = `${base64urlJson({alg: TOKEN_ALG, kid: key.kid, typ: 'JWT'})}.${base64urlJson(claims)}`
@@ -187,6 +251,7 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
     expiresAt: new Date(exp * 1000).toISOString(),
     ttlSeconds,
     recorded: input.type === 'account',
+    parentJti: lineage.at(-1)?.jti ?? null,
     warning:
       isAllWildcard(grants) && ttlSeconds > POWERFUL_TOKEN_WARN_SECONDS
         ? `this token grants everything in every account and lives ${formatTtl(ttlSeconds)}; prefer a short-lived ephemeral token (-t ephemeral --ttl 1h)`
@@ -216,10 +281,33 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
           created.issuedAt,
           created.expiresAt,
         )
+      recordAncestors(ctx.store.db, created.jti, lineage)
     })
   }
 
   return created
+}
+
+/** How long a token may wait for the second after an account-wide revocation; more means the clocks disagree. */
+const MAX_REVOCATION_WAIT_MS = 1500
+
+/**
+ * The `iat` of a new token of the account. Revoking all of an account's tokens revokes those issued before the
+ * next whole second; a token made within that second waits for it, or it would be born revoked.
+ */
+async function issueSecond(accountId: string, revokedBefore: number | null): Promise<number> {
+  const now = Date.now()
+  if (revokedBefore === null || Math.floor(now / 1000) >= revokedBefore) return Math.floor(now / 1000)
+  const wait = revokedBefore * 1000 - now
+  if (wait > MAX_REVOCATION_WAIT_MS) {
+    throw new ConflictError(
+      `the tokens of account ${accountId} were revoked up to ${new Date(revokedBefore * 1000).toISOString()}, later than this machine's clock`,
+      {hint: "A token made now would be revoked at once. Check the clock of this machine and of the one that revoked them."},
+    )
+  }
+
+  await sleep(wait)
+  return revokedBefore
 }
 
 export type TokenStatus = 'active' | 'expired' | 'revoked'
@@ -320,7 +408,14 @@ export function listTokens(ctx: Context, filter: Page & {account?: string; all?:
 const JTI = /^[0-9a-f]{32}$/
 
 function validateJti(jti: string): void {
-  if (!JTI.test(jti)) throw new UsageError(`'${preview(jti)}' is not a token id: a jti is 32 lowercase hexadecimal characters`)
+  if (JTI.test(jti)) return
+  if (looksSecret(jti)) {
+    throw new UsageError('that is a token itself, not its id: give its jti (32 lowercase hexadecimal characters)', {
+      hint: 'tokens verify shows the jti of a token; tokens list shows those of recorded tokens.',
+    })
+  }
+
+  throw new UsageError(`'${preview(jti)}' is not a token id: a jti is 32 lowercase hexadecimal characters`)
 }
 
 function findToken(db: Db, jti: string): TokenRecord {
@@ -348,37 +443,68 @@ export interface TokenRevocation {
   accountId: string
   revokedAt: string
   alreadyRevoked: boolean
+  /**
+   * Recorded tokens minted from it, at any depth, marked revoked now. Its ephemeral descendants end too, though
+   * nothing records them: they carry it in their ancestry.
+   */
+  descendantsRevoked: number
 }
 
-/** Revokes one recorded token; revoking it again changes nothing and says so. */
+/** Finds a recorded token to revoke, refusing (and auditing) as a revocation, not as a read. */
+export function findTokenToRevoke(ctx: Context, jti: string): TokenRecord {
+  validateJti(jti)
+  return ctx.store.read(() => {
+    const token = findToken(ctx.store.db, jti)
+    requireTokenAccess(ctx, 'delete', token.accountId, 'tokens.revoke', `token:${jti}`)
+    return token
+  })
+}
+
+/** Revokes one recorded token and every recorded descendant; revoking it again changes nothing and says so. */
 export function revokeToken(ctx: Context, jti: string): TokenRevocation {
   validateJti(jti)
   return mutate(ctx, 'tokens.revoke', `token:${jti}`, () => {
     const {db} = ctx.store
     const token = findToken(db, jti)
     requireTokenAccess(ctx, 'delete', token.accountId, 'tokens.revoke', `token:${jti}`)
-    if (token.revokedAt !== null) return {jti, accountId: token.accountId, revokedAt: token.revokedAt, alreadyRevoked: true}
-    const revokedAt = nowIso()
-    db.prepare('UPDATE tokens SET revoked_at = ? WHERE jti = ?').run(revokedAt, jti)
-    return {jti, accountId: token.accountId, revokedAt, alreadyRevoked: false}
+    const now = nowIso()
+    // Also when it was revoked already: a descendant recorded in the meantime is revoked all the same.
+    const descendantsRevoked = revokeRecordedDescendants(db, now, {jti})
+    if (token.revokedAt !== null) {
+      return {jti, accountId: token.accountId, revokedAt: token.revokedAt, alreadyRevoked: true, descendantsRevoked}
+    }
+
+    db.prepare('UPDATE tokens SET revoked_at = ? WHERE jti = ?').run(now, jti)
+    return {jti, accountId: token.accountId, revokedAt: now, alreadyRevoked: false, descendantsRevoked}
   })
 }
 
 export interface AccountTokensRevocation {
   accountId: string
+  /** Recorded tokens of the account marked revoked now. */
   revoked: number
+  /** Recorded tokens of any account minted from one of them (or from one of its ephemeral tokens). */
+  descendantsRevoked: number
   revokedAt: string
+  /** Every token of the account issued before this time is revoked, ephemeral ones included. */
+  revokedBefore: string
 }
 
-/** Revokes every recorded token of an account that is not revoked yet. */
+/**
+ * Revokes every token of an account issued until now: recorded ones are marked revoked, and the account's
+ * revocation time ends its ephemeral tokens and every token minted from any of them.
+ */
 export function revokeAccountTokens(ctx: Context, account: string): AccountTokensRevocation {
   return mutate(ctx, 'tokens.revoke-all', (result) => `account:${result.accountId}`, () => {
     const {db} = ctx.store
     const accountId = requireAccount(db, account).id
     requireTokenAccess(ctx, 'delete', accountId, 'tokens.revoke-all', `account:${accountId}`)
-    const revokedAt = nowIso()
+    const nowMs = Date.now()
+    const revokedAt = new Date(nowMs).toISOString()
+    const revokedBefore = revokeAccountTokensIssuedUntil(db, accountId, nowMs)
     const revoked = db.prepare('UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL').run(revokedAt, accountId).changes
-    return {accountId, revoked, revokedAt}
+    const descendantsRevoked = revokeRecordedDescendants(db, revokedAt, {accountId, issuedBefore: revokedBefore})
+    return {accountId, revoked, descendantsRevoked, revokedAt, revokedBefore: new Date(revokedBefore * 1000).toISOString()}
   })
 }
 

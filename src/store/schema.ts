@@ -193,4 +193,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX tokens_by_creation ON tokens (created_at, jti);
     `,
   },
+  {
+    version: 3,
+    description: 'token hierarchy: account-wide revocation times and the recorded ancestors of recorded tokens',
+    // tokens_revoked_before is a Unix second: every token of the account issued before it (iat < it) is revoked,
+    // ephemeral ones included, and so is every token minted from one of them. token_ancestors repeats the ancestry
+    // claim of recorded tokens so that revoking an ancestor can mark its recorded descendants revoked in listings;
+    // verification reads the claim itself, which also covers the ephemeral tokens nothing records.
+    sql: `
+      ALTER TABLE accounts ADD COLUMN tokens_revoked_before INTEGER;
+      CREATE TABLE token_ancestors (
+        ancestor_jti        TEXT NOT NULL,
+        ancestor_account_id TEXT NOT NULL,
+        ancestor_issued_at  INTEGER NOT NULL,
+        ancestor_kid        TEXT NOT NULL,
+        jti                 TEXT NOT NULL,
+        PRIMARY KEY (ancestor_jti, jti)
+      ) WITHOUT ROWID;
+      CREATE INDEX token_ancestors_by_account ON token_ancestors (ancestor_account_id, ancestor_issued_at);
+      CREATE INDEX token_ancestors_by_kid ON token_ancestors (ancestor_kid);
+    `,
+  },
 ]

@@ -44,6 +44,9 @@ function as(person: Person | 'oscar', grants: Grant[] = ADMIN_GRANTS): Context {
     tokenType: 'account',
     grants,
     expiresAt: new Date(Date.now() + 3_600_000),
+    issuedAt: new Date(),
+    kid: 'none',
+    ancestors: [],
   }
   return {store, caller}
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {validateAccountId} from '../../core/names.js'
-import {type AccountDeletion, deleteAccount, getAccount} from '../../domain/accounts.js'
+import {type AccountDeletion, deleteAccount, findAccountToDelete} from '../../domain/accounts.js'
 
 export default class AccountsDelete extends AccessctlCommand {
   static override summary = 'Delete an account, revoking its tokens and memberships.'
@@ -26,15 +26,16 @@ pass --yes in scripts.`
     const {flags} = await this.parse(AccountsDelete)
     validateAccountId(flags.id)
     const ctx = await this.context(flags)
-    const account = getAccount(ctx, {id: flags.id})
+    const account = findAccountToDelete(ctx, flags.id)
     await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes)
     const result = deleteAccount(ctx, {id: flags.id, transferTo: flags['transfer-to']})
     const transferred = result.transferredTo
       ? `; transferred ${result.transferred.services} service(s), ${result.transferred.infrastructures} infrastructure(s), ` +
         `${result.transferred.deployments} deployment(s) to '${result.transferredTo.name}'`
       : ''
+    const descendants = result.revokedDescendants > 0 ? ` and ${result.revokedDescendants} recorded token(s) minted with them` : ''
     this.say(
-      `deleted account: '${result.account.name}' (${result.account.id}); revoked ${result.revokedTokens} token(s), ` +
+      `deleted account: '${result.account.name}' (${result.account.id}); revoked ${result.revokedTokens} token(s)${descendants}, ` +
         `removed ${result.removedMemberships} membership(s)${transferred}`,
     )
     return result

@@ -5,8 +5,8 @@ import {type AdminKey, deleteAdminKey, findAdminKey} from '../../domain/admin-ke
 
 export default class AdminKeyDelete extends AccessctlCommand {
   static override summary = 'Delete an administrative key, given the key itself or its id.'
-  static override description = `The key stops working at once. On a locked store the last valid admin key cannot be deleted
-(unlock first). Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `The key stops working at once. On a locked store the last admin key that never expires cannot
+be deleted (unlock first, or create another one without --ttl). Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> 5f1c2a9b7e3d4c60 --yes',

@@ -14,9 +14,10 @@ the deployment? Exit 0 naming what admitted it, exit 3 saying why not. Needs no 
   auth mode public         everyone is admitted
   auth mode inherit        the service decides: public, or one of the service's keys
   auth mode api-keys       one of the deployment's own keys
-A client token (--bearer, as sent in Authorization: Bearer) is admitted in every mode when it is valid and grants
-consume on deployments for the deployment's owner account or its id. With no key nor token, the answer is for an
-anonymous client. Prefer --key-stdin to --key: arguments show in the process list.`
+A client token (--bearer, as sent in Authorization: Bearer) is admitted in every mode when it is valid, grants
+consume on deployments for the deployment's owner account or its id, AND its account may see the deployment (read on
+the service and view on the infrastructure): a token never exceeds its account. With no key nor token, the answer is
+for an anonymous client. Prefer --key-stdin to --key: arguments show in the process list.`
 
   static override examples = [
     'printf %s "$KEY" | <%= config.bin %> <%= command.id %> churn-model-on-prod-eu --key-stdin',

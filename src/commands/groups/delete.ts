@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
-import {deleteGroup, getGroup, type Group, refuseBuiltinDeletion} from '../../domain/groups.js'
+import {deleteGroup, findGroupToDelete, type Group, refuseBuiltinDeletion} from '../../domain/groups.js'
 
 export default class GroupsDelete extends AccessctlCommand {
   static override summary = 'Delete a group, its memberships and its permissions.'
@@ -16,7 +16,7 @@ go with it. The built-in group 'everyone' cannot be deleted. Asks for confirmati
     const {args, flags} = await this.parse(GroupsDelete)
     refuseBuiltinDeletion(args.name)
     const ctx = await this.context(flags)
-    const group = getGroup(ctx, args.name)
+    const group = findGroupToDelete(ctx, args.name)
     const members = group.memberCount ? ` and its ${group.memberCount} membership(s)` : ''
     await this.confirm(`Delete group '${group.name}'${members}?`, flags.yes)
     const deleted = deleteGroup(ctx, args.name)

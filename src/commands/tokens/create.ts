@@ -20,7 +20,9 @@ export default class TokensCreate extends AccessctlCommand {
 Say what it grants in one of three ways: a role (--role), grant flags (-f/-r with -a/-e), or a config file (-c FILE, or -c -
 for stdin) holding {account: ID, grants: [...]} as YAML or JSON. On a terminal with none of them, you are asked.
 An account token is recorded (never the token itself) and can be revoked; an ephemeral token is not recorded, cannot
-be revoked, and lives at most 24h. Earlier tokens of the account stay valid.`
+be revoked on its own, and lives at most 24h. Earlier tokens of the account stay valid. A token made with a token
+(--token or ACCESSCTL_TOKEN) is its child: it grants no more, lives no longer, names its ancestors (at most 8) in its
+claims, and ends when any of them is revoked.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -t account -i aeb78193c526484fa4f5c14d182ba039 --role AuditDeveloper',

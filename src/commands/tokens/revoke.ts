@@ -2,15 +2,16 @@ import {Args, Flags} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {UsageError} from '../../errors.js'
-import {type AccountTokensRevocation, getToken, revokeAccountTokens, revokeToken, type TokenRevocation} from '../../domain/tokens.js'
+import {type AccountTokensRevocation, findTokenToRevoke, revokeAccountTokens, revokeToken, type TokenRevocation} from '../../domain/tokens.js'
 
 export type TokensRevokeResult = AccountTokensRevocation | TokenRevocation
 
 export default class TokensRevoke extends AccessctlCommand {
   static override summary = 'Revoke a recorded token, or all tokens of an account.'
-  static override description = `A revoked token fails verification at once. Revoking a token twice is harmless and says so.
-Ephemeral tokens are not recorded and cannot be revoked: they expire within 24h. Asks for confirmation on a terminal;
-pass --yes in scripts.`
+  static override description = `A revoked token fails verification at once, and so does every token minted with it, at any depth,
+ephemeral ones included. Revoking a token twice is harmless and says so. Ephemeral tokens are not recorded and cannot
+be revoked one by one; -i ACCOUNT --all revokes every token of the account issued until now, ephemeral ones too.
+Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> 0f8e2a7c4b1d4e6f9a3b5c7d9e1f2a3b --yes',
@@ -32,19 +33,27 @@ pass --yes in scripts.`
 
     const ctx = await this.context(flags)
     if (args.jti !== undefined) {
-      const token = getToken(ctx, args.jti)
-      if (token.revokedAt === null) await this.confirm(`Revoke token ${token.jti} of account ${token.accountName ?? token.accountId}?`, flags.yes)
+      const token = findTokenToRevoke(ctx, args.jti)
+      if (token.revokedAt === null) {
+        await this.confirm(`Revoke token ${token.jti} of account ${token.accountName ?? token.accountId}, and every token minted with it?`, flags.yes)
+      }
+
       const result = revokeToken(ctx, args.jti)
-      this.say(result.alreadyRevoked ? `token ${result.jti} was already revoked (at ${result.revokedAt})` : `revoked token ${result.jti}`)
+      const descendants = `${result.descendantsRevoked} recorded token(s) minted with it`
+      if (result.alreadyRevoked) {
+        this.say(`token ${result.jti} was already revoked (at ${result.revokedAt})${result.descendantsRevoked > 0 ? `; revoked ${descendants}` : ''}`)
+      } else {
+        this.say(`revoked token ${result.jti}${result.descendantsRevoked > 0 ? ` and ${descendants}` : ''}`)
+      }
+
       return result
     }
 
-    await this.confirm(`Revoke every token of account ${flags.id}?`, flags.yes)
+    await this.confirm(`Revoke every token of account ${flags.id}, and every token minted with one of them?`, flags.yes)
     const result = revokeAccountTokens(ctx, flags.id!)
     this.say(
-      result.revoked === 0
-        ? `account ${result.accountId} has no unrevoked tokens; nothing changed`
-        : `revoked ${result.revoked} token(s) of account ${result.accountId}`,
+      `revoked ${result.revoked} token(s) of account ${result.accountId}, with its ephemeral tokens and the tokens minted with any ` +
+        `of them${result.descendantsRevoked > 0 ? ` (${result.descendantsRevoked} recorded)` : ''}`,
     )
     return result
   }

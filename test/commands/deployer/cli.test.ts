@@ -142,7 +142,12 @@ describe('query keys and authorize', () => {
 
 describe('authorize --bearer: client tokens', () => {
   it('admits a valid token granting consume on the deployment, and says why others are refused', async () => {
-    const account = (await json<{id: string}>('accounts', 'create', '-n', 'client-app')).json.id
+    // A token never exceeds its account: the client's account may see the deployment (read on the service, view
+    // on the infrastructure); test/commands/deployer/authorize-bearer.test.ts shows the refusal when it may not.
+    await run('groups', 'create', 'clients')
+    await run('service', 'permissions', 'set', 'churn', '--group', 'clients', '--read')
+    await run('infra', 'permissions', 'set', 'dev', '--group', 'clients', '--view')
+    const account = (await json<{id: string}>('accounts', 'create', '-n', 'client-app', '-g', 'clients')).json.id
     const token = async (...grant: string[]) => (await run('tokens', 'create', '-t', 'account', '-i', account, ...grant)).stdout.trim()
     // churn-on-dev was made by the operator: it has no owner account, so only its id (or '*') in a grant matches it.
     const byId = await token('-f', 'consume', '-r', 'deployments', '-e', 'churn-on-dev')

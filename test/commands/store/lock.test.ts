@@ -17,7 +17,41 @@ describe('store lock and unlock', () => {
   it('needs an admin key to exist before locking', async () => {
     const result = await runJson<ErrorJson>(['store', 'lock', '--yes'], {store: dir.storePath})
     expect(result.code).toBe(5)
-    expect(result.json.error.message).toMatch(/no valid admin key/)
+    expect(result.json.error.message).toMatch(/no admin key that never expires/)
+  })
+
+  // Issue 10, item 6: once the only admin key expired, nothing could unlock the store.
+  it('needs an admin key that never expires: expiring keys alone are exit 5 with a hint, and nothing is locked', async () => {
+    await runJson<CreatedAdminKey>(['admin-key', 'create', '--label', 'short', '--ttl', '1h'], {store: dir.storePath})
+    const refused = await runJson<ErrorJson>(['store', 'lock', '--yes'], {store: dir.storePath})
+    expect(refused.code).toBe(5)
+    expect(refused.json.error.message).toMatch(/no admin key that never expires/)
+    expect((refused.json.error as {hint?: string}).hint).toMatch(/admin-key create --label break-glass/)
+    expect(countRows(dir.storePath, 'settings', "key = 'locked'")).toBe(0)
+    expect((await run(['accounts', 'list'])).code).toBe(0)
+
+    await runJson<CreatedAdminKey>(['admin-key', 'create', '--label', 'break-glass'], {store: dir.storePath})
+    expect((await run(['store', 'lock', '--yes'])).code).toBe(0)
+  })
+
+  it('the last admin key that never expires of a locked store cannot be deleted, even with expiring keys left', async () => {
+    const {json: lasting} = await runJson<CreatedAdminKey>(['admin-key', 'create', '--label', 'break-glass'], {store: dir.storePath})
+    const {json: short} = await runJson<CreatedAdminKey>(['admin-key', 'create', '--label', 'short', '--ttl', '1h'], {store: dir.storePath})
+    expect((await run(['store', 'lock', '--yes'])).code).toBe(0)
+    const asLasting = {ACCESSCTL_ADMIN_KEY: lasting.key}
+
+    for (const keyOrId of [lasting.id, lasting.key]) {
+      const refused = await runJson<ErrorJson>(['admin-key', 'delete', keyOrId, '--yes'], {store: dir.storePath, env: {ACCESSCTL_ADMIN_KEY: short.key}})
+      expect(refused.code).toBe(5)
+      expect(refused.json.error.message).toMatch(/last admin key that never expires/)
+    }
+
+    expect(countRows(dir.storePath, 'admin_keys')).toBe(2)
+    // The expiring key may go; a second lasting key lets the first one go.
+    expect((await run(['admin-key', 'delete', short.id, '--yes'], asLasting)).code).toBe(0)
+    const {json: another} = await runJson<CreatedAdminKey>(['admin-key', 'create', '--label', 'spare'], {store: dir.storePath, env: asLasting})
+    expect((await run(['admin-key', 'delete', lasting.id, '--yes'], {ACCESSCTL_ADMIN_KEY: another.key})).code).toBe(0)
+    expect((await run(['store', 'unlock'], {ACCESSCTL_ADMIN_KEY: another.key})).code).toBe(0)
   })
 
   it('round trip: lock refuses the operator, admin keys work, unlock needs an admin key', async () => {

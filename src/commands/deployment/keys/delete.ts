@@ -1,6 +1,7 @@
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
 import {deploymentIdArg, keyIdArg} from '../../../cli/deployer-views.js'
-import type {ApiKey} from '../../../domain/api-keys.js'
+import {type ApiKey, validateKeyId} from '../../../domain/api-keys.js'
+import {validateObjectId} from '../../../domain/deployer-access.js'
 import {deleteDeploymentKey} from '../../../domain/deployments.js'
 
 export default class DeploymentKeysDelete extends AccessctlCommand {
@@ -14,6 +15,8 @@ service AND on the infrastructure. Asks for confirmation on a terminal; pass --y
 
   async run(): Promise<ApiKey & {deployment: string}> {
     const {args, flags} = await this.parse(DeploymentKeysDelete)
+    validateObjectId('deployment', args.id)
+    validateKeyId(args.keyId, `accessctl deployment keys list ${args.id}`)
     const ctx = await this.context(flags)
     await this.confirm(`Delete key ${args.keyId} of deployment '${args.id}'?`, flags.yes)
     const key = deleteDeploymentKey(ctx, args.id, args.keyId)

@@ -1,6 +1,7 @@
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
 import {keyIdArg, serviceIdArg} from '../../../cli/deployer-views.js'
-import type {ApiKey} from '../../../domain/api-keys.js'
+import {type ApiKey, validateKeyId} from '../../../domain/api-keys.js'
+import {validateObjectId} from '../../../domain/deployer-access.js'
 import {deleteServiceKey} from '../../../domain/services.js'
 
 export default class ServiceKeysDelete extends AccessctlCommand {
@@ -14,6 +15,8 @@ service. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   async run(): Promise<ApiKey & {service: string}> {
     const {args, flags} = await this.parse(ServiceKeysDelete)
+    validateObjectId('service', args.id)
+    validateKeyId(args.keyId, `accessctl service keys list ${args.id}`)
     const ctx = await this.context(flags)
     await this.confirm(`Delete key ${args.keyId} of service '${args.id}'?`, flags.yes)
     const key = deleteServiceKey(ctx, args.id, args.keyId)

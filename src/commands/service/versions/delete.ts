@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
 import {serviceIdArg} from '../../../cli/deployer-views.js'
+import {validateObjectId, validateVersion} from '../../../domain/deployer-access.js'
 import {deleteVersion, type ServiceVersion} from '../../../domain/services.js'
 
 export default class ServiceVersionsDelete extends AccessctlCommand {
@@ -15,6 +16,8 @@ service. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   async run(): Promise<ServiceVersion> {
     const {args, flags} = await this.parse(ServiceVersionsDelete)
+    validateObjectId('service', args.id)
+    validateVersion(args.version)
     const ctx = await this.context(flags)
     await this.confirm(`Delete version '${args.version}' of service '${args.id}'?`, flags.yes)
     const version = deleteVersion(ctx, args.id, args.version)

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
-import {type KeyRetirement, requireSigningKey, retireSigningKey} from '../../../domain/signing-keys.js'
+import {type KeyRetirement, findSigningKeyToRetire, retireSigningKey} from '../../../domain/signing-keys.js'
 
 export default class TokensKeysRetire extends AccessctlCommand {
   static override summary = 'Retire a signing key: every token it signed stops verifying.'
@@ -16,7 +16,7 @@ pass --yes in scripts.`
   async run(): Promise<KeyRetirement> {
     const {args, flags} = await this.parse(TokensKeysRetire)
     const ctx = await this.context(flags)
-    const key = requireSigningKey(ctx, args.kid)
+    const key = findSigningKeyToRetire(ctx, args.kid)
     if (key.retiredAt === null) await this.confirm(`Retire signing key ${key.kid}? Every token it signed stops verifying`, flags.yes)
     const result = retireSigningKey(ctx, args.kid)
     this.say(
