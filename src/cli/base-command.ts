@@ -68,7 +68,14 @@ export abstract class AccessctlCommand extends Command {
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
-    const output = await super.parse<F, B, A>(options, argv)
+    let output: Interfaces.ParserOutput<F, B, A>
+    try {
+      output = await super.parse<F, B, A>(options, argv)
+    } finally {
+      // It was parsed, even when it failed: oclif would otherwise warn that the command never called parse.
+      this.parsed = true
+    }
+
     const definitions = {...(this.constructor as typeof AccessctlCommand).baseFlags, ...(options ?? this.ctor).flags}
     const given = new Set(output.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
     for (const [name, definition] of Object.entries(definitions) as Array<[string, {type: string; env?: string}]>) {
