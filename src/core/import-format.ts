@@ -153,7 +153,8 @@ export function* yamlRecords(lines: Iterable<ImportLine>, entryCap = DEFAULT_ENT
 
   function* flushBatch(): Generator<ImportRecord> {
     if (batchLines.length === 0) return
-    const text = batch.join('\n')
+    // Every line had its line break (a kept block scalar, `|+`, counts the trailing ones).
+    const text = `${batch.join('\n')}\n`
     const firstLine = batchLines[0]
     const values = parseBatch(text, firstLine)
     if (values.length !== batchLines.length) {
@@ -217,7 +218,7 @@ export function* yamlRecords(lines: Iterable<ImportLine>, entryCap = DEFAULT_ENT
   }
 
   if (inFlow) {
-    yield* flowList(entry.join('\n'), entryLine)
+    yield* flowList(`${entry.join('\n')}\n`, entryLine)
     return
   }
 

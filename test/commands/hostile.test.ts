@@ -94,21 +94,40 @@ describe('hostile input', () => {
   })
 
   it('random arguments to every topic never crash (fuzzed)', async () => {
-    const word = fc.oneof(
-      fc.constantFrom('accounts', 'groups', 'tokens', 'store', 'audit', 'admin-key', 'create', 'get', 'list', 'delete', 'verify', 'check', '-n', '-i', '-f', '-r', '-a', '-c', '-', '--json', '--limit', '--role', '--ttl', '--yes', account),
-      fc.string({maxLength: 12}).filter((s) => !s.includes('\u0000')),
-      fc.integer({min: -5, max: 100_000}).map(String),
-    )
-    await fc.assert(
-      fc.asyncProperty(fc.array(word, {minLength: 1, maxLength: 6}), async (args) => {
-        const safe = args.filter((a) => !['--yes', 'backup', 'lock'].includes(a))
-        const result = await run(safe, '')
-        expectNoStackTrace(result)
-        expect(DOCUMENTED_EXIT_CODES, `${safe.join(' ')}\n${result.stderr}`).toContain(result.code)
-      }),
-      {numRuns: 40},
-    )
-  }, 300_000)
+    const specials = tempDir('accessctl-specials-')
+    const fifo = join(specials.path, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    try {
+      const word = fc.oneof(
+        fc.constantFrom('accounts', 'groups', 'tokens', 'store', 'audit', 'admin-key', 'create', 'get', 'list', 'delete', 'verify', 'check', 'import', '-n', '-i', '-f', '-r', '-a', '-c', '-', '--json', '--limit', '--offset', '--role', '--ttl', '--since', '--token', '--admin-key', '--yes', account),
+        fc.string({maxLength: 12}).filter((s) => !s.includes('\u0000')),
+        fc.integer({min: -5, max: 100_000}).map(String),
+        // Huge numbers, as integers, exponents and durations.
+        fc.constantFrom('9223372036854775807', '18446744073709551616', '1e400', '-0', '99999999999999999999w', '999999999d', '0s'),
+        fc.bigInt({min: 2n ** 53n, max: 2n ** 80n}).map(String),
+        // Control characters and empty or blank values.
+        fc.constantFrom('', ' ', '\t', '\u001B[2J', 'a\nb', '\u202Eevil', '\u0085', '\u2028'),
+        // Special files where files are expected.
+        fc.constantFrom(fifo, '/dev/zero', '/dev/urandom', specials.path),
+      )
+      const stdin = fc.constantFrom<{input?: string; stdinFile?: string}>({input: ''}, {input: 'garbage\n'}, {stdinFile: '/dev/zero'})
+      await fc.assert(
+        fc.asyncProperty(fc.array(word, {minLength: 1, maxLength: 6}), stdin, async (args, input) => {
+          const safe = args.filter((a) => !['--yes', 'backup', 'lock'].includes(a))
+          const started = Date.now()
+          const result = await runCli(safe, {store: dir.storePath, ...input})
+          const shown = JSON.stringify(safe)
+          expectNoStackTrace(result)
+          expect(DOCUMENTED_EXIT_CODES, `${shown}\n${result.stderr}`).toContain(result.code)
+          expect(result.stderr + result.stdout, shown).not.toMatch(/internal error/)
+          expect(Date.now() - started, `${shown} took too long`).toBeLessThan(30_000)
+        }),
+        {numRuns: 40},
+      )
+    } finally {
+      specials.cleanup()
+    }
+  }, 600_000)
 })
 
 const KiB = 1024
@@ -306,7 +325,9 @@ describe('hostile input: caps, special files, huge numbers, control characters, 
         [['tokens', 'create', '-i', '', '--role', 'Admin'], {}, /--id is empty/],
         [['deployment', 'authorize', 'x', '--bearer', ''], {}, /--bearer is empty/],
       ] as const) {
-        const result = await runCli([...args], {env: {ACCESSCTL_STORE: dir.storePath, ...env}, cwd: cwd.path})
+        const environment: Record<string, string> = {ACCESSCTL_STORE: dir.storePath}
+        Object.assign(environment, env)
+        const result = await runCli([...args], {env: environment, cwd: cwd.path})
         expectCleanFailure(result, 2)
         expect(result.stderr).toMatch(message)
       }
