@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// oclif's execute, but with accessctl's answer to words that name no command (see src/cli/main.ts).
+import {execute} from '../dist/lib/cli/main.js'
 
-await execute({dir: import.meta.url})
+await execute(process.argv.slice(2), import.meta.url)

@@ -1,20 +1,28 @@
 import {Command, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
+import {escapeControl, preview} from '../core/text.js'
+
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
 import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
-import {chalkFor} from './output.js'
+import {chalkFor, humanText, type Rendered, writeError} from './output.js'
 import {confirmDestructive} from './prompts.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AccessctlCommand)['baseFlags'] & T['flags']>
 
-/** The JSON shape of every error: `{"error": {"code", "message", "exitCode"}}`. */
-export interface ErrorJson {
-  error: {code: string; message: string; exitCode: number; hint?: string}
-}
+export type {ErrorJson} from './output.js'
+
+/**
+ * Flags whose value is trimmed before use, so that only whitespace is as empty as nothing: the credentials and
+ * the store path. Other values (an account name of one space) are taken as they are; only "" is refused for them.
+ */
+/** What oclif's parse returns for flags and args, by name (oclif's own FlagOutput type is not exported). */
+type ParsedValues = Record<string, unknown>
+
+const BLANK_IS_EMPTY = new Set(['token', 'admin-key', 'store', 'bearer', 'key'])
 
 /**
  * What every accessctl command shares: the global flags, opening the store, resolving the caller, confirmation
@@ -50,6 +58,45 @@ export abstract class AccessctlCommand extends Command {
 
   private openedStore?: Store
   private resolvedCaller?: Caller
+
+  /**
+   * oclif's parse, then the rule that a flag or variable given empty is refused (exit 2) rather than taken as not
+   * given: `--token ""` or `ACCESSCTL_TOKEN=" "` would otherwise run as the local operator, and `ACCESSCTL_STORE=""`
+   * would quietly open the default store. oclif itself skips an empty variable, so the environment is read here.
+   */
+  protected override async parse<F extends ParsedValues, B extends ParsedValues, A extends ParsedValues>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    let output: Interfaces.ParserOutput<F, B, A>
+    try {
+      output = await super.parse<F, B, A>(options, argv)
+    } finally {
+      // It was parsed, even when it failed: oclif would otherwise warn that the command never called parse.
+      this.parsed = true
+    }
+
+    const definitions = {...(this.constructor as typeof AccessctlCommand).baseFlags, ...(options ?? this.ctor).flags}
+    const given = new Set(output.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
+    for (const [name, definition] of Object.entries(definitions) as Array<[string, {type: string; env?: string}]>) {
+      if (definition.type !== 'option') continue
+      const isEmpty = (value: string) => value === '' || (BLANK_IS_EMPTY.has(name) && value.trim() === '')
+      if (given.has(name)) {
+        const value = (output.flags as Record<string, unknown>)[name]
+        const values = Array.isArray(value) ? value : [value]
+        if (values.some((item) => typeof item === 'string' && isEmpty(item))) {
+          throw new UsageError(`--${name} is empty`, {hint: `Give --${name} a value, or leave the flag out.`})
+        }
+      } else if (definition.env !== undefined) {
+        const value = process.env[definition.env]
+        if (value !== undefined && isEmpty(value)) {
+          throw new UsageError(`${definition.env} is set but empty`, {hint: `Give it a value, or unset it: unset ${definition.env}`})
+        }
+      }
+    }
+
+    return output
+  }
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
   protected async context(flags: {store?: string; 'admin-key'?: string; token?: string}): Promise<Context> {
@@ -89,13 +136,23 @@ export abstract class AccessctlCommand extends Command {
     await confirmDestructive(question, yes)
   }
 
-  /** Human output: printed unless --json is on. */
-  protected say(text: string | undefined): void {
-    if (text !== undefined && text !== '') this.log(text)
+  /**
+   * Human output, printed unless --json is on. A plain string is one message line and is escaped whole (a name
+   * with a newline in it stays on its line); a Rendered table, field list or block was escaped cell by cell.
+   */
+  protected say(text: string | Rendered | undefined): void {
+    if (text === undefined) return
+    const shown = humanText(text)
+    if (shown !== '') this.log(shown)
+  }
+
+  /** A note for the person at the terminal, on stderr so that stdout stays the result; escaped like `say`. */
+  protected inform(text: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${escapeControl(text)}\n`)
   }
 
   protected warnUser(text: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${chalkFor(process.stderr).yellow('Warning:')} ${text}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${chalkFor(process.stderr).yellow('Warning:')} ${escapeControl(text)}\n`)
   }
 
   override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
@@ -105,14 +162,8 @@ export abstract class AccessctlCommand extends Command {
     process.exitCode = error.exitCode
     if (this.jsonEnabled() && error instanceof VerdictError) {
       if (error.document !== null) this.logJson(error.document)
-    } else if (this.jsonEnabled()) {
-      const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
-      if (error.hint) body.error.hint = error.hint
-      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
     } else {
-      const color = chalkFor(process.stderr)
-      process.stderr.write(`${color.red('Error:')} ${error.message}\n`)
-      if (error.hint) process.stderr.write(`${color.dim(error.hint)}\n`)
+      writeError(error, this.jsonEnabled())
     }
 
     if (debugEnabled()) process.stderr.write(`${(thrown.stack ?? String(thrown))}\n`)
@@ -150,9 +201,7 @@ export function toAccessctlError(thrown: unknown): AccessctlError {
   if (thrown instanceof Error) {
     const oclif = (thrown as {oclif?: {exit?: number}}).oclif
     if (oclif?.exit === 2 || /Parse|Flag|Arg/.test(thrown.constructor.name)) {
-      return new UsageError(thrown.message.replace(/\n+See more help with --help$/, ''), {
-        hint: 'See --help for the flags and examples.',
-      })
+      return new UsageError(parseErrorMessage(thrown), {hint: 'See --help for the flags and examples.'})
     }
 
     return new InternalError(`internal error: ${thrown.message}`, {
@@ -161,6 +210,48 @@ export function toAccessctlError(thrown: unknown): AccessctlError {
   }
 
   return new InternalError(`internal error: ${String(thrown)}`)
+}
+
+/**
+ * oclif's message for a parse error, with the user's words in it escaped: they may hold line breaks or terminal
+ * controls, and oclif quotes them as they are.
+ */
+function parseErrorMessage(error: Error): string {
+  const message = error.message.replace(/\n+See more help with --help$/, '').replace(/^Parsing (--[\w-]+) \n\t/, '$1: ')
+  const quote = (word: string) => `'${preview(word, 100)}'`
+  const {flags, args} = error as Error & {flags?: unknown; args?: unknown}
+  const strings = (value: unknown) => (Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : undefined)
+  switch (error.constructor.name) {
+    case 'NonExistentFlagsError': {
+      const given = strings(flags)
+      if (given) return `unknown flag${given.length === 1 ? '' : 's'}: ${given.map(quote).join(', ')}`
+      break
+    }
+
+    case 'UnexpectedArgsError': {
+      const given = strings(args)
+      if (given) return `unexpected argument${given.length === 1 ? '' : 's'}: ${given.map(quote).join(', ')}`
+      break
+    }
+
+    case 'FlagInvalidOptionError': {
+      const parts = /^Expected (--[\w-]+)=([\s\S]*) to be one of: (.*)$/.exec(message)
+      if (parts) return `${parts[1]} takes one of: ${parts[3]}; got ${quote(parts[2])}`
+      break
+    }
+
+    case 'ArgInvalidOptionError': {
+      const parts = /^Expected ([\s\S]*) to be one of: (.*)$/.exec(message)
+      if (parts) return `expected one of: ${parts[2]}; got ${quote(parts[1])}`
+      break
+    }
+
+    default: {
+      break
+    }
+  }
+
+  return message
 }
 
 /** The local operator, named by OS user; in a pod without a passwd entry, by uid. */
@@ -175,9 +266,15 @@ export function localOperator(): Caller {
   return {kind: 'operator', user}
 }
 
+/**
+ * Far past any real list, and small enough that offset + limit stays an exact integer that SQLite takes as one:
+ * oclif reads 9223372036854775807 as a float, which SQLite refused with "datatype mismatch".
+ */
+export const MAX_OFFSET = 1_000_000_000
+
 export const pageFlags = {
   limit: Flags.integer({description: 'Show at most this many rows (1-10000).', default: 100, min: 1, max: 10_000}),
-  offset: Flags.integer({description: 'Skip this many rows first, to page through a long list.', default: 0, min: 0}),
+  offset: Flags.integer({description: `Skip this many rows first, to page through a long list (0-${MAX_OFFSET}).`, default: 0, min: 0, max: MAX_OFFSET}),
 }
 
 export const yesFlag = {

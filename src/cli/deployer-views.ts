@@ -4,7 +4,7 @@ import type {ApiKey, CreatedApiKey} from '../domain/api-keys.js'
 import type {Deployment, DeploymentDetails} from '../domain/deployments.js'
 import type {Infrastructure, InfrastructureDetails, InfraPermission} from '../domain/infrastructures.js'
 import type {Service, ServiceDetails, ServicePermission, ServiceVersion} from '../domain/services.js'
-import {renderFields, renderTable, yesNo} from './output.js'
+import {type Rendered, renderFields, renderTable, yesNo} from './output.js'
 
 /** How the Deployer's objects look on a terminal, shared by the service, infra and deployment commands. */
 
@@ -16,7 +16,7 @@ export const keyIdArg = Args.string({description: 'The key id, as shown by the k
 const owner = (id: string | null) => id ?? '-'
 const list = (items: readonly string[]) => (items.length === 0 ? '-' : items.join(', '))
 
-export function serviceTable(services: readonly Service[]): string {
+export function serviceTable(services: readonly Service[]): Rendered {
   return renderTable(services, [
     {header: 'ID', value: (s) => s.id},
     {header: 'PUBLIC', value: (s) => yesNo(s.public)},
@@ -25,7 +25,7 @@ export function serviceTable(services: readonly Service[]): string {
   ])
 }
 
-export function serviceFields(service: ServiceDetails): string {
+export function serviceFields(service: ServiceDetails): Rendered {
   return renderFields([
     ['id', service.id],
     ['public', yesNo(service.public)],
@@ -38,7 +38,7 @@ export function serviceFields(service: ServiceDetails): string {
   ])
 }
 
-export function servicePermissionTable(rows: readonly ServicePermission[]): string {
+export function servicePermissionTable(rows: readonly ServicePermission[]): Rendered {
   return renderTable(rows, [
     {header: 'GROUP', value: (p) => p.group},
     {header: 'READ', value: (p) => yesNo(p.read)},
@@ -49,7 +49,7 @@ export function servicePermissionTable(rows: readonly ServicePermission[]): stri
   ])
 }
 
-export function versionTable(rows: readonly ServiceVersion[]): string {
+export function versionTable(rows: readonly ServiceVersion[]): Rendered {
   return renderTable(rows, [
     {header: 'VERSION', value: (v) => v.version},
     {header: 'SIZE', value: (v) => (v.size === null ? '-' : String(v.size))},
@@ -58,7 +58,7 @@ export function versionTable(rows: readonly ServiceVersion[]): string {
   ])
 }
 
-export function keyTable(keys: readonly ApiKey[]): string {
+export function keyTable(keys: readonly ApiKey[]): Rendered {
   return renderTable(keys, [
     {header: 'ID', value: (k) => k.id},
     {header: 'LABEL', value: (k) => k.label ?? '-'},
@@ -72,7 +72,7 @@ export function createdKeyNote(key: CreatedApiKey): string {
   return `created key ${key.id}${key.label ? ` (${key.label})` : ''}; it is shown once, store it now`
 }
 
-export function infraTable(rows: readonly Infrastructure[]): string {
+export function infraTable(rows: readonly Infrastructure[]): Rendered {
   return renderTable(rows, [
     {header: 'ID', value: (i) => i.id},
     {header: 'STAGE', value: (i) => i.stage},
@@ -81,7 +81,7 @@ export function infraTable(rows: readonly Infrastructure[]): string {
   ])
 }
 
-export function infraFields(infra: InfrastructureDetails): string {
+export function infraFields(infra: InfrastructureDetails): Rendered {
   return renderFields([
     ['id', infra.id],
     ['stage', infra.stage],
@@ -92,7 +92,7 @@ export function infraFields(infra: InfrastructureDetails): string {
   ])
 }
 
-export function infraPermissionTable(rows: readonly InfraPermission[]): string {
+export function infraPermissionTable(rows: readonly InfraPermission[]): Rendered {
   return renderTable(rows, [
     {header: 'GROUP', value: (p) => p.group},
     {header: 'VIEW', value: (p) => yesNo(p.view)},
@@ -102,7 +102,7 @@ export function infraPermissionTable(rows: readonly InfraPermission[]): string {
   ])
 }
 
-export function deploymentTable(rows: readonly Deployment[]): string {
+export function deploymentTable(rows: readonly Deployment[]): Rendered {
   return renderTable(rows, [
     {header: 'ID', value: (d) => d.id},
     {header: 'SERVICE', value: (d) => d.service},
@@ -113,7 +113,7 @@ export function deploymentTable(rows: readonly Deployment[]): string {
   ])
 }
 
-export function deploymentFields(deployment: DeploymentDetails): string {
+export function deploymentFields(deployment: DeploymentDetails): Rendered {
   return renderFields([
     ['id', deployment.id],
     ['service', deployment.service],

@@ -1,3 +1,4 @@
+import {escapeControl} from '../core/text.js'
 import {UsageError} from '../errors.js'
 
 /** Prompts appear only when a person is at both ends: never in a pipe, a script or CI. */
@@ -30,7 +31,7 @@ export async function confirmDestructive(question: string, yes: boolean): Promis
   try {
     // Loaded on demand: @inquirer/prompts is large, and most runs never prompt (start-up time).
     const {confirm} = await import('@inquirer/prompts')
-    answer = await confirm({message: question, default: false}, PROMPT_CONTEXT)
+    answer = await confirm({message: escapeControl(question), default: false}, PROMPT_CONTEXT)
   } catch (error) {
     if (isPromptExit(error)) throw new PromptAborted('aborted: nothing was changed')
     throw error

@@ -1,4 +1,5 @@
 import {UsageError} from '../errors.js'
+import {preview} from './text.js'
 
 /** Account names are stored literally, whatever they hold; only their length is checked. */
 export const MAX_ACCOUNT_NAME_LENGTH = 254
@@ -47,10 +48,5 @@ export function validateGroupName(name: string): string {
   return name
 }
 
-/** Shortens user input quoted back in an error, so a 1 MB argument does not become a 1 MB message. */
-export function preview(text: string, max = 60): string {
-  const shown = text.length > max ? `${text.slice(0, max)}…` : text
-  // Control characters would move the cursor or ring the bell when echoed to a terminal.
-  // eslint-disable-next-line no-control-regex
-  return shown.replaceAll(/[\u0000-\u001F\u007F]/g, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`)
-}
+// The domain quotes names back with it, from here.
+export {preview}

@@ -16,8 +16,8 @@ export interface Credentials {
  * operator is refused while the store is locked.
  */
 export async function resolveCaller(store: Store, credentials: Credentials, operator: Caller): Promise<Caller> {
-  const token = nonEmpty(credentials.token)
-  const adminKey = nonEmpty(credentials.adminKey)
+  const token = given(credentials.token, 'the token')
+  const adminKey = given(credentials.adminKey, 'the admin key')
   if (token !== undefined && adminKey !== undefined) {
     throw new UsageError('give one credential: --token or --admin-key, not both')
   }
@@ -51,6 +51,12 @@ export async function resolveCaller(store: Store, credentials: Credentials, oper
   return operator
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim()
+/**
+ * A credential that is there but empty is a mistake (an unset variable in a script), never "no credential": taken
+ * as not given, it would run the command as the local operator, with every right.
+ */
+function given(value: string | undefined, what: string): string | undefined {
+  if (value === undefined) return undefined
+  if (value.trim() === '') throw new UsageError(`${what} is empty`, {hint: 'Give a credential, or none to act as the local operator.'})
+  return value.trim()
 }

@@ -1,5 +1,5 @@
 import {newId, nowIso} from '../core/ids.js'
-import type {ImportSource} from '../core/import-format.js'
+import type {ImportRecord} from '../core/import-format.js'
 import {EVERYONE_GROUP, preview, validateGroupName} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import {mutate} from './audit.js'
@@ -12,40 +12,55 @@ export interface ImportSummary {
   seconds: number
 }
 
-/** Called every `PROGRESS_STEP` rows while the transaction runs, and once at the end. */
-export type ProgressReporter = (done: number, total: number) => void
+/** Called every `PROGRESS_STEP` accounts while the transaction runs, and once at the end. */
+export type ProgressReporter = (done: number) => void
 
 const PROGRESS_STEP = 2000
 
 /**
- * Imports accounts in ONE transaction: every record is checked first (names, duplicates in the file and in the
- * store, groups), then all are inserted, or none if anything fails, with the offending line in the message. A
- * process killed half-way leaves nothing, since SQLite discards an uncommitted transaction.
+ * The accounts this import inserted, 20 bytes each (the id and the line it came from), to tell a name that
+ * appears twice in the input from one already in the store, and to name the first line: a Map of every name would
+ * cost about five times as much at a million accounts.
  */
-export function importAccounts(ctx: Context, source: ImportSource, progress?: ProgressReporter): ImportSummary {
-  const started = performance.now()
-  const {records} = source
-  const lineOf = (record: {index: number}) => source.lineOf(record.index)
-  const seen = new Map<string, number>()
-  for (const record of records) {
-    const earlier = seen.get(record.name)
-    if (earlier !== undefined) {
-      throw new ConflictError(
-        `line ${lineOf(record)}: account '${preview(record.name)}' appears twice (first at line ${source.lineOf(earlier)})`,
-      )
+class InsertedAccounts {
+  private ids = Buffer.alloc(16 * 1024 * 16)
+  private lines = new Uint32Array(16 * 1024)
+  private count = 0
+
+  add(id: string, line: number): void {
+    if (this.count === this.lines.length) {
+      const ids = Buffer.alloc(this.ids.length * 2)
+      this.ids.copy(ids)
+      this.ids = ids
+      const lines = new Uint32Array(this.lines.length * 2)
+      lines.set(this.lines)
+      this.lines = lines
     }
 
-    seen.set(record.name, record.index)
-    for (const group of record.groups) {
-      if (group === EVERYONE_GROUP) throw new UsageError(`line ${lineOf(record)}: every account is in 'everyone' already`)
-      try {
-        validateGroupName(group)
-      } catch (error) {
-        throw new UsageError(`line ${lineOf(record)}: ${(error as Error).message}`)
-      }
-    }
+    this.ids.write(id, this.count * 16, 16, 'hex')
+    this.lines[this.count++] = line
   }
 
+  /** The line of an account this import inserted, by id; undefined for an account that was there before. */
+  lineOf(id: string): number | undefined {
+    const wanted = Buffer.from(id, 'hex')
+    for (let i = 0; i < this.count; i++) {
+      if (this.ids.compare(wanted, 0, 16, i * 16, i * 16 + 16) === 0) return this.lines[i]
+    }
+
+    return undefined
+  }
+}
+
+/**
+ * Imports accounts in ONE transaction while the records are read: each is checked (name, groups, that it is not
+ * in the store nor earlier in the input) and inserted as it comes, and the first problem rolls everything back
+ * with its line in the message; a process killed half-way leaves nothing, since SQLite discards an uncommitted
+ * transaction. Reading the input inside the transaction keeps memory flat however long the input is; the price is
+ * that other writers wait while a slow pipe feeds the import.
+ */
+export function importAccounts(ctx: Context, records: Iterable<ImportRecord>, progress?: ProgressReporter): ImportSummary {
+  const started = performance.now()
   // A bigger page cache keeps the growing indexes in memory instead of spilling pages to the WAL mid-transaction;
   // 8 MiB holds the indexes of a 100,000-account import; more only adds memory.
   ctx.store.db.pragma('cache_size = -8192')
@@ -53,36 +68,50 @@ export function importAccounts(ctx: Context, source: ImportSource, progress?: Pr
     requireGlobalAdmin(ctx, {function: 'create', resource: 'accounts', action: 'accounts.import'})
     const {db} = ctx.store
     const groupExists = db.prepare('SELECT 1 FROM groups WHERE name = ?').pluck()
-    const knownGroups = new Set<string>()
-    for (const record of records) {
-      for (const group of record.groups) {
-        if (knownGroups.has(group)) continue
-        if (!groupExists.get(group)) throw new NotFoundError(`line ${lineOf(record)}: no group named '${group}'`)
-        knownGroups.add(group)
-      }
-    }
-
+    const idOfName = db.prepare('SELECT id FROM accounts WHERE name = ?').pluck()
     const insertAccount = db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
     const insertMember = db.prepare('INSERT INTO group_members (group_name, account_id, added_at) VALUES (?, ?, ?)')
+    const knownGroups = new Set<string>()
+    const inserted = new InsertedAccounts()
     const now = nowIso()
     let memberships = 0
     let done = 0
     for (const record of records) {
+      for (const group of record.groups) {
+        if (!knownGroups.has(group)) checkGroup(group, record.line, (name) => Boolean(groupExists.get(name)))
+        knownGroups.add(group)
+      }
+
       const id = newId()
       if (insertAccount.run(id, record.name, now).changes === 0) {
-        throw new ConflictError(`line ${lineOf(record)}: an account named '${preview(record.name)}' already exists`)
+        const firstLine = inserted.lineOf(idOfName.get(record.name) as string)
+        throw new ConflictError(
+          firstLine === undefined
+            ? `line ${record.line}: an account named '${preview(record.name)}' already exists`
+            : `line ${record.line}: account '${preview(record.name)}' appears twice (first at line ${firstLine})`,
+        )
       }
 
-      for (const group of record.groups) {
-        insertMember.run(group, id, now)
-        memberships++
-      }
-
+      inserted.add(id, record.line)
+      for (const group of record.groups) insertMember.run(group, id, now)
+      memberships += record.groups.length
       done++
-      if (progress && done % PROGRESS_STEP === 0) progress(done, records.length)
+      if (progress && done % PROGRESS_STEP === 0) progress(done)
     }
 
-    progress?.(done, records.length)
+    if (done === 0) throw new UsageError('nothing to import: the input holds no accounts')
+    progress?.(done)
     return {imported: done, memberships, seconds: (performance.now() - started) / 1000}
   })
+}
+
+function checkGroup(group: string, line: number, exists: (name: string) => boolean): void {
+  if (group === EVERYONE_GROUP) throw new UsageError(`line ${line}: every account is in 'everyone' already`)
+  try {
+    validateGroupName(group)
+  } catch (error) {
+    throw new UsageError(`line ${line}: ${(error as Error).message}`)
+  }
+
+  if (!exists(group)) throw new NotFoundError(`line ${line}: no group named '${group}'`)
 }

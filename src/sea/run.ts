@@ -1,7 +1,8 @@
-import {execute, flush, handle} from '@oclif/core'
+import {flush, handle} from '@oclif/core'
 import {addonSha256, plugins} from 'accessctl:bundle'
 import {dirname} from 'node:path'
 
+import {execute} from '../cli/main.js'
 import {setNativeBindingLoader} from '../store/native-binding.js'
 import {bundledLoadOptions} from './bundled-plugin.js'
 import {loadEmbeddedAddon} from './embedded-addon.js'
@@ -19,5 +20,5 @@ export async function run(argv: string[]): Promise<void> {
     return
   }
 
-  await execute({args: argv, loadOptions: bundledLoadOptions(root, plugins)})
+  await execute(argv, bundledLoadOptions(root, plugins))
 }

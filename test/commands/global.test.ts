@@ -47,7 +47,17 @@ describe('every command', () => {
   it('answers an unknown command with exit 2', async () => {
     const result = await runCli(['nosuch', 'thing'])
     expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/not found/)
+    expect(result.stderr).toBe("Error: unknown command: 'nosuch thing'\nSee accessctl --help for the commands.\n")
+  })
+
+  it('answers an argument to a command that takes none with exit 2, in JSON with --json (it was plain text)', async () => {
+    const plain = await runCli(['store', 'info', 'extra'])
+    expect(plain.code).toBe(2)
+    expect(plain.stderr).toMatch(/^Error: unexpected argument for 'store info': 'extra'\n/)
+    const json = await runJson<{error: {code: string; message: string; exitCode: number}}>(['store', 'info', 'extra'])
+    expect(json.code).toBe(2)
+    expect(json.stderr).toBe('')
+    expect(json.json.error).toMatchObject({code: 'invalid_input', exitCode: 2, message: "unexpected argument for 'store info': 'extra'"})
   })
 })
 

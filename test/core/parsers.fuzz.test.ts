@@ -1,12 +1,25 @@
 import fc from 'fast-check'
+import {FAILSAFE_SCHEMA, load as loadYaml} from 'js-yaml'
 import {stringify} from 'yaml'
 import {describe, expect, it} from 'vitest'
 
 import {parseTokenConfig} from '../../src/core/token-config.js'
 import {FUNCTIONS, RESOURCES} from '../../src/core/grants.js'
 import {parseJsonl, parseYamlList} from '../../src/core/import-format.js'
+import {escapeControl, escapeControlKeepingNewlines} from '../../src/core/text.js'
 import {parseTtl} from '../../src/core/ttl.js'
 import {UsageError} from '../../src/errors.js'
+
+/** Text made mostly of the characters that break naive output and parsers: controls, separators, bidi marks. */
+const controlish = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\n', '\r', '\t', '\u0000', '\u001B', '\u007F', '\u0085', '\u009B', '\u2028', '\u2029', '\u202E', '\u2066', '\u200F', '\uFEFF', '-', ':', '#', '"', "'", ' '),
+    fc.string({unit: 'grapheme', minLength: 1, maxLength: 1}),
+  ),
+  maxLength: 60,
+})
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/
 
 /** A parser either returns or throws a UsageError (exit 2): never a TypeError, a RangeError or a hang. */
 function onlyUsageErrors(parse: () => unknown): void {
@@ -73,5 +86,70 @@ describe('parsers under hostile input', () => {
 
   it('the ttl parser takes any text', () => {
     fc.assert(fc.property(fc.string({maxLength: 30}), (text) => onlyUsageErrors(() => parseTtl(text))), {numRuns: 2000})
+  })
+
+  it('the ttl parser takes huge numbers: a safe whole number of seconds up to 100 years, or exit 2 naming the flag', () => {
+    const huge = fc.tuple(fc.oneof(fc.bigInt({min: 0n, max: 10n ** 30n}).map(String), fc.constantFrom('9223372036854775807', '1e400', '-1', '0')), fc.constantFrom('s', 'm', 'h', 'd', 'w', ''))
+    fc.assert(
+      fc.property(huge, fc.constantFrom('--ttl', '--since'), ([digits, unit], flag) => {
+        try {
+          const seconds = parseTtl(`${digits}${unit}`, flag)
+          expect(Number.isSafeInteger(seconds)).toBe(true)
+          expect(seconds).toBeGreaterThan(0)
+          expect(seconds).toBeLessThanOrEqual(100 * 365 * 86_400)
+        } catch (error) {
+          expect(error).toBeInstanceOf(UsageError)
+          expect((error as Error).message.startsWith(flag)).toBe(true)
+        }
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('the import parsers take control characters, byte order marks and duplicate keys, and say why (exit 2)', () => {
+    const entry = fc.oneof(controlish, fc.record({name: controlish, groups: fc.array(controlish, {maxLength: 3})}, {requiredKeys: []}))
+    fc.assert(
+      fc.property(fc.array(entry, {maxLength: 5}), fc.boolean(), (entries, bom) => {
+        const prefix = bom ? '\uFEFF' : ''
+        onlyUsageErrors(() => parseYamlList(prefix + stringify(entries)))
+        onlyUsageErrors(() => parseJsonl(prefix + entries.map((e) => JSON.stringify(e)).join('\n')))
+        onlyUsageErrors(() => parseJsonl(prefix + entries.map((e) => `{"name":${JSON.stringify(e)},"name":"x"}`).join('\n')))
+      }),
+      {numRuns: 1000},
+    )
+  })
+
+  it('a YAML list read entry by entry gives what the whole document gives, lines included, with or without a BOM', () => {
+    const name = fc.oneof(controlish, fc.string({maxLength: 30})).filter((n) => n.length > 0)
+    const entry = fc.oneof(name, fc.record({name, groups: fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,8}$/), {maxLength: 3})}))
+    fc.assert(
+      fc.property(fc.array(entry, {minLength: 1, maxLength: 40}), fc.boolean(), fc.constantFrom('\n', '\r\n'), (entries, bom, newline) => {
+        const text = (bom ? '\uFEFF' : '') + stringify(entries, {lineWidth: 20}).replaceAll('\n', newline)
+        const records = parseYamlList(text)
+        // The same parser (js-yaml) over the whole document: cutting it into entries changes nothing.
+        const whole = loadYaml(text.replace(/^\uFEFF/, ''), {schema: FAILSAFE_SCHEMA}) as Array<string | {name: string; groups: string[]}>
+        expect(records.map((r) => r.name)).toEqual(whole.map((e) => (typeof e === 'string' ? e : e.name)))
+        expect(records.map((r) => r.groups)).toEqual(whole.map((e) => (typeof e === 'string' ? [] : e.groups)))
+        const starts = text.split(/\r?\n/).flatMap((line, index) => (line.replace(/^\uFEFF/, '').startsWith('-') ? [index + 1] : []))
+        expect(records.map((r) => r.line)).toEqual(starts)
+      }),
+      {numRuns: 500},
+    )
+  })
+
+  it('escaping leaves no control character, separator or bidi mark, keeps other text, and keeps newlines only when asked', () => {
+    fc.assert(
+      fc.property(controlish, (text) => {
+        const escaped = escapeControl(text)
+        expect(escaped).not.toMatch(RAW_CONTROL)
+        expect(escaped.split('\n')).toHaveLength(1)
+        expect(escapeControlKeepingNewlines(text).split('\n')).toHaveLength(text.split('\n').length)
+        expect(escapeControlKeepingNewlines(text).replaceAll('\n', '')).not.toMatch(RAW_CONTROL)
+        // Nothing but unsafe characters changes.
+        const safe = text.replaceAll(new RegExp(RAW_CONTROL.source, 'g'), '')
+        expect(escapeControl(safe)).toBe(safe)
+      }),
+      {numRuns: 2000},
+    )
   })
 })

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -24,6 +24,8 @@ export interface CliResult {
 export interface RunOptions {
   store?: string
   input?: string | Buffer
+  /** A file to give the program as its stdin instead of `input`, e.g. /dev/zero (as `< /dev/zero` does). */
+  stdinFile?: string
   env?: Record<string, string | undefined>
   cwd?: string
 }
@@ -37,19 +39,62 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   Object.assign(env, options.env)
   if (options.store) env.ACCESSCTL_STORE = options.store
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key]
+  const stdinFd = options.stdinFile === undefined ? undefined : openSync(options.stdinFile, 'r')
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(file, [...prefix, ...args], {env, cwd: options.cwd ?? PROJECT_ROOT})
+    const child = spawn(file, [...prefix, ...args], {env, cwd: options.cwd ?? PROJECT_ROOT, stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe']})
+    if (stdinFd !== undefined) closeSync(stdinFd)
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk))
     child.on('error', reject)
     child.on('close', (code) => {
       resolvePromise({code: code ?? -1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString()})
     })
+    if (!child.stdin) return
     child.stdin.on('error', () => {})
     if (options.input !== undefined) child.stdin.end(options.input)
     else child.stdin.end()
+  })
+}
+
+/**
+ * Runs the CLI with an endless stdin: `chunk` written again and again, as fast as the program reads, until it
+ * exits. `bytesWritten` tells how far it read (plus what the pipe buffers: 64 KiB on Linux).
+ */
+export function runCliWithEndlessStdin(args: string[], chunk: Buffer, options: RunOptions = {}): Promise<CliResult & {bytesWritten: number}> {
+  const {file, prefix} = cliCommand()
+  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', ...options.env}
+  delete env.ACCESSCTL_TOKEN
+  delete env.ACCESSCTL_ADMIN_KEY
+  if (options.store) env.ACCESSCTL_STORE = options.store
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(file, [...prefix, ...args], {env, cwd: options.cwd ?? PROJECT_ROOT})
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    let bytesWritten = 0
+    let exited = false
+    child.stdout.on('data', (data: Buffer) => stdout.push(data))
+    child.stderr.on('data', (data: Buffer) => stderr.push(data))
+    child.stdin.on('error', () => {})
+    const feed = () => {
+      while (!exited && child.stdin.writable) {
+        bytesWritten += chunk.length
+        if (!child.stdin.write(chunk)) {
+          child.stdin.once('drain', feed)
+          return
+        }
+      }
+    }
+
+    child.on('error', reject)
+    child.on('exit', () => {
+      exited = true
+    })
+    child.on('close', (code) => {
+      resolvePromise({code: code ?? -1, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), bytesWritten})
+    })
+    feed()
   })
 }
 

@@ -23,10 +23,10 @@ grain. Needs the operator, an admin key, or a token of a global administrator.`
 
   async run(): Promise<CreatedAdminKey> {
     const {flags} = await this.parse(AdminKeyCreate)
-    const ttlMs = flags.ttl === undefined ? undefined : parseTtl(flags.ttl) * 1000
+    const ttlMs = flags.ttl === undefined ? undefined : parseTtl(flags.ttl, '--ttl') * 1000
     const key = createAdminKey(await this.context(flags), {label: flags.label, description: flags.description, ttlMs})
     this.say(key.key)
-    if (!this.jsonEnabled()) process.stderr.write(`created admin key ${key.id}: store it now, it will not be shown again\n`)
+    this.inform(`created admin key ${key.id}: store it now, it will not be shown again`)
     return key
   }
 }

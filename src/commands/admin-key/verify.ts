@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {readStdin} from '../../cli/stdin.js'
+import {formatBytes, INPUT_LIMITS, openInput, readFirstLine} from '../../cli/input.js'
 import {checkAdminKey, describeAdminKeyFailure} from '../../domain/admin-keys.js'
-import {DeniedError} from '../../errors.js'
+import {DeniedError, UsageError} from '../../errors.js'
 
 export interface AdminKeyVerifyResult {
   valid: true
@@ -15,7 +15,8 @@ export interface AdminKeyVerifyResult {
 export default class AdminKeyVerify extends AccessctlCommand {
   static override summary = 'Check an administrative key: exit 0 if valid, 3 if not.'
   static override description = `Needs no credential and works on a locked store: it is what an API server calls. Reads the key
-from stdin when KEY is '-' or omitted (keeps it out of ps and shell history). Prints the key's id when valid.`
+from the first line of stdin when KEY is '-' or omitted (keeps it out of ps and shell history; at most
+${formatBytes(INPUT_LIMITS.secretLine)}, the rest is not read). Prints the key's id when valid.`
 
   static override examples = [
     'printf %s "$KEY" | <%= config.bin %> <%= command.id %>',
@@ -27,11 +28,18 @@ from stdin when KEY is '-' or omitted (keeps it out of ps and shell history). Pr
 
   async run(): Promise<AdminKeyVerifyResult> {
     const {args, flags} = await this.parse(AdminKeyVerify)
-    const presented = args.key === undefined || args.key === '-' ? (await readStdin('an admin key')).trim() : args.key
+    const presented = args.key === undefined || args.key === '-' ? keyFromStdin() : args.key
     const ctx = await this.context(flags)
     const check = checkAdminKey(ctx.store.db, presented)
     if (!check.valid) throw new DeniedError(`invalid: ${describeAdminKeyFailure(check.reason)}`)
     this.say(`valid: admin key ${check.key.id}${check.key.label ? ` (${check.key.label})` : ''}`)
     return {valid: true, id: check.key.id, label: check.key.label, expiresAt: check.key.expiresAt}
   }
+}
+
+function keyFromStdin(): string {
+  const what = 'an admin key'
+  const key = (readFirstLine(openInput('-', what), {what, cap: INPUT_LIMITS.secretLine, strictUtf8: false}) ?? '').trim()
+  if (key === '') throw new UsageError('stdin is empty; expected an admin key', {hint: 'printf %s "$KEY" | accessctl admin-key verify'})
+  return key
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {nextPageHint, renderTable} from '../../cli/output.js'
+import {preview} from '../../core/text.js'
 import {parseTtl} from '../../core/ttl.js'
 import {type AuditEntry, type AuditOutcome, listAudit} from '../../domain/audit.js'
 import type {PageOf} from '../../domain/context.js'
@@ -51,12 +52,23 @@ Entries are written in the same transaction as the change they describe. Never h
   }
 }
 
-function parseSince(text: string): Date {
-  if (/^\d+[smhdw]/.test(text)) return new Date(Date.now() - parseTtl(text) * 1000)
+/**
+ * A duration ago (`24h`: up to 100 years back) or an ISO 8601 date or time with a four-digit year. A date that
+ * does not exist (2026-02-30) is refused rather than rolled over into March.
+ */
+function parseSince(text: string, now = Date.now()): Date {
+  if (/^\s*\d+[a-z]?\s*$/i.test(text)) return new Date(now - parseTtl(text, '--since') * 1000)
+  const date = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(text)
   const time = new Date(text)
-  if (Number.isNaN(time.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    throw new UsageError(`--since takes an ISO 8601 time (2026-11-01T00:00:00Z) or a duration like 24h; got '${text}'`)
+  if (!date || Number.isNaN(time.getTime()) || !dayExists(Number(date[1]), Number(date[2]), Number(date[3]))) {
+    throw new UsageError(`--since takes an ISO 8601 time (2026-11-01T00:00:00Z) or a duration like 24h; got '${preview(text)}'`)
   }
 
   return time
+}
+
+function dayExists(year: number, month: number, day: number): boolean {
+  const probe = new Date(0)
+  probe.setUTCFullYear(year, month - 1, day)
+  return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day
 }

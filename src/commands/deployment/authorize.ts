@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
-import {text} from 'node:stream/consumers'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {deploymentIdArg} from '../../cli/deployer-views.js'
+import {formatBytes, INPUT_LIMITS, openInput, readFirstLine} from '../../cli/input.js'
 import {UsageError} from '../../errors.js'
 import {type Authorization, authorizeClient, type ClientCredential, NotAdmittedError} from '../../domain/query-auth.js'
 
@@ -31,7 +31,10 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
   static override args = {id: deploymentIdArg}
   static override flags = {
     key: Flags.string({description: 'The query key the client presented.', exclusive: ['key-stdin', 'bearer']}),
-    'key-stdin': Flags.boolean({description: 'Read the query key from the first line of stdin.', exclusive: ['key', 'bearer']}),
+    'key-stdin': Flags.boolean({
+      description: `Read the query key from the first line of stdin (at most ${formatBytes(INPUT_LIMITS.secretLine)}; the rest is not read).`,
+      exclusive: ['key', 'bearer'],
+    }),
     bearer: Flags.string({description: 'The token the client presented (the Authorization: Bearer value).', exclusive: ['key', 'key-stdin']}),
   }
 
@@ -49,7 +52,11 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
 async function credentialFrom(flags: {key?: string; 'key-stdin'?: boolean; bearer?: string}): Promise<ClientCredential> {
   if (flags.bearer !== undefined) return {kind: 'bearer', token: flags.bearer.trim()}
   let key = flags.key
-  if (flags['key-stdin']) key = (await text(process.stdin)).split(/\r?\n/)[0]
+  if (flags['key-stdin']) {
+    const what = 'a query key'
+    key = readFirstLine(openInput('-', what), {what, cap: INPUT_LIMITS.secretLine, strictUtf8: false}) ?? ''
+  }
+
   if (key === undefined) return {kind: 'none'}
   key = key.trim()
   if (key === '') throw new UsageError('the key is empty', {hint: flags['key-stdin'] ? 'Write the key to stdin.' : 'Give --key KEY.'})

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
+import {renderLines} from '../../cli/output.js'
 import {checkToken, type TokenCheck} from '../../domain/tokens.js'
 import {VerdictError} from '../../errors.js'
 
@@ -48,11 +49,13 @@ a grant allows the request when it has the resource, the function, and the accou
     for (const t of check.trace) {
       const list = (values: string[]) => `[${values.join(', ')}]`
       this.say(
-        `grant ${t.index}: ${t.matched ? 'MATCHES' : 'no match'}\n` +
-          `  resources ${list(t.grant.resources)}: ${mark(t.resource)}\n` +
-          `  functions ${list(t.grant.functions)}: ${mark(t.function)}\n` +
-          `  accounts  ${list(t.grant.accounts)}: ${mark(t.account)}\n` +
+        renderLines([
+          `grant ${t.index}: ${t.matched ? 'MATCHES' : 'no match'}`,
+          `  resources ${list(t.grant.resources)}: ${mark(t.resource)}`,
+          `  functions ${list(t.grant.functions)}: ${mark(t.function)}`,
+          `  accounts  ${list(t.grant.accounts)}: ${mark(t.account)}`,
           `  entities  ${list(t.grant.entities)}: ${mark(t.entity)}`,
+        ]),
       )
     }
   }

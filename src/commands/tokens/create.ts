@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {splitList} from '../../cli/account-list-flag.js'
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {readTextArgument} from '../../cli/input.js'
+import {closeInput, formatBytes, INPUT_LIMITS, openInput, readAllText} from '../../cli/input.js'
 import {isInteractive} from '../../cli/prompts.js'
 import {missingGrantSource, promptAccount, promptGrants} from '../../cli/token-prompts.js'
 import {grantFromFlags} from '../../core/grant-input.js'
@@ -76,7 +76,7 @@ EOF`,
     }),
     config: Flags.string({
       char: 'c',
-      description: 'A YAML or JSON file with {account, grants}; - reads it from stdin (a heredoc works).',
+      description: `A YAML or JSON file with {account, grants}, at most ${formatBytes(INPUT_LIMITS.tokenConfig)}; - reads it from stdin (a heredoc works).`,
       exclusive: ['role', ...GRANT_FLAGS],
     }),
     ttl: Flags.string({description: 'How long the token lives: a duration like 30m, 12h or 90d. Default 90d (account), 1h (ephemeral).'}),
@@ -89,7 +89,7 @@ EOF`,
       type: flags.type as TokenType,
       account: flags.id,
       role: flags.role,
-      ttlSeconds: flags.ttl === undefined ? undefined : parseTtl(flags.ttl),
+      ttlSeconds: flags.ttl === undefined ? undefined : parseTtl(flags.ttl, '--ttl'),
       label: flags.label,
     }
     const hasGrantFlags = GRANT_FLAGS.some((name) => flags[name as keyof typeof flags] !== undefined)
@@ -105,8 +105,13 @@ EOF`,
     }
 
     if (flags.config !== undefined) {
-      const {text, source} = await readTextArgument(flags.config)
-      input.config = parseTokenConfig(text, source)
+      const config = openInput(flags.config, 'a token config')
+      try {
+        const text = readAllText(config, {what: 'a token config', cap: INPUT_LIMITS.tokenConfig, strictUtf8: true})
+        input.config = parseTokenConfig(text, config.name)
+      } finally {
+        closeInput(config)
+      }
     }
 
     if (input.role === undefined && input.grants === undefined && input.config === undefined) {

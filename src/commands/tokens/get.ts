@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import {stringify} from 'yaml'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {renderFields} from '../../cli/output.js'
+import {renderFields, renderLines} from '../../cli/output.js'
 import {getToken, type TokenRecord} from '../../domain/tokens.js'
 
 export default class TokensGet extends AccessctlCommand {
@@ -27,7 +27,7 @@ export default class TokensGet extends AccessctlCommand {
         ['signing key', token.kid],
       ]),
     )
-    this.say(`grants:\n${stringify(token.grants, {aliasDuplicateObjects: false}).trimEnd()}`)
+    this.say(renderLines(['grants:', ...stringify(token.grants, {aliasDuplicateObjects: false}).trimEnd().split('\n')]))
     return token
   }
 }

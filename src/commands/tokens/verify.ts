@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
-import {createInterface} from 'node:readline'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {VerdictError} from '../../errors.js'
+import {formatBytes, INPUT_LIMITS, LineReader, openInput} from '../../cli/input.js'
+import {UsageError, VerdictError} from '../../errors.js'
 import {TokenVerifier, verificationJson, type VerificationJson} from '../../domain/tokens.js'
 
 export type TokensVerifyResult = VerificationJson
@@ -14,8 +14,9 @@ export default class TokensVerify extends AccessctlCommand {
   static override summary = 'Verify a token: signature, validity period, signing key and revocation.'
   static override description = `Exit 0 when the token is valid, 3 when it is not, with the reason: malformed, unknown_key, retired_key,
 bad_signature, expired, not_yet_valid or revoked. With - it reads one token per line from stdin and prints one JSON
-line per token ({valid, reason, jti, accountId, type, role, expiresAt}); the exit code is 0 only if all were valid.
-Needs no credential: this is what an API server calls.`
+line per token ({valid, reason, jti, accountId, type, role, expiresAt}); the exit code is 0 only if all were valid,
+and 2 when stdin holds no token. A line is at most ${formatBytes(INPUT_LIMITS.tokenLine)}. Answers are written as soon as no more
+input is waiting, so a program can send one token and read its answer. Needs no credential: this is what an API server calls.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> "$T"',
@@ -44,9 +45,18 @@ Needs no credential: this is what an API server calls.`
     let total = 0
     let invalid = 0
     let out = ''
-    const lines = createInterface({input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY})
-    for await (const line of lines) {
-      const token = line.trim()
+    // Tokens are ASCII: a stray byte makes its line malformed, which the verdict says, rather than stopping the stream.
+    const lines = new LineReader(openInput('-', 'tokens, one per line'), {what: 'a token', cap: INPUT_LIMITS.tokenLine, strictUtf8: false})
+    for (;;) {
+      // Answer what was read before waiting for more: a caller may wait for an answer before it sends the next token.
+      if (out !== '' && !lines.hasBufferedLine()) {
+        await writeOut(out)
+        out = ''
+      }
+
+      const next = lines.next()
+      if (next.done) break
+      const token = next.value.text.trim()
       if (token === '') continue
       const verdict = verificationJson(verifier.verify(token))
       total++
@@ -59,6 +69,7 @@ Needs no credential: this is what an API server calls.`
     }
 
     await writeOut(out)
+    if (total === 0) throw new UsageError('no token on stdin', {hint: 'Write one token per line: accessctl tokens verify - < tokens.txt'})
     if (invalid > 0) throw new VerdictError(`${invalid} of ${total} token(s) are invalid`, null)
   }
 }

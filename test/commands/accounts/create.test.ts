@@ -70,10 +70,10 @@ describe('accounts create', () => {
   })
 
   it.each([
-    ['an empty name', ['-n', ''], 2, /cannot be empty/],
+    ['an empty name', ['-n', ''], 2, /--name is empty/],
     ['a name over 254 characters', ['-n', 'x'.repeat(255)], 2, /at most 254 characters/],
     ['a missing name', [], 2, /Missing required flag/],
-    ['an unknown flag', ['-n', 'a', '--bogus'], 2, /Nonexistent flag/],
+    ['an unknown flag', ['-n', 'a', '--bogus'], 2, /unknown flag: '--bogus'/],
   ])('refuses %s with exit 2 and writes nothing', async (_label, args, exitCode, message) => {
     const result = await runCli(['accounts', 'create', ...args], {store: dir.storePath})
     expect(result.code).toBe(exitCode)

@@ -40,7 +40,7 @@ describe('accounts import', () => {
     writeFileSync(file, Array.from({length: 5000}, (_, i) => JSON.stringify({name: `u${i}`})).join('\n'))
     const session = new PtySession(['accounts', 'import', file], {ACCESSCTL_STORE: dir.storePath})
     expect(await session.exit()).toBe(0)
-    expect(session.text).toMatch(/importing \[#+-*\] \d+\/5000/)
+    expect(session.text).toMatch(/importing \[#+-*\] \d+ \d+%/)
     expect(session.text).toMatch(/imported 5000 accounts/)
   })
 
@@ -58,6 +58,30 @@ describe('accounts import', () => {
     expect(result.code).toBe(exitCode)
     expect(result.json.error.message).toMatch(message)
     expect(countRows(dir.storePath, 'accounts')).toBe(1)
+  })
+
+  it('reads and inserts as it goes: a problem far into a big file names its line and imports nothing', async () => {
+    const lines = Array.from({length: 20_000}, (_, i) => JSON.stringify({name: `user${i}`, groups: i % 7 === 0 ? ['devops'] : []}))
+    const file = join(dir.path, 'late.jsonl')
+    writeFileSync(file, [...lines, JSON.stringify({name: 'user3'})].join('\n'))
+    const duplicate = await runJson<ErrorJson>(['accounts', 'import', file], {store: dir.storePath})
+    expect(duplicate.code).toBe(5)
+    expect(duplicate.json.error.message).toBe("line 20001: account 'user3' appears twice (first at line 4)")
+    writeFileSync(file, [...lines, JSON.stringify({name: 'x', groups: ['nosuch']})].join('\n'))
+    const group = await runJson<ErrorJson>(['accounts', 'import', file], {store: dir.storePath})
+    expect(group.code).toBe(4)
+    expect(group.json.error.message).toBe("line 20001: no group named 'nosuch'")
+    expect(countRows(dir.storePath, 'accounts')).toBe(0)
+    expect(countRows(dir.storePath, 'group_members')).toBe(0)
+    expect(countRows(dir.storePath, 'audit_log', "action = 'accounts.import'")).toBe(0)
+  })
+
+  it('refuses text that is not UTF-8, naming the line, rather than storing U+FFFD in a name', async () => {
+    const latin1 = Buffer.concat([Buffer.from('- alice\n- Jos'), Buffer.from([0xe9]), Buffer.from('\n')])
+    const result = await runCli(['accounts', 'import', '-'], {store: dir.storePath, input: latin1})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/line 2 of stdin is not UTF-8 text/)
+    expect(countRows(dir.storePath, 'accounts')).toBe(0)
   })
 
   it('reports a missing file with exit 2', async () => {

@@ -147,12 +147,12 @@ describe('tokens create', () => {
       ['an unknown key in the YAML', ['-c', '-'], `${SEED_POLICY}expires: tomorrow\n`, 2, /unknown key 'expires'/],
       ['a wrong type in the YAML', ['-c', '-'], 'account: x\ngrants:\n- resources: models\n  functions: [get]\n', 2, /grants\[0\]\.resources must be a list of strings/],
       ['an empty stdin', ['-c', '-'], '', 2, /the token config from stdin is empty/],
-      ['a config file that does not exist', ['-c', 'nope.yaml'], undefined, 2, /cannot read nope\.yaml: no such file/],
+      ['a config file that does not exist', ['-c', 'nope.yaml'], undefined, 2, /cannot read 'nope\.yaml': no such file/],
       ['-i and a config that disagree', ['-i', 'test', '-c', '-'], SEED_POLICY, 2, /-i names account .* but the config names account/],
       ['no account at all', ['-c', '-'], 'grants: [{resources: [models], functions: [get]}]', 2, /Give -i ACCOUNT_ID/],
       ['an ephemeral token over 24h', ['-t', 'ephemeral', ...ID, '--role', 'Admin', '--ttl', '25h'], undefined, 2, /ephemeral token lives at most 24h/],
       ['a bad ttl', [...ID, '--role', 'Admin', '--ttl', '1 day'], undefined, 2, /'1 day' is not a duration/],
-      ['an unknown type', ['-t', 'forever', ...ID, '--role', 'Admin'], undefined, 2, /Expected --type=forever to be one of: account, ephemeral/],
+      ['an unknown type', ['-t', 'forever', ...ID, '--role', 'Admin'], undefined, 2, /--type takes one of: account, ephemeral; got 'forever'/],
       ['no role, flags or config without a terminal', ID, undefined, 2, /give --role NAME, or -f FUNCTIONS -r RESOURCES \[-a ACCOUNTS\], or -c FILE/],
     ])('%s', async (_label, args, input, exitCode, message) => {
       const result = await cli(['tokens', 'create', ...args], input)

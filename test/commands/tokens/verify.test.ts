@@ -1,10 +1,11 @@
 import {createLocalJWKSet, jwtVerify} from 'jose'
+import {spawn} from 'node:child_process'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {TokensCheckResult} from '../../../src/commands/tokens/check.js'
 import type {TokensVerifyResult} from '../../../src/commands/tokens/verify.js'
 import type {Jwks} from '../../../src/domain/signing-keys.js'
-import {runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
+import {cliCommand, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows} from '../../helpers/store.js'
 import {claimsFor, decodePart, signJwt, storeSigningKey, strangerKey} from '../../helpers/tokens.js'
 
@@ -93,6 +94,51 @@ describe('tokens verify, check and jwks', () => {
     expect(lines).toHaveLength(5000)
     expect(lines.every((line) => (JSON.parse(line) as TokensVerifyResult).valid)).toBe(true)
     expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
+  it('an empty stdin (or only blank lines) is exit 2, "no token on stdin" (it was exit 0 and no output)', async () => {
+    for (const input of ['', '\n\n  \n']) {
+      const result = await cli(['tokens', 'verify', '-'], input)
+      expect(result.code).toBe(2)
+      expect(result.stdout).toBe('')
+      expect(result.stderr).toMatch(/no token on stdin/)
+    }
+  })
+
+  it('answers each token as soon as it is read, so a caller can send one and wait for its answer', async () => {
+    const token = await create(['-t', 'ephemeral', '-i', 'alice', '--role', 'AuditDeveloper'])
+    const {file, prefix} = cliCommand()
+    const child = spawn(file, [...prefix, 'tokens', 'verify', '-'], {env: {...process.env, ACCESSCTL_STORE: dir.storePath}})
+    const answers: string[] = []
+    let pending = ''
+    let waiter: (() => void) | undefined
+    child.stdout.on('data', (data: Buffer) => {
+      pending += data.toString()
+      const lines = pending.split('\n')
+      pending = lines.pop()!
+      answers.push(...lines)
+      waiter?.()
+    })
+    const answerCount = (count: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer ${count} within 20 s`)), 20_000)
+        waiter = () => {
+          if (answers.length >= count) {
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+
+        waiter()
+      })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    child.stdin.write(`${token}\n`)
+    await answerCount(1)
+    child.stdin.write('not-a-token\n')
+    await answerCount(2)
+    child.stdin.end()
+    expect(await exited).toBe(3)
+    expect(answers.map((line) => (JSON.parse(line) as TokensVerifyResult).valid)).toEqual([true, false])
   })
 
   it('a plain jose JWKS verifies a token, with no accessctl code', async () => {

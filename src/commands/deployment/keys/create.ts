@@ -26,7 +26,7 @@ on stdout; only its SHA-256 is stored. Needs deploy on the service AND on the in
     const {args, flags} = await this.parse(DeploymentKeysCreate)
     const key = createDeploymentKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
     this.say(key.key)
-    if (!this.jsonEnabled()) process.stderr.write(`${createdKeyNote(key)}\n`)
+    this.inform(createdKeyNote(key))
     return key
   }
 }

@@ -26,7 +26,7 @@ only its SHA-256 is stored. Needs admin on the service.`
     const {args, flags} = await this.parse(ServiceKeysCreate)
     const key = createServiceKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
     this.say(key.key)
-    if (!this.jsonEnabled()) process.stderr.write(`${createdKeyNote(key)}\n`)
+    this.inform(createdKeyNote(key))
     return key
   }
 }

@@ -1,10 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {createHash} from 'node:crypto'
-import {createReadStream, statSync} from 'node:fs'
 
 import {AccessctlCommand} from '../../../cli/base-command.js'
 import {serviceIdArg} from '../../../cli/deployer-views.js'
-import {UsageError} from '../../../errors.js'
+import {closeInput, openInput, readChunks} from '../../../cli/input.js'
 import {addVersion, type ServiceVersion} from '../../../domain/services.js'
 
 export default class ServiceVersionsAdd extends AccessctlCommand {
@@ -24,26 +23,29 @@ service. A version name is 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter o
   async run(): Promise<ServiceVersion> {
     const {args, flags} = await this.parse(ServiceVersionsAdd)
     // Read the archive before touching the store: a missing file changes nothing.
-    const archive = flags.file === undefined ? undefined : await digestFile(flags.file)
+    const archive = flags.file === undefined ? undefined : digestFile(flags.file)
     const version = addVersion(await this.context(flags), args.id, args.version, archive)
     this.say(`added version '${version.version}' to service '${version.service}'${version.sha256 ? ` (${version.size} bytes, sha256 ${version.sha256})` : ''}`)
     return version
   }
 }
 
-async function digestFile(path: string): Promise<{size: number; sha256: string}> {
+/**
+ * Any size: the archive is hashed as it is read and never held. It must be a regular file, which ends; stdin
+ * might not, so `-` is a file of that name here, as it always was.
+ */
+function digestFile(path: string): {size: number; sha256: string} {
+  const input = openInput(path === '-' ? './-' : path, 'the archive')
   try {
-    if (!statSync(path).isFile()) throw new UsageError(`--file ${path} is not a regular file`)
     const hash = createHash('sha256')
     let size = 0
-    for await (const chunk of createReadStream(path)) {
-      size += (chunk as Buffer).length
-      hash.update(chunk as Buffer)
+    for (const chunk of readChunks(input)) {
+      size += chunk.length
+      hash.update(chunk)
     }
 
     return {size, sha256: hash.digest('hex')}
-  } catch (error) {
-    if (error instanceof UsageError) throw error
-    throw new UsageError(`cannot read --file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  } finally {
+    closeInput(input)
   }
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {stringify} from 'yaml'
 
 import {AccessctlCommand} from '../../../cli/base-command.js'
+import {renderLines} from '../../../cli/output.js'
 import {validateAccountId} from '../../../core/names.js'
 import {roleGrants} from '../../../domain/tokens.js'
 
@@ -21,7 +22,7 @@ export default class TokensRolesGet extends AccessctlCommand {
   async run(): Promise<TokensRolesGetResult> {
     const {args, flags} = await this.parse(TokensRolesGet)
     const expansion = roleGrants(args.role, validateAccountId(flags.id))
-    this.say(stringify({account: expansion.accountId, grants: expansion.grants}, {aliasDuplicateObjects: false}).trimEnd())
+    this.say(renderLines(stringify({account: expansion.accountId, grants: expansion.grants}, {aliasDuplicateObjects: false}).trimEnd().split('\n')))
     return expansion
   }
 }
