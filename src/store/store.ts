@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3'
-import {chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync} from 'node:fs'
+import {accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {StoreError} from '../errors.js'
 import {nativeBinding} from './native-binding.js'
@@ -35,6 +36,11 @@ export class Store {
   private constructor(
     readonly db: Db,
     readonly path: string,
+    /**
+     * `read-only` and `immutable` come from openReadOnly; `immutable` is a file SQLite reads without locks and
+     * without noticing changes, because its folder cannot hold the -shm file a WAL reader needs.
+     */
+    readonly access: StoreAccess = 'read-write',
   ) {}
 
   static open(path: string, options: OpenOptions = {}): Store {
@@ -63,6 +69,57 @@ export class Store {
     return new Store(db, absolute)
   }
 
+  /**
+   * Opens an existing store for reading only, as `serve` and the library do: nothing is created, migrated or
+   * written, and no credential is asked for, so it works on a locked store, on a replica, and on a snapshot made by
+   * `store backup`. A store in a folder this process cannot write (a read-only mount) has nowhere for SQLite's
+   * -shm file; it is then opened as immutable (SQLite's `immutable` URI parameter): read without locks, so it must
+   * not change in place, only be replaced by a rename.
+   */
+  static openReadOnly(path: string, options: OpenOptions = {}): Store {
+    const absolute = resolve(path)
+    let isFile: boolean
+    try {
+      isFile = statSync(absolute).isFile()
+      accessSync(absolute, constants.R_OK)
+    } catch (error) {
+      throw new StoreError(`cannot open the store at ${absolute}: ${describeFsError(error)}`, {
+        cause: error,
+        hint: 'Give the path of an existing store with --store PATH or ACCESSCTL_STORE; reading never creates one.',
+      })
+    }
+
+    if (!isFile) throw new StoreError(`store path ${absolute} is not a file`)
+    // better-sqlite3 reads this once, when its addon loads, and only then accepts `file:` URIs (for `immutable`).
+    process.env.SQLITE_USE_URI ??= '1'
+    const migrations = options.migrations ?? MIGRATIONS
+    try {
+      return new Store(openForReading(absolute, absolute, migrations, options), absolute, 'read-only')
+    } catch (error) {
+      if (!(error instanceof Database.SqliteError) || !NEEDS_IMMUTABLE.has(error.code)) throw asStoreError(error, absolute)
+    }
+
+    try {
+      const uri = `${pathToFileURL(absolute).href}?immutable=1`
+      return new Store(openForReading(uri, absolute, migrations, options), absolute, 'immutable')
+    } catch (error) {
+      const failure = asStoreError(error, absolute)
+      if (failure instanceof StoreError && error instanceof Database.SqliteError && error.code === 'SQLITE_CANTOPEN') {
+        throw new StoreError(`cannot read the store at ${absolute}: its folder is read-only, and SQLite would not open it as immutable`, {
+          cause: error,
+          hint: 'SQLite URIs may be off: set SQLITE_USE_URI=1 in the environment before the process first opens a SQLite database.',
+        })
+      }
+
+      throw failure
+    }
+  }
+
+  /** Changes whenever another connection commits; the first statement of a read transaction pins its snapshot. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', {simple: true}) as number
+  }
+
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), all or nothing. */
   write<T>(work: () => T): T {
     try {
@@ -83,6 +140,40 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close()
+  }
+}
+
+export type StoreAccess = 'immutable' | 'read-only' | 'read-write'
+
+/** A read-only connection fails with these when the folder cannot take the -shm (and -wal) files of WAL mode. */
+const NEEDS_IMMUTABLE = new Set(['SQLITE_CANTOPEN', 'SQLITE_READONLY_CANTINIT', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_RECOVERY'])
+
+/** A read-only connection to `name` (a path or a `file:` URI), checked to be an accessctl store at the latest schema. */
+function openForReading(name: string, path: string, migrations: readonly Migration[], options: OpenOptions): Db {
+  const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
+  const db = new Database(name, {readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS, nativeBinding: binding})
+  try {
+    // The first read: a folder without room for the -shm file fails here, not when the connection opens.
+    if ((db.pragma('application_id', {simple: true}) as number) !== APPLICATION_ID) {
+      throw new StoreError(`${path} is not an accessctl store`, {hint: 'Point --store at a store that accessctl created.'})
+    }
+
+    const version = db.pragma('user_version', {simple: true}) as number
+    const latest = migrations.at(-1)?.version ?? 0
+    if (version !== latest) {
+      throw new StoreError(`the store at ${path} has schema version ${version}; reading needs version ${latest}`, {
+        hint:
+          version > latest
+            ? 'Upgrade accessctl; this version does not understand a store written by a newer one.'
+            : 'Run any accessctl command on it with write access (for example `accessctl store info`) to migrate it first.',
+      })
+    }
+
+    db.pragma('query_only = ON')
+    return db
+  } catch (error) {
+    db.close()
+    throw error
   }
 }
 
