@@ -9,24 +9,38 @@ import {type OpenOptions, Store, type StoreAccess} from './store.js'
  * Store.openReadOnly) is also reopened when its file's size or modification time changes, since SQLite reads it
  * without noticing changes. Changes committed to the same file are SQLite's business: `Store.dataVersion` tells.
  */
+export interface FollowOptions extends OpenOptions {
+  /**
+   * Look at the path at most this often (milliseconds; default 10): a `stat` per call would cost more than the rest
+   * of a call to a cached store. A file renamed into place is opened at most this long after the rename.
+   */
+  recheckMs?: number
+}
+
 export class FollowedStore {
   readonly path: string
   private store: Store | undefined
   private identity = ''
   private opened = 0
+  private checkedAt = Number.NEGATIVE_INFINITY
+  private readonly recheckMs: number
 
   constructor(
     path: string,
-    private readonly options: OpenOptions = {},
+    private readonly options: FollowOptions = {},
   ) {
     this.path = resolve(path)
+    this.recheckMs = options.recheckMs ?? 10
   }
 
   /**
-   * The store as the path names it now: one `stat` per call, a reopen when the file changed. Throws a StoreError
-   * when the path names nothing readable.
+   * The store as the path names it now: a `stat` now and then (see recheckMs), a reopen when the file changed.
+   * Throws a StoreError when the path names nothing readable.
    */
   current(): Store {
+    const now = performance.now()
+    if (this.store && now - this.checkedAt < this.recheckMs) return this.store
+    this.checkedAt = now
     let stats: Stats | undefined
     try {
       stats = statSync(this.path)

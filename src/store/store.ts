@@ -117,8 +117,11 @@ export class Store {
 
   /** Changes whenever another connection commits; the first statement of a read transaction pins its snapshot. */
   dataVersion(): number {
-    return this.db.pragma('data_version', {simple: true}) as number
+    this.dataVersionStatement ??= this.db.prepare('PRAGMA data_version /* Store.dataVersion */').pluck()
+    return this.dataVersionStatement.get() as number
   }
+
+  private dataVersionStatement?: Database.Statement
 
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), all or nothing. */
   write<T>(work: () => T): T {
@@ -170,11 +173,39 @@ function openForReading(name: string, path: string, migrations: readonly Migrati
     }
 
     db.pragma('query_only = ON')
+    reuseStatements(db)
     return db
   } catch (error) {
     db.close()
     throw error
   }
+}
+
+/** Distinct SQL texts whose prepared statement a read-only connection keeps. */
+const STATEMENT_CACHE_LIMIT = 512
+
+/**
+ * Makes `db.prepare` hand back the statement it prepared before for the same SQL, for a connection that answers at
+ * request rate (serve, the library): the domain prepares its statements per call, and preparing costs more than
+ * running them. A reused statement is reset to plain rows (pluck, raw and expand off), so each caller sets the mode
+ * it wants, as with a fresh one; one still busy (an iterator is open on it) is not reused but prepared anew. The
+ * catch: a statement kept across calls (TokenVerifier's) is reset too if another caller prepares the same SQL text,
+ * so such statements must keep SQL of their own.
+ */
+function reuseStatements(db: Db): void {
+  const prepare = db.prepare.bind(db)
+  const statements = new Map<string, Database.Statement>()
+  db.prepare = ((sql: string) => {
+    const cached = statements.get(sql)
+    if (cached && !cached.busy) {
+      if (cached.reader) cached.pluck(false).raw(false).expand(false)
+      return cached
+    }
+
+    const statement = prepare(sql)
+    if (!cached && statements.size < STATEMENT_CACHE_LIMIT) statements.set(sql, statement)
+    return statement
+  }) as Db['prepare']
 }
 
 /** Creates the folder (0700) and an empty file (0600) on first use, so SQLite's -wal and -shm copy that mode. */

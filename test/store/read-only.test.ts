@@ -73,6 +73,28 @@ describe('Store.openReadOnly', () => {
     }
   })
 
+  it('reuses prepared statements, each handed out in plain mode whatever the last caller set', () => {
+    makeStore(dir.storePath, ['a', 'b'])
+    const store = Store.openReadOnly(dir.storePath)
+    try {
+      const sql = 'SELECT name FROM accounts ORDER BY name'
+      const plucked = store.db.prepare(sql).pluck()
+      expect(plucked.all()).toEqual(['a', 'b'])
+      const plain = store.db.prepare(sql)
+      expect(plain).toBe(plucked)
+      expect(plain.all()).toEqual([{name: 'a'}, {name: 'b'}])
+      expect(store.db.prepare(sql).raw().all()).toEqual([['a'], ['b']])
+      expect(store.db.prepare(sql).get()).toEqual({name: 'a'})
+      // While an iterator is open on it, the same SQL gets a statement of its own.
+      const iterator = store.db.prepare(sql).iterate()
+      iterator.next()
+      expect(store.db.prepare(sql).all()).toHaveLength(2)
+      iterator.return?.()
+    } finally {
+      store.close()
+    }
+  })
+
   it('sees commits of other connections, and data_version says when', () => {
     makeStore(dir.storePath, ['a'])
     const store = Store.openReadOnly(dir.storePath)
@@ -92,7 +114,7 @@ describe('Store.openReadOnly', () => {
 describe('FollowedStore', () => {
   it('opens the file renamed over its path on the next call, and fails (then recovers) while the path names nothing', () => {
     makeStore(dir.storePath, ['a'])
-    const followed = new FollowedStore(dir.storePath)
+    const followed = new FollowedStore(dir.storePath, {recheckMs: 0})
     try {
       const first = followed.current()
       expect(followed.current()).toBe(first)
@@ -108,6 +130,22 @@ describe('FollowedStore', () => {
       renameSync(dir.storePath, `${dir.storePath}.away`)
       expect(() => followed.current()).toThrow(StoreError)
       renameSync(`${dir.storePath}.away`, dir.storePath)
+      expect(accountCount(followed.current())).toBe(2)
+    } finally {
+      followed.close()
+    }
+  })
+
+  it('looks at the path at most every recheckMs', async () => {
+    makeStore(dir.storePath, ['a'])
+    const followed = new FollowedStore(dir.storePath, {recheckMs: 200})
+    try {
+      const first = followed.current()
+      const next = join(dir.path, 'next.db')
+      makeStore(next, ['a', 'b'])
+      renameSync(next, dir.storePath)
+      expect(followed.current()).toBe(first)
+      await new Promise((resolve) => setTimeout(resolve, 250))
       expect(accountCount(followed.current())).toBe(2)
     } finally {
       followed.close()

@@ -135,7 +135,11 @@ describe('serve on snapshots', () => {
     await cli('store', 'backup', staging)
     chmodSync(staging, 0o644)
     renameSync(staging, target)
+    await pastRecheck()
   }
+
+  /** serve looks at its path at most every 10 ms. */
+  const pastRecheck = () => new Promise((resolve) => setTimeout(resolve, 50))
 
   it('picks up a snapshot renamed over its store, without a restart', async () => {
     const snapshots = join(dir.path, 'snapshots')
@@ -212,12 +216,14 @@ describe('serve on snapshots', () => {
     try {
       expect(await status(server, DEPLOYMENTS.inherit, {'x-api-key': fixture.serviceKey.key})).toBe(200)
       renameSync(snapshot, `${snapshot}.away`)
+      await pastRecheck()
       const gone = await fetch(`${server.url}/v1/deployments/${DEPLOYMENTS.inherit}/authorize`, {headers: {'x-api-key': fixture.serviceKey.key}})
       expect(gone.status).toBe(503)
       expect(await gone.json()).toMatchObject({error: {code: 'store_unusable'}})
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503)
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
       renameSync(`${snapshot}.away`, snapshot)
+      await pastRecheck()
       expect(await status(server, DEPLOYMENTS.inherit, {'x-api-key': fixture.serviceKey.key})).toBe(200)
     } finally {
       expect((await server.stop()).code).toBe(0)
