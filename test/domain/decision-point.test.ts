@@ -97,7 +97,7 @@ describe('DecisionPoint', () => {
     const kid = String(decodePart(fixture.consumeToken, 0).kid)
     expect(decisions.verify(fixture.consumeToken)).toMatchObject({valid: true})
     await cli('tokens', 'keys', 'rotate')
-    await cli('tokens', 'keys', 'retire', kid, '--yes')
+    await cli('tokens', 'keys', 'retire', '--yes', '--', kid)
     expect(decisions.verify(fixture.consumeToken)).toMatchObject({valid: false, reason: 'retired_key'})
     expect(decisions.jwks().keys.map((jwk) => jwk.kid)).not.toContain(kid)
   })

@@ -69,7 +69,7 @@ describe('changes made with the CLI while serve runs', () => {
     expect(await jwks()).toContain(kid)
     await cli('tokens', 'keys', 'rotate')
     expect(await verify(server, token)).toMatchObject({valid: true})
-    await cli('tokens', 'keys', 'retire', kid, '--yes')
+    await cli('tokens', 'keys', 'retire', '--yes', '--', kid)
     expect(await verify(server, token)).toMatchObject({valid: false, reason: 'retired_key'})
     expect(await status(server, DEPLOYMENTS.inherit, {authorization: `Bearer ${token}`})).toBe(401)
     expect(await jwks()).not.toContain(kid)
