@@ -116,6 +116,25 @@ describe('the npm package as a library', () => {
     expect(out.microsPerAuthorize).toBeGreaterThan(0)
   })
 
+  it("runs the README's library example", () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')
+    const example = /\n## Library\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(example).toBeDefined()
+    writeFileSync(join(consumer, 'decide.mjs'), example!)
+    const result = spawnSync(process.execPath, ['decide.mjs', fixture.serviceKey.key, fixture.consumeToken], {
+      cwd: consumer,
+      encoding: 'utf8',
+      env: {...process.env, ACCESSCTL_STORE: fixture.store},
+    })
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain('admitted: true (service key')
+    expect(result.stdout).toContain('refusal: null')
+    expect(result.stdout).toContain('valid: true')
+    expect(result.stdout).toContain('allowed: true')
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('token')
+  })
+
   it('has types: strict TypeScript compiles against the generated .d.ts, and misuse does not', () => {
     writeFileSync(join(consumer, 'consumer.ts'), CONSUMER_TS)
     const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
