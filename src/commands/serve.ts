@@ -5,6 +5,7 @@ import {DEFAULT_LISTEN, parseListenAddress} from '../core/listen-address.js'
 import {parseTtl} from '../core/ttl.js'
 import {DecisionPoint} from '../domain/decision-point.js'
 import {UsageError} from '../errors.js'
+import type {ServeSummary} from '../serve/run.js'
 import {defaultStorePath} from '../store/store.js'
 
 const MAX_REQUEST_TIMEOUT_SECONDS = 300
@@ -23,7 +24,7 @@ next request; a store file replaced by a rename is picked up without a restart.
   GET  /.well-known/jwks.json         the document of tokens jwks, with Cache-Control and ETag
   GET  /healthz, /readyz, /metrics    up; store readable; Prometheus metrics
 One JSON access log line per request on stderr (never a key or a token) unless --quiet. SIGTERM stops accepting,
-finishes the requests in flight and exits 0.`
+finishes the requests in flight and exits 0; with --json it then prints {url, store, signal, requests}.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -31,7 +32,6 @@ finishes the requests in flight and exits 0.`
     'curl -H "X-API-Key: $KEY" http://127.0.0.1:8181/v1/deployments/churn-on-prod/authorize',
   ]
 
-  static override enableJsonFlag = false
   /** A data plane: it answers for clients, as `deployment authorize` does, and never changes the store. */
   static override credentialFree = true
 
@@ -41,7 +41,8 @@ finishes the requests in flight and exits 0.`
     'request-timeout': Flags.string({description: 'A request (headers and body) must arrive within this, like 10s or 1m.', default: '10s'}),
   }
 
-  async run(): Promise<void> {
+  /** With --json: start-up errors as JSON on stdout, and on stop {url, store, signal, requests}. */
+  async run(): Promise<ServeSummary> {
     const {flags} = await this.parse(Serve)
     const listen = parseListenAddress(flags.listen)
     const timeoutSeconds = parseTtl(flags['request-timeout'])
@@ -50,7 +51,7 @@ finishes the requests in flight and exits 0.`
     try {
       // fastify and prom-client load here, so that no other command pays for them at start-up.
       const {serve} = await import('../serve/run.js')
-      await serve({decisions, listen, requestTimeoutMs: timeoutSeconds * 1000, quiet: flags.quiet})
+      return await serve({decisions, listen, requestTimeoutMs: timeoutSeconds * 1000, quiet: flags.quiet})
     } finally {
       decisions.close()
     }

@@ -31,6 +31,8 @@ export interface AppOptions {
   requestTimeoutMs: number
   /** Receives one entry per request (never a key or a token); undefined with --quiet. */
   accessLog?: (entry: AccessLogEntry) => void
+  /** Counts the requests answered (HTTP errors included). */
+  tally?: {answered: number}
 }
 
 export interface AccessLogEntry {
@@ -156,6 +158,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   })
   app.addHook('onResponse', (request, reply, done) => {
     const note = request.accessctl ?? {}
+    if (options.tally) options.tally.answered++
     const ms = reply.elapsedTime
     const status = reply.statusCode
     metrics.duration.observe({endpoint: note.endpoint ?? 'none', status: String(status)}, ms / 1000)

@@ -20,13 +20,23 @@ const DRAIN_MS = 8000
  * resolves, so the command exits 0. Log lines are JSON, one per line: `listening`, one per request unless quiet,
  * `stopping`, `stopped`.
  */
-export async function serve(options: ServeOptions): Promise<void> {
+/** What a server that stopped did: the `--json` document of `serve`. */
+export interface ServeSummary {
+  url: string
+  store: string
+  signal: NodeJS.Signals
+  requests: number
+}
+
+export async function serve(options: ServeOptions): Promise<ServeSummary> {
   const log = lineWriter(options.output ?? process.stderr)
   const event = (msg: string, fields: Record<string, unknown> = {}) => log.write({time: new Date().toISOString(), msg, ...fields})
+  const tally = {answered: 0}
   const app = buildApp({
     decisions: options.decisions,
     requestTimeoutMs: options.requestTimeoutMs,
     accessLog: options.quiet ? undefined : (entry: AccessLogEntry) => log.write(entry),
+    tally,
   })
 
   try {
@@ -39,9 +49,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : options.listen.port
   const readiness = options.decisions.ready()
-  event('listening', {url: listenUrl({host: options.listen.host, port}), store: readiness.path, access: readiness.access})
+  const url = listenUrl({host: options.listen.host, port})
+  event('listening', {url, store: readiness.path, access: readiness.access})
 
-  await new Promise<void>((resolve) => {
+  return new Promise<ServeSummary>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGTERM', stop)
       process.off('SIGINT', stop)
@@ -52,9 +63,9 @@ export async function serve(options: ServeOptions): Promise<void> {
       void app.close().then(() => {
         clearTimeout(deadline)
         options.decisions.close()
-        event('stopped')
+        event('stopped', {requests: tally.answered})
         log.flush()
-        resolve()
+        resolve({url, store: readiness.path, signal, requests: tally.answered})
       })
     }
 

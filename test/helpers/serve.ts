@@ -22,6 +22,8 @@ export interface RunningServe {
   child: ChildProcess
   /** Everything printed on stderr so far. */
   stderr(): string
+  /** Everything printed on stdout so far. */
+  stdout(): string
   /** The JSON lines printed on stderr so far. */
   logLines(): Array<Record<string, unknown>>
   /** Sends the signal (SIGTERM by default) and waits for the exit. */
@@ -43,9 +45,10 @@ export function startServe(args: string[], options: ServeOptions): Promise<Runni
     ...(options.user ?? {}),
   })
   let stderr = ''
+  let stdout = ''
   let stopAsked = 0
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  child.stdout!.resume()
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   const exited = new Promise<Exit>((resolve) => {
     child.on('exit', (code, signal) => resolve({code, signal, ms: stopAsked ? Date.now() - stopAsked : 0}))
   })
@@ -69,6 +72,7 @@ export function startServe(args: string[], options: ServeOptions): Promise<Runni
         url: String(listening.url),
         child,
         stderr: () => stderr,
+        stdout: () => stdout,
         logLines,
         exited,
         stop: (signal = 'SIGTERM') => {

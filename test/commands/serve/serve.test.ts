@@ -276,8 +276,8 @@ describe('the access log', () => {
     }
   })
 
-  it('--quiet leaves out the access log but still says where it listens', async () => {
-    const quiet = await startServe(['--quiet'], {store: dir.storePath})
+  it('--quiet leaves out the access log but still says where it listens; --json prints a summary on stop', async () => {
+    const quiet = await startServe(['--quiet', '--json'], {store: dir.storePath})
     try {
       expect((await fetch(`${quiet.url}/healthz`)).status).toBe(200)
       expect((await fetch(`${quiet.url}/v1/deployments/${DEPLOYMENTS.inherit}/authorize`)).status).toBe(401)
@@ -287,6 +287,7 @@ describe('the access log', () => {
     }
 
     expect(quiet.logLines().map((line) => line.msg)).toEqual(['listening', 'stopping', 'stopped'])
+    expect(JSON.parse(quiet.stdout())).toEqual({url: quiet.url, store: dir.storePath, signal: 'SIGTERM', requests: 2})
   })
 })
 
@@ -330,6 +331,10 @@ describe('start and stop', () => {
     const timeout = await runCli(['serve', '--request-timeout', 'soon'], {store: dir.storePath})
     expect(timeout.code).toBe(2)
     expectNoStackTrace(timeout)
+
+    const asJson = await runCli(['serve', '--listen', 'nowhere', '--json'], {store: dir.storePath})
+    expect(asJson.code).toBe(2)
+    expect(JSON.parse(asJson.stdout)).toMatchObject({error: {code: 'invalid_input', exitCode: 2, message: expect.stringContaining('--listen')}})
   })
 
   it('an address in use is exit 2; a missing store is exit 6 and is not created', async () => {
