@@ -6,7 +6,7 @@ import {matchKey} from './api-keys.js'
 import {accountSeesDeployment, deploymentNotFound, validateObjectId} from './deployer-access.js'
 import {findDeployment} from './deployments.js'
 import {findService} from './services.js'
-import {verifyToken} from './token-verifier.js'
+import {type TokenVerifier, verifyToken} from './token-verifier.js'
 
 /**
  * May this client query this deployment now? What API servers ask on every request, so it needs no credential of
@@ -22,10 +22,13 @@ export type ClientCredential = {kind: 'none'} | {kind: 'key'; key: string} | {ki
 export type BearerCheck = {valid: true; jti: string; accountId: string; grants: Grant[]} | {valid: false; reason: string}
 export type BearerVerifier = (token: string) => BearerCheck
 
-/** Verifies client tokens against the store: encoding, signature, known key, nbf/exp, revocation and ancestry. */
-export function storeBearerVerifier(db: Db): BearerVerifier {
+/**
+ * Verifies client tokens against the store: encoding, signature, known key, nbf/exp, revocation and ancestry. A
+ * long-running caller passes its own `verifier`, so the keys are not loaded per call.
+ */
+export function storeBearerVerifier(db: Db, verifier?: TokenVerifier): BearerVerifier {
   return (token) => {
-    const verification = verifyToken(db, token)
+    const verification = verifier ? verifier.verify(token.trim()) : verifyToken(db, token)
     return verification.valid
       ? {valid: true, jti: verification.jti, accountId: verification.accountId, grants: verification.grants}
       : {valid: false, reason: verification.reason}

@@ -89,13 +89,26 @@ const HEADER_CACHE_LIMIT = 256
 
 type HeaderCheck = {kid: string} | {reason: InvalidReason}
 
+/** Token strings whose Ed25519 signature verified, kept across verifiers by a long-running server (`serve`). */
+export interface SignatureCache {
+  has(token: string): boolean
+  add(token: string): void
+}
+
 export class TokenVerifier {
   private readonly keys: Map<string, VerificationKey>
   private readonly headers = new Map<string, HeaderCheck>()
   private readonly recordedAndLive
   private readonly accountLive
 
-  constructor(db: Db) {
+  /**
+   * `signatures` skips the Ed25519 check for a token string seen with a good signature before; only that check:
+   * the key (known, not retired), validity period and revocation are checked on every call.
+   */
+  constructor(
+    db: Db,
+    private readonly signatures?: SignatureCache,
+  ) {
     this.keys = loadVerificationKeys(db)
     // A row when the recorded token is unrevoked, belongs to the claimed account, that account still exists and
     // its tokens were not all revoked after this one was issued.
@@ -127,12 +140,16 @@ export class TokenVerifier {
     if (!key) return rejected('unknown_key', peekClaims(token, firstDot, secondDot))
     if (!key.publicKey) return rejected('retired_key', peekClaims(token, firstDot, secondDot))
 
-    const signature = Buffer.from(token.slice(secondDot + 1), 'base64url')
-    if (
-      signature.length !== ED25519_SIGNATURE_BYTES ||
-      !verifySignature(null, Buffer.from(token.slice(0, secondDot), 'latin1'), key.publicKey, signature)
-    ) {
-      return rejected('bad_signature', peekClaims(token, firstDot, secondDot))
+    if (!this.signatures?.has(token)) {
+      const signature = Buffer.from(token.slice(secondDot + 1), 'base64url')
+      if (
+        signature.length !== ED25519_SIGNATURE_BYTES ||
+        !verifySignature(null, Buffer.from(token.slice(0, secondDot), 'latin1'), key.publicKey, signature)
+      ) {
+        return rejected('bad_signature', peekClaims(token, firstDot, secondDot))
+      }
+
+      this.signatures?.add(token)
     }
 
     const claims = parseClaims(token.slice(firstDot + 1, secondDot))

@@ -522,12 +522,17 @@ export interface TokenCheck {
 /**
  * Does the token allow the request? It is verified first; then its grants are evaluated with the trace kept for
  * --explain. An account given by name is resolved to its id, as `tokens create -a` does; `public`, `*` and unknown
- * names are matched as written.
+ * names are matched as written. A long-running caller passes its own `verifier`, so the keys are not loaded per call.
  */
-export function checkToken(store: Store, token: string, request: AccessRequest): {verification: Verification; check: TokenCheck} {
+export function checkToken(
+  store: Store,
+  token: string,
+  request: AccessRequest,
+  verifier: TokenVerifier = new TokenVerifier(store.db),
+): {verification: Verification; check: TokenCheck} {
   validateFunctionName(request.function)
   validateResourceName(request.resource)
-  const verification = new TokenVerifier(store.db).verify(token.trim())
+  const verification = verifier.verify(token.trim())
   const account = request.account ?? null
   const resolved: AccessRequest = {
     ...request,

@@ -1,10 +1,12 @@
 import Database from 'better-sqlite3'
+import {accessSync, constants, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 
 import {StoreError} from '../errors.js'
 import {nativeBinding} from './native-binding.js'
-import {literalPath, preparePrivateStore, type Warn, warnOnStderr} from './private-files.js'
+import {describeFsError, literalPath, preparePrivateStore, type Warn, warnOnStderr} from './private-files.js'
 import {APPLICATION_ID, type Migration, MIGRATIONS} from './schema.js'
 import {checkSchemaMatchesVersion, checkVersionKnown, migrationFailed} from './schema-check.js'
 
@@ -38,6 +40,11 @@ export class Store {
   private constructor(
     readonly db: Db,
     readonly path: string,
+    /**
+     * `read-only` and `immutable` come from openReadOnly; `immutable` is a file SQLite reads without locks and
+     * without noticing changes, because its folder cannot hold the -shm file a WAL reader needs.
+     */
+    readonly access: StoreAccess = 'read-write',
   ) {}
 
   static open(path: string, options: OpenOptions = {}): Store {
@@ -69,6 +76,60 @@ export class Store {
     return new Store(db, absolute)
   }
 
+  /**
+   * Opens an existing store for reading only, as `serve` and the library do: nothing is created, migrated or
+   * written, and no credential is asked for, so it works on a locked store, on a replica, and on a snapshot made by
+   * `store backup`. A store in a folder this process cannot write (a read-only mount) has nowhere for SQLite's
+   * -shm file; it is then opened as immutable (SQLite's `immutable` URI parameter): read without locks, so it must
+   * not change in place, only be replaced by a rename.
+   */
+  static openReadOnly(path: string, options: OpenOptions = {}): Store {
+    const absolute = literalPath(path, 'store path')
+    let isFile: boolean
+    try {
+      isFile = statSync(absolute).isFile()
+      accessSync(absolute, constants.R_OK)
+    } catch (error) {
+      throw new StoreError(`cannot open the store at ${absolute}: ${describeFsError(error)}`, {
+        cause: error,
+        hint: 'Give the path of an existing store with --store PATH or ACCESSCTL_STORE; reading never creates one.',
+      })
+    }
+
+    if (!isFile) throw new StoreError(`store path ${absolute} is not a file`)
+    // better-sqlite3 reads this once, when its addon loads, and only then accepts `file:` URIs (for `immutable`).
+    process.env.SQLITE_USE_URI ??= '1'
+    const migrations = options.migrations ?? MIGRATIONS
+    try {
+      return new Store(openForReading(absolute, absolute, migrations, options), absolute, 'read-only')
+    } catch (error) {
+      if (!(error instanceof Database.SqliteError) || !NEEDS_IMMUTABLE.has(error.code)) throw asStoreError(error, absolute)
+    }
+
+    try {
+      const uri = `${pathToFileURL(absolute).href}?immutable=1`
+      return new Store(openForReading(uri, absolute, migrations, options), absolute, 'immutable')
+    } catch (error) {
+      const failure = asStoreError(error, absolute)
+      if (failure instanceof StoreError && error instanceof Database.SqliteError && error.code === 'SQLITE_CANTOPEN') {
+        throw new StoreError(`cannot read the store at ${absolute}: its folder is read-only, and SQLite would not open it as immutable`, {
+          cause: error,
+          hint: 'SQLite URIs may be off: set SQLITE_USE_URI=1 in the environment before the process first opens a SQLite database.',
+        })
+      }
+
+      throw failure
+    }
+  }
+
+  /** Changes whenever another connection commits; the first statement of a read transaction pins its snapshot. */
+  dataVersion(): number {
+    this.dataVersionStatement ??= this.db.prepare('PRAGMA data_version /* Store.dataVersion */').pluck()
+    return this.dataVersionStatement.get() as number
+  }
+
+  private dataVersionStatement?: Database.Statement
+
   /** Runs `work` in a write transaction taken up front (BEGIN IMMEDIATE), all or nothing. */
   write<T>(work: () => T): T {
     try {
@@ -90,6 +151,68 @@ export class Store {
   close(): void {
     if (this.db.open) this.db.close()
   }
+}
+
+export type StoreAccess = 'immutable' | 'read-only' | 'read-write'
+
+/** A read-only connection fails with these when the folder cannot take the -shm (and -wal) files of WAL mode. */
+const NEEDS_IMMUTABLE = new Set(['SQLITE_CANTOPEN', 'SQLITE_READONLY_CANTINIT', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_RECOVERY'])
+
+/** A read-only connection to `name` (a path or a `file:` URI), checked to be an accessctl store at the latest schema. */
+function openForReading(name: string, path: string, migrations: readonly Migration[], options: OpenOptions): Db {
+  const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
+  const db = new Database(name, {readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS, nativeBinding: binding})
+  try {
+    // The first read: a folder without room for the -shm file fails here, not when the connection opens.
+    if ((db.pragma('application_id', {simple: true}) as number) !== APPLICATION_ID) {
+      throw new StoreError(`${path} is not an accessctl store`, {hint: 'Point --store at a store that accessctl created.'})
+    }
+
+    const version = db.pragma('user_version', {simple: true}) as number
+    const latest = migrations.at(-1)?.version ?? 0
+    if (version !== latest) {
+      throw new StoreError(`the store at ${path} has schema version ${version}; reading needs version ${latest}`, {
+        hint:
+          version > latest
+            ? 'Upgrade accessctl; this version does not understand a store written by a newer one.'
+            : 'Run any accessctl command on it with write access (for example `accessctl store info`) to migrate it first.',
+      })
+    }
+
+    db.pragma('query_only = ON')
+    reuseStatements(db)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** Distinct SQL texts whose prepared statement a read-only connection keeps. */
+const STATEMENT_CACHE_LIMIT = 512
+
+/**
+ * Makes `db.prepare` hand back the statement it prepared before for the same SQL, for a connection that answers at
+ * request rate (serve, the library): the domain prepares its statements per call, and preparing costs more than
+ * running them. A reused statement is reset to plain rows (pluck, raw and expand off), so each caller sets the mode
+ * it wants, as with a fresh one; one still busy (an iterator is open on it) is not reused but prepared anew. The
+ * catch: a statement kept across calls (TokenVerifier's) is reset too if another caller prepares the same SQL text,
+ * so such statements must keep SQL of their own.
+ */
+function reuseStatements(db: Db): void {
+  const prepare = db.prepare.bind(db)
+  const statements = new Map<string, Database.Statement>()
+  db.prepare = ((sql: string) => {
+    const cached = statements.get(sql)
+    if (cached && !cached.busy) {
+      if (cached.reader) cached.pluck(false).raw(false).expand(false)
+      return cached
+    }
+
+    const statement = prepare(sql)
+    if (!cached && statements.size < STATEMENT_CACHE_LIMIT) statements.set(sql, statement)
+    return statement
+  }) as Db['prepare']
 }
 
 function checkIdentity(db: Db, path: string): void {

@@ -1,0 +1,175 @@
+import type {Transaction} from 'better-sqlite3'
+import {hash} from 'node:crypto'
+
+import type {AccessRequest} from '../core/grants.js'
+import {LruSet} from '../core/lru.js'
+import {FollowedStore, type FollowOptions} from '../store/followed-store.js'
+import type {Store, StoreAccess} from '../store/store.js'
+import type {Context} from './context.js'
+import {findDeployment} from './deployments.js'
+import {type Authorization, authorizeClient, type BearerCheck, type ClientCredential, storeBearerVerifier} from './query-auth.js'
+import {type Jwks, publicJwks} from './signing-keys.js'
+import {type SignatureCache, TokenVerifier, verificationJson, type VerificationJson} from './token-verifier.js'
+import {checkToken, type TokenCheck} from './tokens.js'
+
+/**
+ * The decisions API servers and gateways ask for at request rate, over a store opened read-only: verify a token,
+ * check a token against a request, authorize a client for a deployment, the JWKS. `accessctl serve` answers HTTP
+ * with these methods and the library exports this class, so both give what the CLI's `tokens verify`, `tokens
+ * check`, `deployment authorize` and `tokens jwks` give: each method calls the same domain function.
+ *
+ * Nothing here may answer a stale yes. Every call reads the store in one read transaction; the signing keys are
+ * reloaded when `PRAGMA data_version` says another connection committed; a file renamed over the store's path is
+ * opened within 10 ms (FollowOptions.recheckMs). The one cache is of good Ed25519 signatures, per exact token:
+ * revocation, expiry and the key's retirement are still checked on every call.
+ */
+
+/** How a gateway should answer a refused client: 401 asks for (other) credentials, 403 says they will not help. */
+export type Refusal = 'forbidden' | 'unauthenticated'
+
+export interface ClientDecision {
+  /** The same document as `deployment authorize --json`. */
+  authorization: Authorization
+  /** Null when admitted; `unauthenticated` for no or an invalid credential, `forbidden` for the rest. */
+  refusal: Refusal | null
+  /** The account of a token that verified, admitted or not: who called. */
+  tokenAccountId: string | null
+  /** Whether the refusal is about a presented token that failed to verify (RFC 6750's `invalid_token`). */
+  invalidToken: boolean
+}
+
+export interface Readiness {
+  path: string
+  schemaVersion: number
+  access: StoreAccess
+}
+
+export interface DecisionPointOptions extends FollowOptions {
+  /** Distinct token strings whose good signature is remembered (default 10,000; 0 turns the cache off). */
+  signatureCacheSize?: number
+}
+
+const DEFAULT_SIGNATURE_CACHE = 10_000
+
+/**
+ * Good signatures remembered by the SHA-256 of the whole token (so a cached signature stands for exactly those
+ * claims), not the token itself: a tenth of the memory, and much less for the garbage collector to move.
+ */
+class SignatureDigests implements SignatureCache {
+  private readonly digests: LruSet
+
+  constructor(capacity: number) {
+    this.digests = new LruSet(capacity)
+  }
+
+  has(token: string): boolean {
+    return this.digests.size > 0 && this.digests.has(hash('sha256', token, 'base64'))
+  }
+
+  add(token: string): void {
+    this.digests.add(hash('sha256', token, 'base64'))
+  }
+
+  clear(): void {
+    this.digests.clear()
+  }
+}
+
+export class DecisionPoint {
+  private readonly followed: FollowedStore
+  private readonly signatures: SignatureDigests
+  private verifier: TokenVerifier | undefined
+  private verifierStore: Store | undefined
+  private verifierVersion = -1
+  private transaction: Transaction<(inside: () => unknown) => unknown> | undefined
+  private transactionStore: Store | undefined
+
+  private constructor(followed: FollowedStore, options: DecisionPointOptions) {
+    this.followed = followed
+    this.signatures = new SignatureDigests(options.signatureCacheSize ?? DEFAULT_SIGNATURE_CACHE)
+  }
+
+  /** Opens the store at `path` read-only (see Store.openReadOnly); a StoreError if it is not a usable store. */
+  static open(path: string, options: DecisionPointOptions = {}): DecisionPoint {
+    const point = new DecisionPoint(new FollowedStore(path, options), options)
+    point.followed.current()
+    return point
+  }
+
+  get path(): string {
+    return this.followed.path
+  }
+
+  /** `tokens verify --json`: {valid, reason, jti, accountId, type, role, expiresAt}. */
+  verify(token: string): VerificationJson {
+    return this.read((_, verifier) => verificationJson(verifier.verify(token.trim())))
+  }
+
+  /** `tokens check --json`: the verdict with the trace of every grant. Throws a UsageError for bad names. */
+  check(token: string, request: AccessRequest): TokenCheck {
+    return this.read((store, verifier) => checkToken(store, token, request, verifier).check)
+  }
+
+  /**
+   * `deployment authorize`, with what a gateway needs to choose its status. Throws a UsageError for a malformed
+   * deployment id and a NotFoundError for an unknown one.
+   */
+  authorize(deploymentId: string, credential: ClientCredential): ClientDecision {
+    return this.read((store, verifier) => {
+      let bearer: BearerCheck | undefined
+      const verifyBearer = storeBearerVerifier(store.db, verifier)
+      const authorization = authorizeClient(store.db, deploymentId, credential, (token) => (bearer = verifyBearer(token)))
+      const tokenAccountId = bearer?.valid ? bearer.accountId : null
+      if (authorization.admitted) return {authorization, refusal: null, tokenAccountId, invalidToken: false}
+      // A disabled deployment admits no credential, and a token that verified is an identity that was refused.
+      const forbidden = findDeployment(store.db, authorization.deployment)?.enabled === false || bearer?.valid === true
+      return {authorization, refusal: forbidden ? 'forbidden' : 'unauthenticated', tokenAccountId, invalidToken: bearer?.valid === false}
+    })
+  }
+
+  /** `tokens jwks`: the public keys that still verify. */
+  jwks(): Jwks {
+    return this.read((store) => publicJwks(readerContext(store)))
+  }
+
+  /** Whether the store opens now and its schema is the one this code reads; throws the StoreError if not. */
+  ready(): Readiness {
+    return this.read((store) => ({path: store.path, schemaVersion: store.schemaVersion(), access: store.access}))
+  }
+
+  close(): void {
+    this.followed.close()
+    this.verifier = undefined
+    this.verifierStore = undefined
+    this.transaction = undefined
+    this.transactionStore = undefined
+  }
+
+  /** Runs `work` in one read transaction of the current file, with a verifier holding the keys of that snapshot. */
+  private read<T>(work: (store: Store, verifier: TokenVerifier) => T): T {
+    const store = this.followed.current()
+    if (store !== this.verifierStore) this.signatures.clear()
+    if (store !== this.transactionStore) {
+      // What Store.read does, with the transaction function made once per file rather than once per call.
+      this.transaction = store.db.transaction((inside: () => unknown) => inside())
+      this.transactionStore = store
+    }
+
+    return this.transaction!.deferred(() => {
+      // The transaction's first statement: it starts the snapshot that the rest of `work` reads.
+      const version = store.dataVersion()
+      if (!this.verifier || store !== this.verifierStore || version !== this.verifierVersion) {
+        this.verifier = new TokenVerifier(store.db, this.signatures)
+        this.verifierStore = store
+        this.verifierVersion = version
+      }
+
+      return work(store, this.verifier)
+    }) as T
+  }
+}
+
+/** The domain's reads take a context; these ones ask no privilege, so the caller is only a name for the record. */
+function readerContext(store: Store): Context {
+  return {store, caller: {kind: 'operator', user: 'accessctl-serve'}}
+}

@@ -1,0 +1,399 @@
+import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
+import {createHash} from 'node:crypto'
+import {createServer, STATUS_CODES} from 'node:http'
+import type {Socket} from 'node:net'
+import {collectDefaultMetrics, Counter, Histogram, Registry} from 'prom-client'
+
+import {DEPLOYMENT_KEY_PREFIX, SERVICE_KEY_PREFIX} from '../domain/api-keys.js'
+import type {ClientDecision, DecisionPoint} from '../domain/decision-point.js'
+import type {ClientCredential} from '../domain/query-auth.js'
+import {AccessctlError, NotFoundError, StoreError, UsageError} from '../errors.js'
+
+/**
+ * The HTTP face of `accessctl serve`: fastify routes over a DecisionPoint, Prometheus metrics, one access log entry
+ * per request. This module (and fastify and prom-client with it) is loaded only by the serve command.
+ */
+
+/** The caps on what a client may send, and how long a gateway may cache the JWKS. */
+export const SERVE_LIMITS = {
+  /** All request headers together; more is a 431. */
+  headerBytes: 16 * 1024,
+  /** A request body (the JSON of tokens verify and check); more is a 413. */
+  bodyBytes: 64 * 1024,
+  /** A token in a body or a header; longer is refused before it is parsed. */
+  tokenChars: 16 * 1024,
+  jwksMaxAgeSeconds: 60,
+} as const
+
+export interface AppOptions {
+  decisions: DecisionPoint
+  /** The whole request (headers and body) must arrive within this; else a 408 and the connection is closed. */
+  requestTimeoutMs: number
+  /** Receives one entry per request (never a key or a token); undefined with --quiet. */
+  accessLog?: (entry: AccessLogEntry) => void
+  /** Counts the requests answered (HTTP errors included). */
+  tally?: {answered: number}
+}
+
+export interface AccessLogEntry {
+  time: string
+  method: string
+  /** The route's pattern, never the raw URL: a client may put anything in a path or a query string. */
+  route: string
+  status: number
+  ms: number
+  remote: string | undefined
+  endpoint?: Endpoint
+  outcome?: string
+  deployment?: string
+  via?: string
+  keyId?: string
+  account?: string
+  jti?: string
+  error?: string
+}
+
+type Endpoint = 'authorize' | 'check' | 'healthz' | 'jwks' | 'metrics' | 'readyz' | 'verify'
+
+/** What a handler learned, for the metrics and the access log. */
+interface RequestNote {
+  endpoint?: Endpoint
+  outcome?: string
+  deployment?: string
+  via?: string
+  keyId?: string
+  account?: string
+  jti?: string
+  error?: string
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    accessctl: RequestNote | null
+  }
+}
+
+/** A refusal decided by serve itself (a malformed request), with the JSON error body every endpoint uses. */
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message)
+  }
+}
+
+const REALM = 'Bearer realm="accessctl"'
+const DEPLOYMENT_HEADER = 'x-accessctl-deployment'
+/** Every method: Envoy's ext_authz sends the client's own method, nginx and Traefik send GET. */
+const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+const errorBody = (code: string, message: string) => ({error: {code, message}})
+
+export function buildApp(options: AppOptions): FastifyInstance {
+  const {decisions, accessLog} = options
+  const metrics = createMetrics()
+  const app = Fastify({
+    logger: false,
+    bodyLimit: SERVE_LIMITS.bodyBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: {maxParamLength: 256},
+    // Types as sent: a number is not a token, and an unknown field is an error rather than silently dropped.
+    ajv: {customOptions: {coerceTypes: false, removeAdditional: false, useDefaults: false}},
+    serverFactory: (handler) =>
+      createServer(
+        {
+          maxHeaderSize: SERVE_LIMITS.headerBytes,
+          requestTimeout: options.requestTimeoutMs,
+          headersTimeout: options.requestTimeoutMs,
+          // How often Node looks for requests past their timeout (its default is 30 s).
+          connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs),
+          // Longer than the idle timeout of gateways' upstream pools (nginx 60 s), so they close first.
+          keepAliveTimeout: 65_000,
+        },
+        handler,
+      ),
+    clientErrorHandler: (error: Error & {code?: string}, socket: Socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return
+      const [status, code] =
+        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request_timeout']
+          : error.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'headers_too_large']
+            : [400, 'malformed_request']
+      const message =
+        status === 408
+          ? `the request did not arrive within ${options.requestTimeoutMs / 1000} s`
+          : status === 431
+            ? `the request headers are over ${SERVE_LIMITS.headerBytes} bytes`
+            : 'the request is not valid HTTP'
+      const body = JSON.stringify(errorBody(code, message))
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        )
+      }
+
+      socket.destroy()
+      metrics.duration.observe({endpoint: 'none', status: String(status)}, 0)
+      accessLog?.({time: new Date().toISOString(), method: '-', route: '-', status, ms: 0, remote: socket.remoteAddress, error: code})
+    },
+  })
+
+  // Once closing, a connection whose request was in flight is dropped as soon as its answer is sent, rather than
+  // kept idle until the drain deadline (no per-request hook: Node reads this when a response ends).
+  app.addHook('preClose', (done) => {
+    app.server.keepAliveTimeout = 1
+    done()
+  })
+
+  app.decorateRequest('accessctl', null)
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.accessctl = {}
+    done()
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    const note = request.accessctl ?? {}
+    if (options.tally) options.tally.answered++
+    const ms = reply.elapsedTime
+    const status = reply.statusCode
+    metrics.duration.observe({endpoint: note.endpoint ?? 'none', status: String(status)}, ms / 1000)
+    if (note.endpoint && note.outcome && DECISION_ENDPOINTS.has(note.endpoint)) {
+      metrics.decisions.inc({endpoint: note.endpoint, outcome: note.outcome})
+    }
+
+    accessLog?.({
+      time: new Date().toISOString(),
+      method: request.method,
+      route: request.routeOptions.url ?? '-',
+      status,
+      ms: Math.round(ms * 100) / 100,
+      remote: request.ip,
+      ...note,
+    })
+    done()
+  })
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const note = (request.accessctl ??= {})
+    const problem = toProblem(error)
+    note.outcome ??= problem.status >= 500 ? 'error' : 'invalid_request'
+    note.error = problem.code
+    if (problem.status >= 500 && problem.code === 'internal') note.error = `internal: ${error.message}`
+    void reply.code(problem.status).headers(problem.headers).send(errorBody(problem.code, problem.message))
+  })
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody('not_found', `no such endpoint: ${request.method} ${request.url.split('?')[0].slice(0, 200)}`))
+  })
+
+  app.get('/healthz', (request) => {
+    request.accessctl!.endpoint = 'healthz'
+    return {status: 'ok'}
+  })
+
+  app.get('/readyz', (request) => {
+    request.accessctl!.endpoint = 'readyz'
+    const readiness = decisions.ready()
+    return {status: 'ready', schemaVersion: readiness.schemaVersion, access: readiness.access}
+  })
+
+  app.get('/metrics', async (request, reply) => {
+    request.accessctl!.endpoint = 'metrics'
+    const text = await metrics.registry.metrics()
+    return reply.type(metrics.registry.contentType).send(text)
+  })
+
+  app.get('/.well-known/jwks.json', (request, reply) => {
+    request.accessctl!.endpoint = 'jwks'
+    const body = JSON.stringify(decisions.jwks())
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+    void reply.header('cache-control', `public, max-age=${SERVE_LIMITS.jwksMaxAgeSeconds}`).header('etag', etag)
+    if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send()
+    return reply.type('application/json; charset=utf-8').send(body)
+  })
+
+  // Forward authentication: a body, if any, is the client's and is not read (a scope without body parsers).
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', (_request, payload, done) => {
+      payload.resume()
+      payload.on('end', () => done(null))
+      payload.on('error', done)
+    })
+    const byPath = (request: FastifyRequest) => (request.params as {id: string}).id
+    const byHeader = (request: FastifyRequest) => {
+      const named = request.headers[DEPLOYMENT_HEADER]
+      if (typeof named !== 'string' || named.trim() === '') {
+        throw new HttpProblem(400, 'invalid_request', 'name the deployment in the X-Accessctl-Deployment header')
+      }
+
+      return named.trim()
+    }
+
+    // The `/*` forms take Envoy's path_prefix, which appends the client's path.
+    for (const url of ['/v1/deployments/:id/authorize', '/v1/deployments/:id/authorize/*']) {
+      scope.route({method: ANY_METHOD, url, handler: (request, reply) => authorize(request, reply, byPath(request))})
+    }
+
+    for (const url of ['/v1/authorize', '/v1/authorize/*']) {
+      scope.route({method: ANY_METHOD, url, handler: (request, reply) => authorize(request, reply, byHeader(request))})
+    }
+  })
+
+  function authorize(request: FastifyRequest, reply: FastifyReply, deploymentId: string): FastifyReply {
+    const note = request.accessctl!
+    note.endpoint = 'authorize'
+    const credential = credentialOf(request)
+    let decision: ClientDecision
+    try {
+      decision = decisions.authorize(deploymentId, credential)
+    } catch (error) {
+      if (error instanceof NotFoundError) note.outcome = 'not_found'
+      throw error
+    }
+
+    const {authorization} = decision
+    note.deployment = authorization.deployment
+    note.via = authorization.via ?? undefined
+    note.keyId = authorization.keyId
+    note.jti = authorization.jti
+    note.account = decision.tokenAccountId ?? undefined
+    if (authorization.admitted) {
+      note.outcome = 'admitted'
+      void reply.header('x-accessctl-via', authorization.via!).header('x-accessctl-deployment', authorization.deployment)
+      if (authorization.keyId) void reply.header('x-accessctl-key-id', authorization.keyId)
+      if (decision.tokenAccountId) void reply.header('x-accessctl-account', decision.tokenAccountId)
+      if (authorization.jti) void reply.header('x-accessctl-token-id', authorization.jti)
+      return reply.code(200).send(authorization)
+    }
+
+    if (decision.refusal === 'unauthenticated') {
+      note.outcome = 'unauthenticated'
+      void reply.header('www-authenticate', decision.invalidToken ? `${REALM}, error="invalid_token"` : REALM)
+      return reply.code(401).send(authorization)
+    }
+
+    note.outcome = 'forbidden'
+    if (decision.tokenAccountId) void reply.header('www-authenticate', `${REALM}, error="insufficient_scope"`)
+    return reply.code(403).send(authorization)
+  }
+
+  const tokenSchema = {type: 'string', minLength: 1, maxLength: SERVE_LIMITS.tokenChars}
+  const nameSchema = {type: 'string', minLength: 1, maxLength: 200}
+  const optionalName = {anyOf: [nameSchema, {type: 'null'}]}
+
+  app.post<{Body: {token: string}}>(
+    '/v1/tokens/verify',
+    {schema: {body: {type: 'object', required: ['token'], additionalProperties: false, properties: {token: tokenSchema}}}},
+    (request) => {
+      request.accessctl!.endpoint = 'verify'
+      const verdict = decisions.verify(request.body.token)
+      request.accessctl!.outcome = verdict.valid ? 'valid' : 'invalid'
+      request.accessctl!.account = verdict.valid ? (verdict.accountId ?? undefined) : undefined
+      return verdict
+    },
+  )
+
+  app.post<{Body: {token: string; function: string; resource: string; account?: string | null; entity?: string | null}}>(
+    '/v1/tokens/check',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['token', 'function', 'resource'],
+          additionalProperties: false,
+          properties: {token: tokenSchema, function: nameSchema, resource: nameSchema, account: optionalName, entity: optionalName},
+        },
+      },
+    },
+    (request) => {
+      const note = request.accessctl!
+      note.endpoint = 'check'
+      const {body} = request
+      const check = decisions.check(body.token, {
+        function: body.function,
+        resource: body.resource,
+        account: body.account ?? null,
+        entity: body.entity ?? null,
+      })
+      note.outcome = !check.valid ? 'invalid' : check.allowed ? 'allowed' : 'denied'
+      note.account = check.valid ? (check.accountId ?? undefined) : undefined
+      return check
+    },
+  )
+
+  app.addHook('onClose', (_instance, done) => {
+    metrics.registry.clear()
+    done()
+  })
+  return app
+}
+
+const DECISION_ENDPOINTS = new Set<Endpoint>(['authorize', 'check', 'verify'])
+
+/** The client's credential: `X-API-Key: KEY`, or `Authorization: Bearer VALUE` where VALUE is a query key or a token. */
+function credentialOf(request: FastifyRequest): ClientCredential {
+  const invalid = (message: string) => new HttpProblem(401, 'invalid_request', message, {'www-authenticate': `${REALM}, error="invalid_request"`})
+  const apiKey = request.headers['x-api-key']
+  const authorization = request.headers.authorization
+  const bearer = typeof authorization === 'string' && /^bearer(\s|$)/i.test(authorization) ? authorization.slice(6).trim() : undefined
+  if (apiKey !== undefined && bearer !== undefined) throw invalid('give one credential: X-API-Key or Authorization: Bearer, not both')
+  if (apiKey !== undefined) {
+    const key = (Array.isArray(apiKey) ? apiKey.join(',') : apiKey).trim()
+    if (key === '') throw invalid('the X-API-Key header is empty')
+    return {kind: 'key', key}
+  }
+
+  if (bearer === undefined) return {kind: 'none'}
+  if (bearer === '') throw invalid('the Authorization: Bearer header has no value')
+  if (bearer.length > SERVE_LIMITS.tokenChars) throw invalid(`the bearer value is over ${SERVE_LIMITS.tokenChars} characters`)
+  return bearer.startsWith(SERVICE_KEY_PREFIX) || bearer.startsWith(DEPLOYMENT_KEY_PREFIX) ? {kind: 'key', key: bearer} : {kind: 'bearer', token: bearer}
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim()
+    return tag === '*' || tag === etag || tag === `W/${etag}`
+  })
+}
+
+function toProblem(error: FastifyError | Error): HttpProblem {
+  if (error instanceof HttpProblem) return error
+  if (error instanceof UsageError) return new HttpProblem(400, 'invalid_input', error.message)
+  if (error instanceof NotFoundError) return new HttpProblem(404, 'not_found', error.message)
+  if (error instanceof StoreError) return new HttpProblem(503, 'store_unusable', error.message, {'retry-after': '1'})
+  if (error instanceof AccessctlError) return new HttpProblem(error.exitCode === 3 ? 403 : 400, error.code, error.message)
+  const fastifyError = error as FastifyError
+  const status = fastifyError.statusCode
+  if (fastifyError.validation) return new HttpProblem(400, 'invalid_input', `the request body ${error.message.replace(/^body\s*/, '')}`)
+  if (status === 413) return new HttpProblem(413, 'body_too_large', `the request body is over ${SERVE_LIMITS.bodyBytes} bytes`)
+  if (status === 415) return new HttpProblem(415, 'unsupported_media_type', 'send the request body as Content-Type: application/json')
+  if (status !== undefined && status >= 400 && status < 500) return new HttpProblem(status, 'invalid_request', error.message)
+  return new HttpProblem(500, 'internal', 'internal error')
+}
+
+function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({register: registry, prefix: 'accessctl_'})
+  return {
+    registry,
+    decisions: new Counter({
+      name: 'accessctl_decisions_total',
+      help: 'Decisions answered, by endpoint (authorize, verify, check) and outcome.',
+      labelNames: ['endpoint', 'outcome'] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'accessctl_http_request_duration_seconds',
+      help: 'Time from a request arriving to its response being sent, by endpoint and status.',
+      labelNames: ['endpoint', 'status'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+  }
+}
