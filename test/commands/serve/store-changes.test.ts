@@ -129,10 +129,20 @@ describe('serve on a locked store', () => {
 })
 
 describe('serve on snapshots', () => {
-  /** `store backup` of the live store, renamed over `target` as a replica job would. */
-  const ship = async (target: string) => {
+  /**
+   * `store backup` of the live store, renamed over `target` as a replica job would. A backup is a rollback-journal
+   * file; `wal` turns the copy into a WAL-mode file, as a replica made by WAL replication is, which a reader in a
+   * folder it may not write can only open as immutable.
+   */
+  const ship = async (target: string, {wal = false} = {}) => {
     const staging = `${target}.${Date.now()}.tmp`
     await cli('store', 'backup', staging)
+    if (wal) {
+      const copy = new Database(staging)
+      copy.pragma('journal_mode = WAL')
+      copy.close()
+    }
+
     chmodSync(staging, 0o644)
     renameSync(staging, target)
     await pastRecheck()
@@ -169,14 +179,14 @@ describe('serve on snapshots', () => {
     mkdirSync(readOnly, {mode: 0o755})
     chmodSync(dir.path, 0o755)
     const snapshot = join(readOnly, 'accessctl.db')
-    await ship(snapshot)
+    await ship(snapshot, {wal: true})
     // The executable unpacks its SQLite addon under XDG_CACHE_HOME: give nobody a writable one.
     const cache = join(dir.path, 'cache')
     mkdirSync(cache)
     chownSync(cache, nobody.uid, nobody.gid)
     const env = {XDG_CACHE_HOME: cache, HOME: '/tmp'}
     const extra = await runJson<{id: string; key: string}>(['service', 'keys', 'create', 'churn'], {store: dir.storePath})
-    await ship(snapshot)
+    await ship(snapshot, {wal: true})
     const server = await startServe([], {store: snapshot, user: nobody, env})
     try {
       expect(await (await fetch(`${server.url}/readyz`)).json()).toMatchObject({status: 'ready', access: 'immutable'})
@@ -184,7 +194,7 @@ describe('serve on snapshots', () => {
       expect(await status(server, DEPLOYMENTS.inherit, key)).toBe(200)
       expect(await verify(server, fixture.consumeToken)).toMatchObject({valid: true})
       await cli('service', 'keys', 'delete', 'churn', extra.json.id, '--yes')
-      await ship(snapshot)
+      await ship(snapshot, {wal: true})
       expect(await status(server, DEPLOYMENTS.inherit, key)).toBe(401)
       expect(readdirSync(readOnly)).toEqual(['accessctl.db'])
     } finally {
