@@ -170,6 +170,8 @@ export interface ReadTextOptions {
 
 /** The whole input as text, refused past the cap; a leading UTF-8 byte order mark is dropped. */
 export function readAllText(input: InputSource, options: ReadTextOptions): string {
+  // A regular file says its size: one over the cap is refused before a byte is read.
+  if (input.size !== undefined && input.size > options.cap) throw tooBig(input, options)
   const limit = options.cap + 1
   let buffer = Buffer.allocUnsafe(Math.min(limit, CHUNK_BYTES))
   let length = 0
@@ -272,6 +274,9 @@ export class LineReader implements IterableIterator<SourceLine> {
   private fill(): void {
     const {cap} = this.options
     const totalCap = this.options.totalCap ?? Number.POSITIVE_INFINITY
+    if (this.bytesRead === 0 && this.input.size !== undefined && this.input.size > totalCap) {
+      throw tooBig(this.input, {what: this.options.totalWhat ?? this.options.what, cap: totalCap})
+    }
     for (;;) {
       const lastBreak = this.pending.lastIndexOf(0x0a)
       if (lastBreak !== -1) {
