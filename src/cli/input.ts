@@ -236,8 +236,6 @@ export interface LineReaderOptions extends ReadTextOptions {
 export class LineReader implements IterableIterator<SourceLine> {
   /** Bytes read so far (for progress). */
   bytesRead = 0
-  /** Whether anything but whitespace was read: an input of blank lines counts as empty. */
-  sawContent = false
   private pending = Buffer.alloc(0)
   private lines: string[] = []
   private nextLine = 0
@@ -266,7 +264,6 @@ export class LineReader implements IterableIterator<SourceLine> {
 
     const text = this.lines[this.nextLine++]
     this.lineNumber++
-    if (text.length > 0 && !this.sawContent && text.trim() !== '') this.sawContent = true
     return {done: false, value: {text: text.endsWith('\r') ? text.slice(0, -1) : text, line: this.lineNumber}}
   }
 
@@ -277,6 +274,7 @@ export class LineReader implements IterableIterator<SourceLine> {
     if (this.bytesRead === 0 && this.input.size !== undefined && this.input.size > totalCap) {
       throw tooBig(this.input, {what: this.options.totalWhat ?? this.options.what, cap: totalCap})
     }
+
     for (;;) {
       const lastBreak = this.pending.lastIndexOf(0x0a)
       if (lastBreak !== -1) {
