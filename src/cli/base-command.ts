@@ -2,7 +2,6 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
 import {escapeControl, preview} from '../core/text.js'
-
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
@@ -15,13 +14,13 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(type
 
 export type {ErrorJson} from './output.js'
 
+/** What oclif's parse returns for flags and args, by name (oclif's own FlagOutput type is not exported). */
+type ParsedValues = Record<string, unknown>
+
 /**
  * Flags whose value is trimmed before use, so that only whitespace is as empty as nothing: the credentials and
  * the store path. Other values (an account name of one space) are taken as they are; only "" is refused for them.
  */
-/** What oclif's parse returns for flags and args, by name (oclif's own FlagOutput type is not exported). */
-type ParsedValues = Record<string, unknown>
-
 const BLANK_IS_EMPTY = new Set(['token', 'admin-key', 'store', 'bearer', 'key'])
 
 /**

@@ -170,6 +170,8 @@ export interface ReadTextOptions {
 
 /** The whole input as text, refused past the cap; a leading UTF-8 byte order mark is dropped. */
 export function readAllText(input: InputSource, options: ReadTextOptions): string {
+  // A regular file says its size: one over the cap is refused before a byte is read.
+  if (input.size !== undefined && input.size > options.cap) throw tooBig(input, options)
   const limit = options.cap + 1
   let buffer = Buffer.allocUnsafe(Math.min(limit, CHUNK_BYTES))
   let length = 0
@@ -234,8 +236,6 @@ export interface LineReaderOptions extends ReadTextOptions {
 export class LineReader implements IterableIterator<SourceLine> {
   /** Bytes read so far (for progress). */
   bytesRead = 0
-  /** Whether anything but whitespace was read: an input of blank lines counts as empty. */
-  sawContent = false
   private pending = Buffer.alloc(0)
   private lines: string[] = []
   private nextLine = 0
@@ -264,7 +264,6 @@ export class LineReader implements IterableIterator<SourceLine> {
 
     const text = this.lines[this.nextLine++]
     this.lineNumber++
-    if (text.length > 0 && !this.sawContent && text.trim() !== '') this.sawContent = true
     return {done: false, value: {text: text.endsWith('\r') ? text.slice(0, -1) : text, line: this.lineNumber}}
   }
 
@@ -272,6 +271,10 @@ export class LineReader implements IterableIterator<SourceLine> {
   private fill(): void {
     const {cap} = this.options
     const totalCap = this.options.totalCap ?? Number.POSITIVE_INFINITY
+    if (this.bytesRead === 0 && this.input.size !== undefined && this.input.size > totalCap) {
+      throw tooBig(this.input, {what: this.options.totalWhat ?? this.options.what, cap: totalCap})
+    }
+
     for (;;) {
       const lastBreak = this.pending.lastIndexOf(0x0a)
       if (lastBreak !== -1) {

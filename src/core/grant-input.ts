@@ -1,5 +1,6 @@
 import {UsageError} from '../errors.js'
 import {closestName, FUNCTIONS, type Grant, RESOURCES, WILDCARD} from './grants.js'
+import {preview} from './text.js'
 
 /**
  * Grants as a user writes them, before account names are resolved to ids: from the flags of `tokens create` or
@@ -46,7 +47,7 @@ function validateName(name: string, kind: string, known: readonly string[]): voi
   if (name === WILDCARD || known.includes(name)) return
   const closest = closestName(name, known)
   throw new UsageError(
-    `unknown ${kind} '${name}'${closest ? ` (did you mean '${closest}'?)` : ''}`,
+    `unknown ${kind} '${preview(name)}'${closest ? ` (did you mean '${closest}'?)` : ''}`,
     {hint: `Known ${kind}s: ${known.join(', ')}, or * for all.`},
   )
 }

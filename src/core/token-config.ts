@@ -1,6 +1,7 @@
 import {parseDocument} from 'yaml'
 
 import {UsageError} from '../errors.js'
+import {preview} from './text.js'
 import {dedupe, type TokenConfig, validateGrantNames} from './grant-input.js'
 import type {Grant} from './grants.js'
 
@@ -36,8 +37,9 @@ export function parseTokenConfig(text: string, source: string): TokenConfig {
   return validateConfig(value, source)
 }
 
+/** The parser's message, first line only and escaped: it may quote the input. */
 function firstLine(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
+  return preview(message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''), 200)
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {
@@ -47,7 +49,7 @@ function isMap(value: unknown): value is Record<string, unknown> {
 function refuseUnknownKeys(value: Record<string, unknown>, known: readonly string[], where: string): void {
   const unknown = Object.keys(value).filter((key) => !known.includes(key))
   if (unknown.length > 0) {
-    throw new UsageError(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} in ${where}; known keys: ${known.join(', ')}`)
+    throw new UsageError(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${preview(k)}'`).join(', ')} in ${where}; known keys: ${known.join(', ')}`)
   }
 }
 

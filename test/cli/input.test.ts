@@ -74,7 +74,8 @@ describe('the input reader', () => {
       ['z'.repeat(size), {cap: 1000}, /line 1 .* longer than 1000 bytes/],
       ['short\n'.repeat(size / 6), {cap: 1000, totalCap: 5000}, /holds more than 5000 bytes/],
     ] as const) {
-      const input = openInput(file(content), 'lines')
+      // Without a size, as stdin is: only the streaming caps can stop it.
+      const input = {...openInput(file(content), 'lines'), size: undefined}
       try {
         const reader = new LineReader(input, {what: 'a line', strictUtf8: true, ...options})
         expect(() => [...reader]).toThrow(message)
@@ -85,7 +86,7 @@ describe('the input reader', () => {
     }
 
     const big = 'w'.repeat(size)
-    const input = openInput(file(big), 'a document')
+    const input = {...openInput(file(big), 'a document'), size: undefined}
     try {
       expect(() => readAllText(input, {what: 'a document', cap: 4096, strictUtf8: true})).toThrow(
         /holds more than 4 KiB: a document is at most 4 KiB/,
@@ -93,6 +94,22 @@ describe('the input reader', () => {
       expect(consumed(input, size)).toBe(4097)
     } finally {
       closeInput(input)
+    }
+  })
+
+  it('refuses a regular file over a total cap by its size, before reading it', () => {
+    const content = 'line\n'.repeat(50_000)
+    for (const read of [
+      (input: InputSource) => readAllText(input, {what: 'a document', cap: 1000, strictUtf8: true}),
+      (input: InputSource) => [...new LineReader(input, {what: 'a line', cap: 1000, totalCap: 100_000, totalWhat: 'an import', strictUtf8: true})],
+    ]) {
+      const input = openInput(file(content), 'a document')
+      try {
+        expect(() => read(input)).toThrow(/holds more than/)
+        expect(consumed(input, content.length)).toBe(0)
+      } finally {
+        closeInput(input)
+      }
     }
   })
 

@@ -33,6 +33,8 @@ describe('parseTokenConfig', () => {
     ['an unknown resource', 'grants:\n- resources: [modles]\n  functions: [get]\n', /unknown resource 'modles' \(did you mean 'modules'\?\)/],
     ['a scalar document', 'hello\n', /must be a mapping/],
     ['a duplicate key', 'grants: []\ngrants: []\n', /not valid YAML/],
+    ['an unknown key holding control characters, quoted escaped', 'grants: []\n"\\e]0;x\\a\\n": 1\n', /^unknown key '\\x1b\]0;x\\x07\\x0a' in/],
+    ['an unknown resource holding a newline, quoted escaped', 'grants:\n- resources: ["a\\nb"]\n  functions: [get]\n', /^unknown resource 'a\\x0ab'/],
   ])('refuses %s', (_label, text, message) => {
     expect(() => parseTokenConfig(text, 'stdin')).toThrow(UsageError)
     expect(() => parseTokenConfig(text, 'stdin')).toThrow(message)
