@@ -132,8 +132,12 @@ describe('hostile input', () => {
 
 const KiB = 1024
 const MiB = 1024 * KiB
-/** What may sit in the pipe and in the writer's own buffer when the program stops reading. */
-const PIPE_SLACK = 256 * KiB
+/**
+ * What may sit in the pipe, in the writer's own buffer and in the reader's read-ahead when the program stops
+ * reading: bounded, whereas a reader without a cap takes hundreds of megabytes. 256 KiB was exceeded by exactly one
+ * chunk on a loaded machine, where the child reads ahead further before it stops.
+ */
+const PIPE_SLACK = 1 * MiB
 
 /** Every control character class that must never reach a terminal or split a piped row. */
 const CONTROL_SAMPLES = ['\n', '\t', '\r', '\u001B[2J', '\u0007', '\u007F', '\u0085', '\u009B31m', '\u2028', '\u2029', '\u202E', '\u2066', '\u200F']
