@@ -93,6 +93,46 @@ function bundleModulePlugin(source) {
   }
 }
 
+/**
+ * Leaves serve's HTTP runtime (src/serve/run.ts, with fastify and prom-client) out of the main bundle: src/serve/loader.ts
+ * imports it only in the npm package; the executable evaluates it from its own bundle, a SEA asset (src/sea/serve-runtime.ts).
+ */
+function serveRuntimeExternalPlugin() {
+  return {
+    name: 'accessctl-serve-runtime-external',
+    setup(build) {
+      build.onResolve({filter: /^\.\/run\.js$/}, (args) =>
+        args.importer.endsWith(join('src', 'serve', 'loader.ts')) ? {path: args.path, external: true} : undefined,
+      )
+    },
+  }
+}
+
+/** Bundles serve's HTTP runtime on its own; it may import accessctl's modules for their types only. */
+async function bundleServeRuntime(outfile) {
+  const result = await esbuild.build({
+    entryPoints: [join(ROOT, 'src', 'serve', 'run.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: 'none',
+    logLevel: 'error',
+    metafile: true,
+    absWorkingDir: ROOT,
+  })
+  const own = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('src/') && !input.startsWith('src/serve/'))
+  if (own.length > 0) {
+    throw new Error(`serve's runtime bundle must not carry accessctl's own modules (their classes would be copies): ${own.join(', ')}`)
+  }
+
+  log(`serve runtime bundle: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`)
+}
+
 /** True when dist/accessctl is newer than every source it is built from (for `--if-stale`). */
 function binaryIsFresh() {
   let built
@@ -153,10 +193,14 @@ async function main() {
       minimatch: './scripts/sea-stubs/disk-discovery.mjs',
     },
     absWorkingDir: ROOT,
-    plugins: [bundleModulePlugin(source), lazyRequiresPlugin()],
+    plugins: [bundleModulePlugin(source), lazyRequiresPlugin(), serveRuntimeExternalPlugin()],
   })
   writeFileSync(join(OUT, 'meta.json'), JSON.stringify(result.metafile))
+  const servesOwn = Object.keys(result.metafile.inputs).filter((input) => /node_modules\/(fastify|prom-client)\//.test(input) || input.startsWith('src/serve/run'))
+  if (servesOwn.length > 0) throw new Error(`the main bundle must leave serve's runtime out (every start would pay for it): ${servesOwn[0]}`)
   log(`bundle: ${(statSync(bundle).size / 1024).toFixed(0)} KiB`)
+  const serveBundle = join(OUT, 'serve.cjs')
+  await bundleServeRuntime(serveBundle)
 
   const blob = join(OUT, 'sea-prep.blob')
   const seaConfig = join(OUT, 'sea-config.json')
@@ -168,7 +212,7 @@ async function main() {
         output: blob,
         disableExperimentalSEAWarning: true,
         useCodeCache: true,
-        assets: {'better_sqlite3.node': addon},
+        assets: {'better_sqlite3.node': addon, 'serve.cjs': serveBundle},
       },
       null,
       2,

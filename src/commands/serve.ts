@@ -5,6 +5,7 @@ import {DEFAULT_LISTEN, parseListenAddress} from '../core/listen-address.js'
 import {parseTtl} from '../core/ttl.js'
 import {DecisionPoint} from '../domain/decision-point.js'
 import {UsageError} from '../errors.js'
+import {loadServeRuntime} from '../serve/loader.js'
 import type {ServeSummary} from '../serve/run.js'
 import {defaultStorePath} from '../store/store.js'
 
@@ -50,8 +51,12 @@ finishes the requests in flight and exits 0; with --json it then prints {url, st
     const decisions = DecisionPoint.open(flags.store ?? defaultStorePath())
     try {
       // fastify and prom-client load here, so that no other command pays for them at start-up.
-      const {serve} = await import('../serve/run.js')
+      const {serve} = await loadServeRuntime()
       return await serve({decisions, listen, requestTimeoutMs: timeoutSeconds * 1000, quiet: flags.quiet})
+    } catch (error) {
+      // The runtime may come from another bundle (the executable's), so its error is known by name, not class.
+      if (error instanceof Error && error.name === 'ListenError') throw new UsageError(error.message, {hint: (error as {hint?: string}).hint})
+      throw error
     } finally {
       decisions.close()
     }

@@ -40,8 +40,3 @@ export function parseListenAddress(text: string): ListenAddress {
   if (isIP(plain) !== 4 && !(HOSTNAME.test(plain) && !/^[\d.]+$/.test(plain))) throw fail(`'${preview(plain)}' is not an IPv4 address or a host name`)
   return {host: plain, port}
 }
-
-/** The address as a URL base, with IPv6 hosts in brackets. */
-export function listenUrl(address: ListenAddress): string {
-  return `http://${isIP(address.host) === 6 ? `[${address.host}]` : address.host}:${address.port}`
-}

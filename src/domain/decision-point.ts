@@ -5,6 +5,7 @@ import type {AccessRequest} from '../core/grants.js'
 import {LruSet} from '../core/lru.js'
 import {FollowedStore, type FollowOptions} from '../store/followed-store.js'
 import type {Store, StoreAccess} from '../store/store.js'
+import {DEPLOYMENT_KEY_PREFIX, SERVICE_KEY_PREFIX} from './api-keys.js'
 import type {Context} from './context.js'
 import {findDeployment} from './deployments.js'
 import {type Authorization, authorizeClient, type BearerCheck, type ClientCredential, storeBearerVerifier} from './query-auth.js'
@@ -125,6 +126,11 @@ export class DecisionPoint {
       const forbidden = findDeployment(store.db, authorization.deployment)?.enabled === false || bearer?.valid === true
       return {authorization, refusal: forbidden ? 'forbidden' : 'unauthenticated', tokenAccountId, invalidToken: bearer?.valid === false}
     })
+  }
+
+  /** What an `Authorization: Bearer VALUE` holds: a query key (by its prefix) or else a token. */
+  bearerCredential(value: string): ClientCredential {
+    return value.startsWith(SERVICE_KEY_PREFIX) || value.startsWith(DEPLOYMENT_KEY_PREFIX) ? {kind: 'key', key: value} : {kind: 'bearer', token: value}
   }
 
   /** `tokens jwks`: the public keys that still verify. */

@@ -3,14 +3,17 @@ import {addonSha256, plugins} from 'accessctl:bundle'
 import {dirname} from 'node:path'
 
 import {execute} from '../cli/main.js'
+import {setServeRuntimeLoader} from '../serve/loader.js'
 import {setNativeBindingLoader} from '../store/native-binding.js'
 import {bundledLoadOptions} from './bundled-plugin.js'
 import {loadEmbeddedAddon} from './embedded-addon.js'
 import {fastCommand, fastConfig, loadFastCommand, runFast} from './fast-path.js'
+import {loadServeAsset} from './serve-runtime.js'
 
 /** Runs the CLI from what the executable carries: commands, manifests and the SQLite addon. */
 export async function run(argv: string[]): Promise<void> {
   setNativeBindingLoader(() => loadEmbeddedAddon(addonSha256))
+  setServeRuntimeLoader(loadServeAsset)
   const root = dirname(process.execPath)
   const found = fastCommand(argv, plugins, process.env)
   // Loading the command is the last step that may still fail before it runs: then oclif's path decides.

@@ -4,14 +4,15 @@ import {createServer, STATUS_CODES} from 'node:http'
 import type {Socket} from 'node:net'
 import {collectDefaultMetrics, Counter, Histogram, Registry} from 'prom-client'
 
-import {DEPLOYMENT_KEY_PREFIX, SERVICE_KEY_PREFIX} from '../domain/api-keys.js'
 import type {ClientDecision, DecisionPoint} from '../domain/decision-point.js'
 import type {ClientCredential} from '../domain/query-auth.js'
-import {AccessctlError, NotFoundError, StoreError, UsageError} from '../errors.js'
+import type {AccessctlError} from '../errors.js'
 
 /**
  * The HTTP face of `accessctl serve`: fastify routes over a DecisionPoint, Prometheus metrics, one access log entry
- * per request. This module (and fastify and prom-client with it) is loaded only by the serve command.
+ * per request. This module (and fastify and prom-client with it) is loaded only by the serve command, and imports
+ * nothing of accessctl's own at run time (only types): the single executable carries it as a separate bundle
+ * (src/serve/loader.ts), which must share no class with the main one, so errors are told apart by their exit code.
  */
 
 /** The caps on what a client may send, and how long a gateway may cache the JWKS. */
@@ -247,12 +248,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
   function authorize(request: FastifyRequest, reply: FastifyReply, deploymentId: string): FastifyReply {
     const note = request.accessctl!
     note.endpoint = 'authorize'
-    const credential = credentialOf(request)
+    const credential = credentialOf(request, decisions)
     let decision: ClientDecision
     try {
       decision = decisions.authorize(deploymentId, credential)
     } catch (error) {
-      if (error instanceof NotFoundError) note.outcome = 'not_found'
+      if (accessctlError(error)?.exitCode === 4) note.outcome = 'not_found'
       throw error
     }
 
@@ -336,7 +337,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 const DECISION_ENDPOINTS = new Set<Endpoint>(['authorize', 'check', 'verify'])
 
 /** The client's credential: `X-API-Key: KEY`, or `Authorization: Bearer VALUE` where VALUE is a query key or a token. */
-function credentialOf(request: FastifyRequest): ClientCredential {
+function credentialOf(request: FastifyRequest, decisions: DecisionPoint): ClientCredential {
   const invalid = (message: string) => new HttpProblem(401, 'invalid_request', message, {'www-authenticate': `${REALM}, error="invalid_request"`})
   const apiKey = request.headers['x-api-key']
   const authorization = request.headers.authorization
@@ -351,7 +352,7 @@ function credentialOf(request: FastifyRequest): ClientCredential {
   if (bearer === undefined) return {kind: 'none'}
   if (bearer === '') throw invalid('the Authorization: Bearer header has no value')
   if (bearer.length > SERVE_LIMITS.tokenChars) throw invalid(`the bearer value is over ${SERVE_LIMITS.tokenChars} characters`)
-  return bearer.startsWith(SERVICE_KEY_PREFIX) || bearer.startsWith(DEPLOYMENT_KEY_PREFIX) ? {kind: 'key', key: bearer} : {kind: 'bearer', token: bearer}
+  return decisions.bearerCredential(bearer)
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -362,12 +363,24 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   })
 }
 
+/** One of accessctl's errors (src/errors.ts), known by its shape: a code of its vocabulary and an exit code. */
+function accessctlError(error: unknown): AccessctlError | undefined {
+  if (!(error instanceof Error)) return undefined
+  const {exitCode, code} = error as Partial<AccessctlError>
+  return typeof exitCode === 'number' && ACCESSCTL_CODES.has(String(code)) ? (error as AccessctlError) : undefined
+}
+
+const ACCESSCTL_CODES = new Set(['conflict', 'denied', 'internal', 'invalid_input', 'not_found', 'store_unusable'])
+/** Exit code of the CLI to HTTP status: usage 400, denied 403, not found 404, conflict 409, store unusable 503. */
+const STATUS_BY_EXIT: Record<number, number> = {2: 400, 3: 403, 4: 404, 5: 409, 6: 503}
+
 function toProblem(error: FastifyError | Error): HttpProblem {
   if (error instanceof HttpProblem) return error
-  if (error instanceof UsageError) return new HttpProblem(400, 'invalid_input', error.message)
-  if (error instanceof NotFoundError) return new HttpProblem(404, 'not_found', error.message)
-  if (error instanceof StoreError) return new HttpProblem(503, 'store_unusable', error.message, {'retry-after': '1'})
-  if (error instanceof AccessctlError) return new HttpProblem(error.exitCode === 3 ? 403 : 400, error.code, error.message)
+  const known = accessctlError(error)
+  if (known && STATUS_BY_EXIT[known.exitCode]) {
+    return new HttpProblem(STATUS_BY_EXIT[known.exitCode], known.code, known.message, known.exitCode === 6 ? {'retry-after': '1'} : {})
+  }
+
   const fastifyError = error as FastifyError
   const status = fastifyError.statusCode
   if (fastifyError.validation) return new HttpProblem(400, 'invalid_input', `the request body ${error.message.replace(/^body\s*/, '')}`)

@@ -1,6 +1,7 @@
-import {type ListenAddress, listenUrl} from '../core/listen-address.js'
+import {isIP} from 'node:net'
+
+import type {ListenAddress} from '../core/listen-address.js'
 import type {DecisionPoint} from '../domain/decision-point.js'
-import {UsageError} from '../errors.js'
 import {type AccessLogEntry, buildApp} from './app.js'
 
 export interface ServeOptions {
@@ -74,6 +75,22 @@ export async function serve(options: ServeOptions): Promise<ServeSummary> {
   })
 }
 
+/** The address as a URL base, with IPv6 hosts in brackets. */
+export function listenUrl(address: ListenAddress): string {
+  return `http://${isIP(address.host) === 6 ? `[${address.host}]` : address.host}:${address.port}`
+}
+
+/** The address cannot be listened on: the command makes it a usage error (exit 2). */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message)
+    this.name = 'ListenError'
+  }
+}
+
 function listenError(error: NodeJS.ErrnoException, listen: ListenAddress): Error {
   const where = listenUrl(listen).replace('http://', '')
   const reasons: Record<string, string> = {
@@ -85,7 +102,7 @@ function listenError(error: NodeJS.ErrnoException, listen: ListenAddress): Error
   }
   const reason = error.code ? reasons[error.code] : undefined
   if (!reason) return error
-  return new UsageError(`cannot listen on ${where}: ${reason}`, {hint: 'Choose another address with --listen HOST:PORT.'})
+  return new ListenError(`cannot listen on ${where}: ${reason}`, 'Choose another address with --listen HOST:PORT.')
 }
 
 /**

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {listenUrl, parseListenAddress} from '../../src/core/listen-address.js'
+import {parseListenAddress} from '../../src/core/listen-address.js'
 import {UsageError} from '../../src/errors.js'
 
 describe('parseListenAddress', () => {
@@ -22,8 +22,4 @@ describe('parseListenAddress', () => {
     expect(() => parseListenAddress(text)).toThrow(/--listen/)
   })
 
-  it('makes a URL with IPv6 hosts in brackets', () => {
-    expect(listenUrl({host: '::1', port: 1})).toBe('http://[::1]:1')
-    expect(listenUrl({host: '127.0.0.1', port: 8181})).toBe('http://127.0.0.1:8181')
-  })
 })
