@@ -101,7 +101,7 @@ describe('token hierarchy', () => {
     expect((await run(['tokens', 'keys', 'rotate'])).code).toBe(0)
     const child = printedToken(await as(parent, ['tokens', 'create', '-t', 'ephemeral', '-i', 'alice', '--role', 'Admin']))
     expect(decodePart(child, 0).kid).not.toBe(decodePart(parent, 0).kid)
-    expect((await run(['tokens', 'keys', 'retire', String(decodePart(parent, 0).kid), '--yes'])).code).toBe(0)
+    expect((await run(['tokens', 'keys', 'retire', '--yes', '--', String(decodePart(parent, 0).kid)])).code).toBe(0)
     expect(await verifyReason(parent)).toBe('retired_key')
     expect(await verifyReason(child)).toBe('revoked')
   })

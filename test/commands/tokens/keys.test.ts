@@ -29,7 +29,7 @@ describe('tokens keys', () => {
     expect(decodePart(oldToken, 0).kid).toBe(first.kid)
 
     // The only key cannot be retired: that would leave nothing to sign or verify with.
-    const lonely = await cli(['tokens', 'keys', 'retire', first.kid, '--yes'])
+    const lonely = await cli(['tokens', 'keys', 'retire', '--yes', '--', first.kid])
     expect(lonely.code).toBe(5)
     expect(lonely.stderr).toMatch(/only signing key that is not retired[\s\S]*tokens keys rotate/)
 
@@ -45,19 +45,19 @@ describe('tokens keys', () => {
     expect(listed.stdout).toMatch(new RegExp(`${rotated.kid}\\t\\S+\\t-\\tyes`))
 
     // No terminal and no --yes: refused, nothing changes.
-    const unconfirmed = await cli(['tokens', 'keys', 'retire', first.kid])
+    const unconfirmed = await cli(['tokens', 'keys', 'retire', '--', first.kid])
     expect(unconfirmed.code).toBe(2)
     expect(unconfirmed.stderr).toMatch(/--yes/)
     expect(countRows(dir.storePath, 'signing_keys', 'retired_at IS NOT NULL')).toBe(0)
 
-    const retired = await runJson<KeyRetirement>(['tokens', 'keys', 'retire', first.kid, '--yes'], {store: dir.storePath})
+    const retired = await runJson<KeyRetirement>(['tokens', 'keys', 'retire', '--yes', '--', first.kid], {store: dir.storePath})
     expect(retired.code).toBe(0)
     expect(retired.json).toMatchObject({alreadyRetired: false, activeKid: rotated.kid})
     expect(await verifyReason(oldToken)).toBe('retired_key')
     expect(await verifyReason(newToken)).toBeNull()
     expect((await json<Jwks>(['tokens', 'jwks'])).keys.map((k) => k.kid)).toEqual([rotated.kid])
 
-    const again = await cli(['tokens', 'keys', 'retire', first.kid])
+    const again = await cli(['tokens', 'keys', 'retire', '--', first.kid])
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/already retired/)
     expect((await cli(['tokens', 'keys', 'retire', 'nosuchkid', '--yes'])).code).toBe(4)
