@@ -50,7 +50,9 @@ describe('tokens keys', () => {
     expect(unconfirmed.stderr).toMatch(/--yes/)
     expect(countRows(dir.storePath, 'signing_keys', 'retired_at IS NOT NULL')).toBe(0)
 
-    const retired = await runJson<KeyRetirement>(['tokens', 'keys', 'retire', '--yes', '--', first.kid], {store: dir.storePath})
+    // runJson would put --json after the `--`, where it is an argument.
+    const retiredRun = await cli(['tokens', 'keys', 'retire', '--yes', '--json', '--', first.kid])
+    const retired = {code: retiredRun.code, json: JSON.parse(retiredRun.stdout) as KeyRetirement}
     expect(retired.code).toBe(0)
     expect(retired.json).toMatchObject({alreadyRetired: false, activeKid: rotated.kid})
     expect(await verifyReason(oldToken)).toBe('retired_key')
