@@ -320,6 +320,16 @@ describe('start and stop', () => {
     expect(own.logLines().at(-1)).toMatchObject({msg: 'stopped'})
   })
 
+  it('SIGTERM with a request that never finishes: its connection is closed after the drain, exit 0 within 10 s', async () => {
+    const own = await startServe(['--request-timeout', '60s'], {store: dir.storePath})
+    const stuck = rawRequest(own.url, 'POST /v1/tokens/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"tok', 20_000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const exit = await own.stop()
+    expect(exit.code).toBe(0)
+    expect(exit.ms).toBeLessThan(10_000)
+    expect((await stuck).closed).toBe(true)
+  })
+
   it('bad --listen values and a bad --request-timeout are exit 2 with a clear message', async () => {
     for (const listen of ['8181', 'localhost', '127.0.0.1:99999', '127.0.0.1:http', 'http://127.0.0.1:8181', ':8181', '[zz]:8181', '1.2.3:80', 'a b:80']) {
       const result = await runCli(['serve', '--listen', listen], {store: dir.storePath})
