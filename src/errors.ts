@@ -82,14 +82,15 @@ export const EXIT_CODES = {ok: 0, internal: 1, usage: 2, denied: 3, notFound: 4,
  * Exit 3 as the answer of a question about a credential (`tokens verify`, `tokens check`): the token is invalid or
  * does not allow the request. It is a verdict, not a denied attempt by the caller, so it is not audited, and with
  * --json its `document` (the same shape as the success result) is printed instead of the error object; a null
- * document prints nothing, for commands that already streamed their results.
+ * document prints nothing, for commands that already streamed their results; without a document (`admin-key
+ * verify`, whose refusal reads as an error) the error object is printed as for any other error.
  */
 export class VerdictError extends AccessctlError {
   readonly code = 'denied'
   readonly exitCode = 3
   readonly document: unknown
 
-  constructor(message: string, document: unknown) {
+  constructor(message: string, document?: unknown) {
     super(message)
     this.document = document
   }

@@ -159,7 +159,7 @@ export abstract class AccessctlCommand extends Command {
     const error = toAccessctlError(thrown)
     if (error instanceof DeniedError) this.auditDenial(error)
     process.exitCode = error.exitCode
-    if (this.jsonEnabled() && error instanceof VerdictError) {
+    if (this.jsonEnabled() && error instanceof VerdictError && error.document !== undefined) {
       if (error.document !== null) this.logJson(error.document)
     } else {
       writeError(error, this.jsonEnabled())

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {formatBytes, INPUT_LIMITS, openInput, readFirstLine} from '../../cli/input.js'
 import {checkAdminKey, describeAdminKeyFailure} from '../../domain/admin-keys.js'
-import {DeniedError, UsageError} from '../../errors.js'
+import {UsageError, VerdictError} from '../../errors.js'
 
 export interface AdminKeyVerifyResult {
   valid: true
@@ -31,7 +31,8 @@ ${formatBytes(INPUT_LIMITS.secretLine)}, the rest is not read). Prints the key's
     const presented = args.key === undefined || args.key === '-' ? keyFromStdin() : args.key
     const ctx = await this.context(flags)
     const check = checkAdminKey(ctx.store.db, presented)
-    if (!check.valid) throw new DeniedError(`invalid: ${describeAdminKeyFailure(check.reason)}`)
+    // A refused key is the answer to a client's question, not a denied attempt of the caller: not audited.
+    if (!check.valid) throw new VerdictError(`invalid: ${describeAdminKeyFailure(check.reason)}`)
     this.say(`valid: admin key ${check.key.id}${check.key.label ? ` (${check.key.label})` : ''}`)
     return {valid: true, id: check.key.id, label: check.key.label, expiresAt: check.key.expiresAt}
   }

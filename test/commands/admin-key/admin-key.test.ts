@@ -63,6 +63,20 @@ describe('admin-key', () => {
     expect(row.last_used_at).not.toBeNull()
   })
 
+  it('refuses a bad key as a verdict: exit 3 with its message, and no row in the audit trail', async () => {
+    const {json: created} = await json<CreatedAdminKey>(['admin-key', 'create'])
+    const auditRows = () => countRows(dir.storePath, 'audit_log')
+    const before = auditRows()
+    const unknown = await run(['admin-key', 'verify', `${created.key}x`])
+    expect(unknown.code).toBe(3)
+    expect(unknown.stderr).toMatch(/invalid: unknown admin key/)
+    const malformed = await json<ErrorJson>(['admin-key', 'verify', 'not-a-key'])
+    expect(malformed.code).toBe(3)
+    expect(malformed.json.error).toMatchObject({code: 'denied', message: 'invalid: not an admin key', exitCode: 3})
+    expect(auditRows()).toBe(before)
+    expect(queryRows(dir.storePath, "SELECT 1 FROM audit_log WHERE outcome = 'denied'")).toEqual([])
+  })
+
   it('expires keys made with --ttl', async () => {
     const {json: created} = await json<CreatedAdminKey>(['admin-key', 'create', '--ttl', '1s'])
     expect(Date.parse(created.expiresAt!) - Date.parse(created.createdAt)).toBe(1000)
