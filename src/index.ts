@@ -27,12 +27,11 @@ export {
   storeBearerVerifier,
 } from './domain/query-auth.js'
 export {type Jwks} from './domain/signing-keys.js'
+export {type TokenClaims, type TokenType} from './core/token-format.js'
 export {
   type InvalidReason,
   type RejectedToken,
   type SignatureCache,
-  type TokenClaims,
-  type TokenType,
   TokenVerifier,
   type Verification,
   verificationJson,
@@ -40,7 +39,7 @@ export {
   type VerifiedToken,
   verifyToken,
 } from './domain/token-verifier.js'
-export {checkToken, type TokenCheck} from './domain/tokens.js'
+export {checkToken, type TokenCheck} from './domain/token-check.js'
 export {type AccessRequest, allows, type Decision, evaluate, type Grant} from './core/grants.js'
 export {AccessctlError, ConflictError, DeniedError, NotFoundError, StoreError, UsageError} from './errors.js'
 export {FollowedStore} from './store/followed-store.js'

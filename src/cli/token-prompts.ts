@@ -2,7 +2,6 @@ import {checkbox, confirm, input, select} from '@inquirer/prompts'
 
 import {FUNCTIONS, type Grant, RESOURCES, WILDCARD} from '../core/grants.js'
 import {ROLES} from '../core/roles.js'
-import {UsageError} from '../errors.js'
 import {PROMPT_CONTEXT, PromptAborted} from './prompts.js'
 
 /** What the person at the terminal chose when `tokens create` was given no role, grant flags or config. */
@@ -68,10 +67,4 @@ async function confirmAdmin(): Promise<void> {
     confirm({message: 'This token may do anything in every account. Create it?', default: false}, PROMPT_CONTEXT),
   )
   if (!sure) throw new PromptAborted('aborted: no token was created')
-}
-
-export function missingGrantSource(): UsageError {
-  return new UsageError('say what the token grants: give --role NAME, or -f FUNCTIONS -r RESOURCES [-a ACCOUNTS], or -c FILE', {
-    hint: 'For example: accessctl tokens create -t account -i ID --role AuditDeveloper (no terminal is attached to ask on).',
-  })
 }

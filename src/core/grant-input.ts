@@ -11,6 +11,22 @@ export interface TokenConfig {
   grants: Grant[]
 }
 
+/**
+ * A token's grants come from exactly one source: a role, grant flags, or a config file (oclif's `exclusive` refuses
+ * two of them while parsing; this is the rule for every caller, prompts and library included).
+ */
+export function requireOneGrantSource(input: {role?: unknown; grants?: unknown; config?: unknown}): void {
+  const given = [input.role, input.grants, input.config].filter((source) => source !== undefined).length
+  if (given === 0) throw missingGrantSource()
+  if (given > 1) throw new UsageError('give exactly one of --role, -f/-r, or -c to say what the token grants')
+}
+
+export function missingGrantSource(): UsageError {
+  return new UsageError('say what the token grants: give --role NAME, or -f FUNCTIONS -r RESOURCES [-a ACCOUNTS], or -c FILE', {
+    hint: 'For example: accessctl tokens create -t account -i ID --role AuditDeveloper (no terminal is attached to ask on).',
+  })
+}
+
 export function dedupe(values: readonly string[]): string[] {
   return [...new Set(values)]
 }

@@ -1,4 +1,6 @@
-import {type Grant, WILDCARD} from './grants.js'
+import {UsageError} from '../errors.js'
+import {closestName, type Grant, WILDCARD} from './grants.js'
+import {preview} from './text.js'
 
 /** The account name that stands for public resources in grants (the seed's `public`). */
 export const PUBLIC_ACCOUNT = 'public'
@@ -31,4 +33,22 @@ export const ROLES: readonly Role[] = [
 
 export function findRole(name: string): Role | undefined {
   return ROLES.find((role) => role.name.toLowerCase() === name.toLowerCase())
+}
+
+/** The role of that name (in any case), or exit 2 naming the closest one. */
+export function requireRole(name: string): Role {
+  const role = findRole(name)
+  if (role) return role
+  const names = ROLES.map((r) => r.name)
+  // closestName compares in lower case, so it is given the names in lower case too.
+  const closest = ROLES.find((r) => r.name.toLowerCase() === closestName(name, names.map((n) => n.toLowerCase())))?.name
+  throw new UsageError(`unknown role '${preview(name)}'${closest ? ` (did you mean '${closest}'?)` : ''}`, {
+    hint: `Known roles: ${names.join(', ')}.`,
+  })
+}
+
+/** A role's grants for an account, as a token made from it would carry them. */
+export function roleGrants(roleName: string, accountId: string): {role: string; accountId: string; grants: Grant[]} {
+  const role = requireRole(roleName)
+  return {role: role.name, accountId, grants: role.expand(accountId)}
 }

@@ -3,10 +3,10 @@ import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccount
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
-import {requireGlobalAdmin, requireTokenPermits} from './authz.js'
+import {requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './authz.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
-import {revokeRecordedDescendants} from './token-lineage.js'
+import {revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
 
 export interface Account {
   id: string
@@ -197,9 +197,7 @@ export function deleteAccount(ctx: Context, input: {id: string; transferTo?: str
     }
 
     const revokedAt = nowIso()
-    const revokedTokens = db
-      .prepare('UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL')
-      .run(revokedAt, account.id).changes
+    const revokedTokens = revokeAccountRecordedTokens(db, account.id, revokedAt)
     const revokedDescendants = revokeRecordedDescendants(db, revokedAt, {accountId: account.id})
     const removedMemberships = db.prepare('DELETE FROM group_members WHERE account_id = ?').run(account.id).changes
     db.prepare('DELETE FROM accounts WHERE id = ?').run(account.id)
@@ -221,7 +219,6 @@ function describeOwned(owned: OwnedObjects): string {
   return parts.join(', ')
 }
 
-/** A token may read its own account; any other account needs a global administrator. */
 function requireAccountReadable(ctx: Context, account: Account): void {
   const attempt = {
     function: 'get',
@@ -231,6 +228,5 @@ function requireAccountReadable(ctx: Context, account: Account): void {
     action: 'accounts.get',
     target: `account:${account.id}`,
   }
-  if (ctx.caller.kind === 'token' && ctx.caller.accountId === account.id) requireTokenPermits(ctx.caller, attempt)
-  else requireGlobalAdmin(ctx, attempt)
+  requireOwnAccountOrGlobalAdmin(ctx, attempt)
 }

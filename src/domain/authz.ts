@@ -55,3 +55,14 @@ export function requireGlobalAdmin(ctx: Context, attempt: Attempt): void {
 
   requireTokenPermits(caller, attempt)
 }
+
+/**
+ * What concerns one account (its record, its tokens): a token reaches its own account within its grants; any other
+ * account needs a global administrator. The operator and admin keys pass.
+ */
+export function requireOwnAccountOrGlobalAdmin(ctx: Context, attempt: Attempt & {account: string}): void {
+  const {caller} = ctx
+  if (caller.kind !== 'token') return
+  if (caller.accountId === attempt.account) requireTokenPermits(caller, attempt)
+  else requireGlobalAdmin(ctx, attempt)
+}

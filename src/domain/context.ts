@@ -1,6 +1,6 @@
 import type {Grant} from '../core/grants.js'
+import type {TokenLink} from '../core/token-format.js'
 import type {Store} from '../store/store.js'
-import type {TokenLink} from './token-verifier.js'
 
 /**
  * Who is running the command, resolved once by the base command: the local operator (no credential), an admin

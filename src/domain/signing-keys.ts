@@ -3,6 +3,7 @@ import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
 
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
+import {TOKEN_ALG} from '../core/token-format.js'
 import {ConflictError, NotFoundError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate, recordAudit} from './audit.js'
@@ -15,8 +16,6 @@ import {revokeRecordedDescendants} from './token-lineage.js'
  * retired still verifies the tokens it signed, so a rotation never breaks a token. Retiring a key is the way to
  * invalidate, at once, every token it signed.
  */
-export const TOKEN_ALG = 'EdDSA'
-
 export interface SigningKey {
   kid: string
   alg: string

@@ -1,5 +1,5 @@
+import {accountOfSubject, type TokenLink} from '../core/token-format.js'
 import type {Db} from '../store/store.js'
-import {SUBJECT_PREFIX, type TokenLink} from './token-verifier.js'
 
 /**
  * The store's side of the token hierarchy. Verification needs none of it: a token carries its ancestry and
@@ -24,13 +24,18 @@ export function revokeAccountTokensIssuedUntil(db: Db, accountId: string, nowMs:
   return revokedBefore
 }
 
+/** Marks revoked every unrevoked recorded token of the account; returns how many. */
+export function revokeAccountRecordedTokens(db: Db, accountId: string, revokedAt: string): number {
+  return db.prepare('UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL').run(revokedAt, accountId).changes
+}
+
 /** Records the ancestry of a recorded token, one row per ancestor, inside the transaction that records the token. */
 export function recordAncestors(db: Db, jti: string, lineage: readonly TokenLink[]): void {
   const insert = db.prepare(
     `INSERT INTO token_ancestors (ancestor_jti, ancestor_account_id, ancestor_issued_at, ancestor_kid, jti)
      VALUES (?, ?, ?, ?, ?)`,
   )
-  for (const link of lineage) insert.run(link.jti, link.sub.slice(SUBJECT_PREFIX.length), link.iat, link.kid, jti)
+  for (const link of lineage) insert.run(link.jti, accountOfSubject(link.sub), link.iat, link.kid, jti)
 }
 
 /** Which ancestors' descendants to revoke: one token's, an account's (issued before a second, or all), one key's. */

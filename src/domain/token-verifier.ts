@@ -1,9 +1,20 @@
 import {verify as verifySignature} from 'node:crypto'
 
 import type {Grant} from '../core/grants.js'
+import {
+  accountOfSubject,
+  ED25519_SIGNATURE_BYTES,
+  hasCanonicalEnding,
+  headerKid,
+  JWS_COMPACT,
+  parseClaims,
+  peekClaims,
+  type TokenLink,
+  type TokenType,
+} from '../core/token-format.js'
 import type {Db} from '../store/store.js'
 import type {Caller} from './context.js'
-import {loadVerificationKeys, TOKEN_ALG, type VerificationKey} from './signing-keys.js'
+import {loadVerificationKeys, type VerificationKey} from './signing-keys.js'
 
 /**
  * Token verification, the hot path of `tokens verify -` and of every `--token` caller. It checks the JWS by hand
@@ -12,8 +23,6 @@ import {loadVerificationKeys, TOKEN_ALG, type VerificationKey} from './signing-k
  * Every claim is still checked strictly, every part of the token must be canonical base64url, and a token minted
  * by a token is checked with its whole ancestry (the `anc` claim), so revoking an ancestor ends it.
  */
-export type TokenType = 'account' | 'ephemeral'
-
 export type InvalidReason =
   | 'bad_signature'
   | 'expired'
@@ -22,36 +31,6 @@ export type InvalidReason =
   | 'retired_key'
   | 'revoked'
   | 'unknown_key'
-
-/**
- * One ancestor of a token minted by a token, as the `anc` claim lists them (root first, the parent last). Ephemeral
- * tokens are not recorded, so the claim is what lets a verifier tell that an ancestor was revoked: a recorded
- * ancestor by its row, any ancestor by its account (gone, or its tokens revoked since `iat`) and its signing key.
- */
-export interface TokenLink {
-  jti: string
-  sub: string
-  typ: TokenType
-  iat: number
-  kid: string
-}
-
-/** At most this many ancestors: a token minted from a token that already has as many is refused (exit 2). */
-export const MAX_TOKEN_ANCESTORS = 8
-
-/** The claims of a token this tool signs. */
-export interface TokenClaims {
-  jti: string
-  sub: string
-  iat: number
-  nbf: number
-  exp: number
-  typ: TokenType
-  role?: string
-  /** Present only on a token minted by a token. */
-  anc?: TokenLink[]
-  grants: Grant[]
-}
 
 export interface VerifiedToken {
   valid: true
@@ -79,10 +58,6 @@ export interface RejectedToken {
 
 export type Verification = RejectedToken | VerifiedToken
 
-export const SUBJECT_PREFIX = 'Account/'
-const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]+$/
-const HEX32 = /^[0-9a-f]{32}$/
-const ED25519_SIGNATURE_BYTES = 64
 const NO_ANCESTORS: readonly TokenLink[] = Object.freeze([])
 /** Distinct headers remembered; a stream of garbage cannot grow the cache past this. */
 const HEADER_CACHE_LIMIT = 256
@@ -135,10 +110,10 @@ export class TokenVerifier {
     }
 
     const header = this.checkHeader(token.slice(0, firstDot))
-    if ('reason' in header) return rejected(header.reason, peekClaims(token, firstDot, secondDot))
+    if ('reason' in header) return rejected(header.reason, peekClaims(token.slice(firstDot + 1, secondDot)))
     const key = this.keys.get(header.kid)
-    if (!key) return rejected('unknown_key', peekClaims(token, firstDot, secondDot))
-    if (!key.publicKey) return rejected('retired_key', peekClaims(token, firstDot, secondDot))
+    if (!key) return rejected('unknown_key', peekClaims(token.slice(firstDot + 1, secondDot)))
+    if (!key.publicKey) return rejected('retired_key', peekClaims(token.slice(firstDot + 1, secondDot)))
 
     if (!this.signatures?.has(token)) {
       const signature = Buffer.from(token.slice(secondDot + 1), 'base64url')
@@ -146,7 +121,7 @@ export class TokenVerifier {
         signature.length !== ED25519_SIGNATURE_BYTES ||
         !verifySignature(null, Buffer.from(token.slice(0, secondDot), 'latin1'), key.publicKey, signature)
       ) {
-        return rejected('bad_signature', peekClaims(token, firstDot, secondDot))
+        return rejected('bad_signature', peekClaims(token.slice(firstDot + 1, secondDot)))
       }
 
       this.signatures?.add(token)
@@ -154,7 +129,7 @@ export class TokenVerifier {
 
     const claims = parseClaims(token.slice(firstDot + 1, secondDot))
     if (!claims) return rejected('malformed', null)
-    const accountId = claims.sub.slice(SUBJECT_PREFIX.length)
+    const accountId = accountOfSubject(claims.sub)
     const claimed = {jti: claims.jti, accountId}
     const nowSeconds = nowMs / 1000
     if (claims.nbf > nowSeconds) return rejected('not_yet_valid', claimed)
@@ -185,7 +160,7 @@ export class TokenVerifier {
   lineageLive(lineage: readonly TokenLink[]): boolean {
     for (const link of lineage) {
       if (!this.keys.get(link.kid)?.publicKey) return false
-      if (!this.linkLive(link.jti, link.sub.slice(SUBJECT_PREFIX.length), link.typ, link.iat)) return false
+      if (!this.linkLive(link.jti, accountOfSubject(link.sub), link.typ, link.iat)) return false
     }
 
     return true
@@ -200,7 +175,8 @@ export class TokenVerifier {
   private checkHeader(encoded: string): HeaderCheck {
     let check = this.headers.get(encoded)
     if (!check) {
-      check = decodeHeader(encoded)
+      const kid = headerKid(encoded)
+      check = kid === undefined ? {reason: 'malformed'} : {kid}
       if (this.headers.size < HEADER_CACHE_LIMIT) this.headers.set(encoded, check)
     }
 
@@ -210,111 +186,6 @@ export class TokenVerifier {
 
 function rejected(reason: InvalidReason, claimed: {jti: string | null; accountId: string | null} | null): RejectedToken {
   return {valid: false, reason, jti: claimed?.jti ?? null, accountId: claimed?.accountId ?? null}
-}
-
-function decodeJson(encoded: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'))
-  } catch {
-    return undefined
-  }
-}
-
-/** The value of each base64url character, -1 for any other. */
-const BASE64URL_VALUES = (() => {
-  const values = new Int8Array(128).fill(-1)
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i
-  return values
-})()
-
-/**
- * Whether text[start, end) is the one encoding of its bytes: unpadded base64url whose last character carries no
- * stray bits. Decoders ignore those bits, so without this check one token could be spelled up to 16 ways.
- */
-export function isCanonicalBase64url(text: string, start = 0, end = text.length): boolean {
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i)
-    if (code >= 128 || BASE64URL_VALUES[code] < 0) return false
-  }
-
-  return hasCanonicalEnding(text, start, end)
-}
-
-/** The length and last-character half of isCanonicalBase64url, for text known to hold base64url characters only. */
-function hasCanonicalEnding(text: string, start: number, end: number): boolean {
-  const length = end - start
-  const remainder = length % 4
-  if (length === 0 || remainder === 1) return false
-  if (remainder === 0) return true
-  // Two characters left over carry one byte (4 spare bits), three carry two bytes (2 spare bits).
-  return (BASE64URL_VALUES[text.charCodeAt(end - 1)] & (remainder === 2 ? 0x0f : 0x03)) === 0
-}
-
-/** Only EdDSA with a kid, typ JWT, and no `crit` extensions, which this verifier would not understand. */
-function decodeHeader(encoded: string): HeaderCheck {
-  if (!isCanonicalBase64url(encoded)) return {reason: 'malformed'}
-  const header = decodeJson(encoded) as Record<string, unknown> | undefined
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) return {reason: 'malformed'}
-  if (header.alg !== TOKEN_ALG || header.typ !== 'JWT' || header.crit !== undefined) return {reason: 'malformed'}
-  if (typeof header.kid !== 'string' || header.kid === '') return {reason: 'malformed'}
-  return {kid: header.kid}
-}
-
-const isStringList = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string')
-
-function isGrant(value: unknown): value is Grant {
-  if (typeof value !== 'object' || value === null) return false
-  const grant = value as Record<string, unknown>
-  return isStringList(grant.resources) && isStringList(grant.functions) && isStringList(grant.accounts) && isStringList(grant.entities)
-}
-
-const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
-
-const isSubject = (value: unknown): value is string =>
-  typeof value === 'string' && value.startsWith(SUBJECT_PREFIX) && HEX32.test(value.slice(SUBJECT_PREFIX.length))
-
-function isLink(value: unknown): value is TokenLink {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const link = value as Record<string, unknown>
-  return (
-    typeof link.jti === 'string' &&
-    HEX32.test(link.jti) &&
-    isSubject(link.sub) &&
-    (link.typ === 'account' || link.typ === 'ephemeral') &&
-    isTime(link.iat) &&
-    typeof link.kid === 'string' &&
-    link.kid !== ''
-  )
-}
-
-const isLineage = (value: unknown): value is TokenLink[] =>
-  Array.isArray(value) && value.length > 0 && value.length <= MAX_TOKEN_ANCESTORS && value.every((link) => isLink(link))
-
-/** The payload, only if every claim has the type it must have. */
-export function parseClaims(encoded: string): TokenClaims | undefined {
-  const claims = decodeJson(encoded) as Record<string, unknown> | undefined
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined
-  const {jti, sub, iat, nbf, exp, typ, role, anc, grants} = claims
-  if (typeof jti !== 'string' || !HEX32.test(jti)) return undefined
-  if (!isSubject(sub)) return undefined
-  if (!isTime(iat) || !isTime(nbf) || !isTime(exp)) return undefined
-  if (typ !== 'account' && typ !== 'ephemeral') return undefined
-  if (role !== undefined && typeof role !== 'string') return undefined
-  if (anc !== undefined && !isLineage(anc)) return undefined
-  if (!Array.isArray(grants) || !grants.every((grant) => isGrant(grant))) return undefined
-  return claims as unknown as TokenClaims
-}
-
-/** Reads jti and account from a token that failed before its claims were checked, to say which one it was. */
-function peekClaims(token: string, firstDot: number, secondDot: number): {jti: string | null; accountId: string | null} {
-  const claims = decodeJson(token.slice(firstDot + 1, secondDot)) as Record<string, unknown> | undefined
-  if (typeof claims !== 'object' || claims === null) return {jti: null, accountId: null}
-  const jti = typeof claims.jti === 'string' && HEX32.test(claims.jti) ? claims.jti : null
-  const sub = typeof claims.sub === 'string' ? claims.sub : ''
-  const accountId = sub.startsWith(SUBJECT_PREFIX) && HEX32.test(sub.slice(SUBJECT_PREFIX.length)) ? sub.slice(SUBJECT_PREFIX.length) : null
-  return {jti, accountId}
 }
 
 /** Verifies one token against the store; for many, make one TokenVerifier and reuse it. */

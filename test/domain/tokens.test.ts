@@ -3,19 +3,10 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {createAccount, deleteAccount} from '../../src/domain/accounts.js'
 import type {Caller, Context} from '../../src/domain/context.js'
 import {createGroup, addMembers} from '../../src/domain/groups.js'
-import {
-  createToken,
-  type CreatedToken,
-  MAX_TOKEN_ANCESTORS,
-  revokeAccountTokens,
-  revokeToken,
-  tokenCaller,
-  type TokenLink,
-  TokenVerifier,
-  type VerifiedToken,
-  verifyToken,
-} from '../../src/domain/tokens.js'
-import {isCanonicalBase64url} from '../../src/domain/token-verifier.js'
+import {isCanonicalBase64url, MAX_TOKEN_ANCESTORS, type TokenLink} from '../../src/core/token-format.js'
+import {createToken, type CreatedToken} from '../../src/domain/token-mint.js'
+import {tokenCaller, TokenVerifier, type VerifiedToken, verifyToken} from '../../src/domain/token-verifier.js'
+import {revokeAccountTokens, revokeToken} from '../../src/domain/tokens.js'
 import {DeniedError, UsageError} from '../../src/errors.js'
 import {Store} from '../../src/store/store.js'
 import {type TempDir, tempDir} from '../helpers/cli.js'

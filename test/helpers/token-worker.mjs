@@ -1,6 +1,6 @@
 // One of the concurrent writers of test/store/concurrency.test.ts: opens the store like the CLI does and creates
 // COUNT account tokens one by one, each in its own BEGIN IMMEDIATE transaction, then reports what happened.
-import {createToken} from '../../dist/lib/domain/tokens.js'
+import {createToken} from '../../dist/lib/domain/token-mint.js'
 import {Store} from '../../dist/lib/store/store.js'
 
 const [storePath, count, account] = process.argv.slice(2)

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderLines} from '../../cli/output.js'
-import {checkToken, type TokenCheck} from '../../domain/tokens.js'
+import {checkToken, type TokenCheck} from '../../domain/token-check.js'
 import {VerdictError} from '../../errors.js'
 
 export type TokensCheckResult = TokenCheck

@@ -4,11 +4,12 @@ import {splitList} from '../../cli/account-list-flag.js'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {closeInput, formatBytes, INPUT_LIMITS, openInput, readAllText} from '../../cli/input.js'
 import {isInteractive} from '../../cli/prompts.js'
-import {missingGrantSource, promptAccount, promptGrants} from '../../cli/token-prompts.js'
-import {grantFromFlags} from '../../core/grant-input.js'
+import {promptAccount, promptGrants} from '../../cli/token-prompts.js'
+import {grantFromFlags, missingGrantSource} from '../../core/grant-input.js'
 import {parseTokenConfig} from '../../core/token-config.js'
 import {parseTtl} from '../../core/ttl.js'
-import {type CreatedToken, type CreateTokenInput, createToken, type TokenType} from '../../domain/tokens.js'
+import type {TokenType} from '../../core/token-format.js'
+import {type CreatedToken, type CreateTokenInput, createToken} from '../../domain/token-mint.js'
 
 export type TokensCreateResult = Omit<CreatedToken, 'warning'>
 

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {formatBytes, INPUT_LIMITS, LineReader, openInput} from '../../cli/input.js'
 import {UsageError, VerdictError} from '../../errors.js'
-import {TokenVerifier, verificationJson, type VerificationJson} from '../../domain/tokens.js'
+import {TokenVerifier, verificationJson, type VerificationJson} from '../../domain/token-verifier.js'
 
 export type TokensVerifyResult = VerificationJson
 

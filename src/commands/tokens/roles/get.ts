@@ -4,7 +4,7 @@ import {stringify} from 'yaml'
 import {AccessctlCommand} from '../../../cli/base-command.js'
 import {renderLines} from '../../../cli/output.js'
 import {validateAccountId} from '../../../core/names.js'
-import {roleGrants} from '../../../domain/tokens.js'
+import {roleGrants} from '../../../core/roles.js'
 
 export type TokensRolesGetResult = ReturnType<typeof roleGrants>
 
