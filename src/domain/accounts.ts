@@ -3,7 +3,7 @@ import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccount
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
-import {requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
 import {revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'

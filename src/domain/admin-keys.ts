@@ -3,7 +3,7 @@ import {hashSecret, KEY_PREFIXES, newKeyId, newSecretKey, sameHash} from '../cor
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
-import {requireGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin} from './access.js'
 import {actorOf, type Context} from './context.js'
 import {isStoreLocked, lastingAdminKeys} from './lock.js'
 

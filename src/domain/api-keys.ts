@@ -1,17 +1,14 @@
-import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
-
 import {newId, nowIso} from '../core/ids.js'
 import {looksSecret} from '../core/redact.js'
+import {hashSecret, KEY_PREFIXES, newSecretKey, sameHash} from '../core/secrets.js'
 import {UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {actorOf, type Context} from './context.js'
 
 /**
- * Query keys of services and deployments: 32 random bytes, base64url, behind a prefix that says what the key is for
- * (so a leaked one is recognisable in logs and by secret scanners). Only the SHA-256 hex of a key is stored.
+ * The rows of query keys of services and deployments. The keys themselves (prefix, 32 random bytes, SHA-256,
+ * constant-time comparison) are core/secrets.ts, as for admin keys; only the hash of a key is stored.
  */
-export const SERVICE_KEY_PREFIX = 'acsk_'
-export const DEPLOYMENT_KEY_PREFIX = 'acdk_'
 
 export interface ApiKey {
   id: string
@@ -28,6 +25,7 @@ export interface CreatedApiKey extends ApiKey {
 
 export type KeyTable = 'service_keys' | 'deployment_keys'
 const OWNER_COLUMN: Record<KeyTable, string> = {service_keys: 'service_id', deployment_keys: 'deployment_id'}
+const PREFIX: Record<KeyTable, string> = {service_keys: KEY_PREFIXES.service, deployment_keys: KEY_PREFIXES.deployment}
 
 const KEY_ID = /^[0-9a-f]{32}$/
 
@@ -46,10 +44,6 @@ export function validateKeyId(keyId: string, listCommand: string): void {
 /** How a message names a key id that was given: quoted when it has the shape of one, otherwise not repeated. */
 export function describeKeyId(keyId: string): string {
   return KEY_ID.test(keyId) ? `id '${keyId}'` : 'that id'
-}
-
-export function hashKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex')
 }
 
 const MAX_LABEL = 200
@@ -72,8 +66,7 @@ export function insertKey(
   ownerId: string,
   text: {label: string | null; description: string | null},
 ): CreatedApiKey {
-  const prefix = table === 'service_keys' ? SERVICE_KEY_PREFIX : DEPLOYMENT_KEY_PREFIX
-  const key = `${prefix}${randomBytes(32).toString('base64url')}`
+  const key = newSecretKey(PREFIX[table])
   const created: CreatedApiKey = {
     id: newId(),
     label: text.label,
@@ -87,7 +80,7 @@ export function insertKey(
       `INSERT INTO ${table} (id, ${OWNER_COLUMN[table]}, key_hash, label, description, created_at, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(created.id, ownerId, hashKey(key), created.label, created.description, created.createdAt, created.createdBy)
+    .run(created.id, ownerId, hashSecret(key), created.label, created.description, created.createdAt, created.createdBy)
   return created
 }
 
@@ -131,14 +124,12 @@ export function deleteKeyRow(db: Db, table: KeyTable, keyId: string): void {
  * more in constant time so the answer does not depend on how much of a guess was right.
  */
 export function matchKey(db: Db, table: KeyTable, ownerId: string, presented: string): ApiKey | undefined {
-  const presentedHash = hashKey(presented)
+  const presentedHash = hashSecret(presented)
   const row = db
     .prepare(
       `SELECT id, label, description, created_at, created_by, key_hash FROM ${table}
        WHERE key_hash = ? AND ${OWNER_COLUMN[table]} = ?`,
     )
     .get(presentedHash, ownerId) as (KeyRow & {key_hash: string}) | undefined
-  if (!row) return undefined
-  const same = timingSafeEqual(Buffer.from(row.key_hash, 'hex'), Buffer.from(presentedHash, 'hex'))
-  return same ? toKey(row) : undefined
+  return row && sameHash(row.key_hash, presentedHash) ? toKey(row) : undefined
 }

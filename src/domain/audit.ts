@@ -1,7 +1,7 @@
 import {nowIso} from '../core/ids.js'
 import {redactSecrets} from '../core/redact.js'
 import type {Db} from '../store/store.js'
-import {requireGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin} from './access.js'
 import {actorOf, type Context, type PageOf, pageOf} from './context.js'
 
 export type AuditOutcome = 'ok' | 'denied'

@@ -3,15 +3,15 @@ import {hash} from 'node:crypto'
 
 import type {AccessRequest} from '../core/grants.js'
 import {LruSet} from '../core/lru.js'
+import {KEY_PREFIXES} from '../core/secrets.js'
 import {FollowedStore, type FollowOptions} from '../store/followed-store.js'
 import type {Store, StoreAccess} from '../store/store.js'
-import {DEPLOYMENT_KEY_PREFIX, SERVICE_KEY_PREFIX} from './api-keys.js'
 import type {Context} from './context.js'
 import {findDeployment} from './deployments.js'
 import {type Authorization, authorizeClient, type BearerCheck, type ClientCredential, storeBearerVerifier} from './query-auth.js'
 import {type Jwks, publicJwks} from './signing-keys.js'
 import {type SignatureCache, TokenVerifier, verificationJson, type VerificationJson} from './token-verifier.js'
-import {checkToken, type TokenCheck} from './tokens.js'
+import {checkToken, type TokenCheck} from './token-check.js'
 
 /**
  * The decisions API servers and gateways ask for at request rate, over a store opened read-only: verify a token,
@@ -51,6 +51,7 @@ export interface DecisionPointOptions extends FollowOptions {
 }
 
 const DEFAULT_SIGNATURE_CACHE = 10_000
+const {service: SERVICE_KEY_PREFIX, deployment: DEPLOYMENT_KEY_PREFIX} = KEY_PREFIXES
 
 /**
  * Good signatures remembered by the SHA-256 of the whole token (so a cached signature stands for exactly those

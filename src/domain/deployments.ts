@@ -3,20 +3,20 @@ import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
-import {type ApiKey, type CreatedApiKey, deleteKeyRow, describeKeyId, findKey, insertKey, listKeys, validateKeyId, validateKeyText} from './api-keys.js'
+import {callerAccount} from './access.js'
+import type {ApiKey, CreatedApiKey} from './api-keys.js'
 import {mutate} from './audit.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
 import {
-  callerAccount,
   deploymentNotFound,
   deploymentVisibleFilter,
   guardDeployment,
   infraNotFound,
   serviceNotFound,
-  subjectOf,
   validateObjectId,
   validateVersion,
-} from './deployer-access.js'
+} from './object-access.js'
+import {createKey, deleteKey, type KeyedKind, listObjectKeys} from './permissioned-objects.js'
 import {findInfra, loadInfraFor} from './infrastructures.js'
 import {findService, latestVersion, loadServiceFor, versionExists} from './services.js'
 
@@ -79,7 +79,6 @@ function loadDeploymentFor(ctx: Context, id: string, action: DeploymentAction, a
   const service = findService(db, deployment.service)!
   const privileges = guardDeployment(
     ctx,
-    subjectOf(ctx),
     {
       deployment: {id: deployment.id, ownerAccountId: deployment.ownerAccountId},
       service: {id: service.id, ownerAccountId: service.ownerAccountId},
@@ -112,7 +111,6 @@ export function createDeployment(
     const ownerAccountId = callerAccount(ctx)
     guardDeployment(
       ctx,
-      subjectOf(ctx),
       {deployment: {id, ownerAccountId}, service: {id: service.id, ownerAccountId: service.ownerAccountId}, infraId: infra.id},
       'create',
       {action: 'deployment.create', target: `deployment:${id}`},
@@ -164,11 +162,10 @@ function chooseVersion(db: Db, serviceId: string, wanted: string | undefined): s
 /** The deployments the caller may see (read on the service AND view on the infra), filtered and paged in SQL. */
 export function listDeployments(ctx: Context, filter: Page & {service?: string; infra?: string}): PageOf<Deployment> {
   return ctx.store.read(() => {
-    const subject = subjectOf(ctx)
     // A filter naming an object the caller may not see answers not found, as `get` would.
-    if (filter.service !== undefined) loadServiceFor(ctx, subject, filter.service, 'see', 'deployment.list')
-    if (filter.infra !== undefined) loadInfraFor(ctx, subject, filter.infra, 'see', 'deployment.list')
-    const visible = deploymentVisibleFilter(subject)
+    if (filter.service !== undefined) loadServiceFor(ctx, filter.service, 'see', 'deployment.list')
+    if (filter.infra !== undefined) loadInfraFor(ctx, filter.infra, 'see', 'deployment.list')
+    const visible = deploymentVisibleFilter(ctx)
     const rows = ctx.store.db
       .prepare(
         `SELECT ${DEPLOYMENT_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}
@@ -246,34 +243,23 @@ export function deleteDeployment(ctx: Context, id: string): Deployment {
 
 // Keys of a deployment, used in `api-keys` mode.
 
-export function createDeploymentKey(
-  ctx: Context,
-  id: string,
-  input: {label?: string; description?: string},
-): CreatedApiKey & {deployment: string} {
-  const text = validateKeyText(input)
-  return mutate(ctx, 'deployment.keys.create', (key) => `deployment:${id}/key:${key.id}`, () => {
-    const {deployment} = loadDeploymentFor(ctx, id, 'keys', 'deployment.keys.create')
-    return {...insertKey(ctx, 'deployment_keys', deployment.id, text), deployment: deployment.id}
-  })
+const DEPLOYMENT_KEYS: KeyedKind<Deployment> = {
+  noun: 'deployment',
+  table: 'deployment_keys',
+  load: (ctx, id, action, auditAction) => loadDeploymentFor(ctx, id, action, auditAction).deployment,
+}
+
+export function createDeploymentKey(ctx: Context, id: string, input: {label?: string; description?: string}): CreatedApiKey & {deployment: string} {
+  const {object, key} = createKey(ctx, DEPLOYMENT_KEYS, id, input)
+  return {...key, deployment: object.id}
 }
 
 export function listDeploymentKeys(ctx: Context, id: string): {deployment: string; authMode: AuthMode; keys: ApiKey[]} {
-  return ctx.store.read(() => {
-    const {deployment} = loadDeploymentFor(ctx, id, 'see', 'deployment.keys.list')
-    return {deployment: deployment.id, authMode: deployment.authMode, keys: listKeys(ctx.store.db, 'deployment_keys', deployment.id)}
-  })
+  const {object, keys} = listObjectKeys(ctx, DEPLOYMENT_KEYS, id)
+  return {deployment: object.id, authMode: object.authMode, keys}
 }
 
 export function deleteDeploymentKey(ctx: Context, id: string, keyId: string): ApiKey & {deployment: string} {
-  validateObjectId('deployment', id)
-  validateKeyId(keyId, `accessctl deployment keys list ${id}`)
-  return mutate(ctx, 'deployment.keys.delete', `deployment:${id}/key:${keyId}`, () => {
-    const {db} = ctx.store
-    const {deployment} = loadDeploymentFor(ctx, id, 'keys', 'deployment.keys.delete')
-    const key = findKey(db, 'deployment_keys', deployment.id, keyId)
-    if (!key) throw new NotFoundError(`deployment '${deployment.id}' has no key with ${describeKeyId(keyId)}`)
-    deleteKeyRow(db, 'deployment_keys', key.id)
-    return {...key, deployment: deployment.id}
-  })
+  const {object, key} = deleteKey(ctx, DEPLOYMENT_KEYS, id, keyId)
+  return {...key, deployment: object.id}
 }

@@ -3,7 +3,7 @@ import {EVERYONE_GROUP, validateAccountId, validateGroupName} from '../core/name
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
-import {requireGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 
 export interface Group {

@@ -3,7 +3,7 @@ import type {ImportRecord} from '../core/import-format.js'
 import {EVERYONE_GROUP, preview, validateGroupName} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import {mutate} from './audit.js'
-import {requireGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin} from './access.js'
 import type {Context} from './context.js'
 
 export interface ImportSummary {

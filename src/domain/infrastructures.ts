@@ -1,31 +1,27 @@
 import {
   CREATE_FUNCTION,
   expandInfraPrivileges,
-  INFRA_ACTIONS,
+  type InfraAction,
   INFRA_PRIVILEGES,
   INFRA_STAGES,
   type InfraPrivilege,
   type InfraStage,
 } from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
-import {validateGroupName} from '../core/names.js'
 import {ConflictError, DeniedError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
+import {callerAccount, isGlobalAdmin, requireTokenPermits} from './access.js'
 import {mutate} from './audit.js'
-import {requireTokenPermits} from './authz.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
+import {guardInfra, infraNotFound, infraViewableFilter, refuseWhileDeployed, validateObjectId} from './object-access.js'
 import {
-  callerAccount,
-  guardInfra,
-  infraNotFound,
-  infraViewableFilter,
-  refuseWhileDeployed,
-  type Subject,
-  subjectOf,
-  validateObjectId,
-} from './deployer-access.js'
-import {requireGroup} from './groups.js'
-import {type PrivilegeChange} from './services.js'
+  type GroupPermission,
+  listPermissions,
+  type PermissionedKind,
+  type PrivilegeChange,
+  removePermission,
+  setPermission,
+} from './permissioned-objects.js'
 
 export interface Infrastructure {
   id: string
@@ -73,19 +69,25 @@ export function validateStage(stage: string): InfraStage {
 
 export function loadInfraFor(
   ctx: Context,
-  subject: Subject,
   id: string,
-  action: keyof typeof INFRA_ACTIONS,
+  action: InfraAction,
   auditAction: string,
 ): {infra: Infrastructure; privileges: InfraPrivilege[]} {
   validateObjectId('infrastructure', id)
   const infra = findInfra(ctx.store.db, id)
   if (!infra) throw infraNotFound(id)
-  const privileges = guardInfra(ctx, subject, {id: infra.id, ownerAccountId: infra.ownerAccountId}, action, {
-    action: auditAction,
-    target: `infrastructure:${id}`,
-  })
+  const privileges = guardInfra(ctx, infra, action, {action: auditAction, target: `infrastructure:${id}`})
   return {infra, privileges}
+}
+
+const INFRA_PERMISSIONS: PermissionedKind<InfraPrivilege, Infrastructure> = {
+  noun: 'infrastructure',
+  topic: 'infra',
+  table: 'infra_permissions',
+  column: 'infra_id',
+  privileges: INFRA_PRIVILEGES,
+  expand: expandInfraPrivileges,
+  load: (ctx, id, action, auditAction) => loadInfraFor(ctx, id, action, auditAction).infra,
 }
 
 /** Global administrators only; the operator and admin keys pass. */
@@ -96,20 +98,20 @@ export function createInfra(ctx: Context, input: {id: string; stage: string}): I
   const target = `infrastructure:${id}`
   return mutate(ctx, action, target, () => {
     const {db} = ctx.store
-    const subject = subjectOf(ctx)
-    if (subject.kind === 'account') {
-      if (!subject.globalAdmin) {
+    const accountId = callerAccount(ctx)
+    if (accountId !== null) {
+      if (!isGlobalAdmin(db, accountId)) {
         throw new DeniedError('permission denied: creating an infrastructure needs a global administrator (a member of a group with --admin)', {
           action,
           target,
         })
       }
 
-      requireTokenPermits(ctx.caller, {function: CREATE_FUNCTION, resource: 'infrastructures', account: subject.accountId, entity: id, action, target})
+      requireTokenPermits(ctx.caller, {function: CREATE_FUNCTION, resource: 'infrastructures', account: accountId, entity: id, action, target})
     }
 
     if (findInfra(db, id)) throw new ConflictError(`an infrastructure with id '${id}' already exists`)
-    const infra: Infrastructure = {id, stage, ownerAccountId: callerAccount(ctx), createdAt: nowIso(), createdBy: actorOf(ctx.caller)}
+    const infra: Infrastructure = {id, stage, ownerAccountId: accountId, createdAt: nowIso(), createdBy: actorOf(ctx.caller)}
     db.prepare(`INSERT INTO infrastructures (${INFRA_COLUMNS}) VALUES (?, ?, ?, ?, ?)`).run(
       infra.id,
       infra.stage,
@@ -123,7 +125,7 @@ export function createInfra(ctx: Context, input: {id: string; stage: string}): I
 
 export function listInfras(ctx: Context, page: Page): PageOf<Infrastructure> {
   return ctx.store.read(() => {
-    const filter = infraViewableFilter(subjectOf(ctx), 'i')
+    const filter = infraViewableFilter(ctx, 'i')
     const rows = ctx.store.db
       .prepare(`SELECT ${INFRA_COLUMNS} FROM infrastructures i WHERE ${filter.sql} ORDER BY i.id LIMIT ? OFFSET ?`)
       .iterate(...filter.params, page.limit + 1, page.offset) as IterableIterator<InfraRow>
@@ -133,7 +135,7 @@ export function listInfras(ctx: Context, page: Page): PageOf<Infrastructure> {
 
 export function getInfra(ctx: Context, id: string): InfrastructureDetails {
   return ctx.store.read(() => {
-    const {infra, privileges} = loadInfraFor(ctx, subjectOf(ctx), id, 'see', 'infra.get')
+    const {infra, privileges} = loadInfraFor(ctx, id, 'see', 'infra.get')
     const deploymentCount = ctx.store.db.prepare('SELECT count(*) FROM deployments WHERE infra_id = ?').pluck().get(infra.id) as number
     return {...infra, privileges, deploymentCount}
   })
@@ -143,7 +145,7 @@ export function updateInfra(ctx: Context, id: string, change: {stage?: string}):
   if (change.stage === undefined) throw new UsageError('nothing to update: give --stage')
   const stage = validateStage(change.stage)
   return mutate(ctx, 'infra.update', `infrastructure:${id}`, () => {
-    const {infra} = loadInfraFor(ctx, subjectOf(ctx), id, 'settings', 'infra.update')
+    const {infra} = loadInfraFor(ctx, id, 'settings', 'infra.update')
     ctx.store.db.prepare('UPDATE infrastructures SET stage = ? WHERE id = ?').run(stage, infra.id)
     return {...infra, stage}
   })
@@ -152,7 +154,7 @@ export function updateInfra(ctx: Context, id: string, change: {stage?: string}):
 export function deleteInfra(ctx: Context, id: string): Infrastructure {
   return mutate(ctx, 'infra.delete', `infrastructure:${id}`, () => {
     const {db} = ctx.store
-    const {infra} = loadInfraFor(ctx, subjectOf(ctx), id, 'delete', 'infra.delete')
+    const {infra} = loadInfraFor(ctx, id, 'delete', 'infra.delete')
     refuseWhileDeployed(db, 'infrastructure', infra.id)
 
     db.prepare('DELETE FROM infrastructures WHERE id = ?').run(infra.id)
@@ -162,32 +164,7 @@ export function deleteInfra(ctx: Context, id: string): Infrastructure {
 
 // Permissions per group.
 
-export interface InfraPermission {
-  group: string
-  view: boolean
-  deploy: boolean
-  admin: boolean
-  effective: InfraPrivilege[]
-}
-
-interface InfraPermissionRow {
-  group_name: string
-  can_view: number
-  can_deploy: number
-  can_admin: number
-}
-
-function toInfraPermission(row: InfraPermissionRow): InfraPermission {
-  const granted = {view: row.can_view === 1, deploy: row.can_deploy === 1, admin: row.can_admin === 1}
-  return {group: row.group_name, ...granted, effective: expandInfraPrivileges(INFRA_PRIVILEGES.filter((p) => granted[p]))}
-}
-
-function readInfraPermissions(db: Db, infraId: string): InfraPermission[] {
-  const rows = db
-    .prepare('SELECT group_name, can_view, can_deploy, can_admin FROM infra_permissions WHERE infra_id = ? ORDER BY group_name')
-    .all(infraId) as InfraPermissionRow[]
-  return rows.map(toInfraPermission)
-}
+export type InfraPermission = GroupPermission<InfraPrivilege>
 
 export interface InfraPermissions {
   infrastructure: string
@@ -195,40 +172,15 @@ export interface InfraPermissions {
 }
 
 export function listInfraPermissions(ctx: Context, id: string): InfraPermissions {
-  return ctx.store.read(() => {
-    const {infra} = loadInfraFor(ctx, subjectOf(ctx), id, 'see', 'infra.permissions.list')
-    return {infrastructure: infra.id, permissions: readInfraPermissions(ctx.store.db, infra.id)}
-  })
+  const {object, permissions} = listPermissions(ctx, INFRA_PERMISSIONS, id)
+  return {infrastructure: object.id, permissions}
 }
 
 export function setInfraPermission(ctx: Context, id: string, groupName: string, change: PrivilegeChange<InfraPrivilege>): InfraPermission {
-  validateGroupName(groupName)
-  if (INFRA_PRIVILEGES.every((privilege) => change[privilege] === undefined)) {
-    throw new UsageError('nothing to set: give at least one of --view --deploy --admin (or their --no- forms)')
-  }
-
-  return mutate(ctx, 'infra.permissions.set', `infrastructure:${id}/group:${groupName}`, () => {
-    const {db} = ctx.store
-    const {infra} = loadInfraFor(ctx, subjectOf(ctx), id, 'permissions', 'infra.permissions.set')
-    requireGroup(db, groupName)
-    const current = readInfraPermissions(db, infra.id).find((p) => p.group === groupName)
-    const value = (privilege: InfraPrivilege) => Number(change[privilege] ?? current?.[privilege] ?? false)
-    db.prepare(
-      `INSERT INTO infra_permissions (infra_id, group_name, can_view, can_deploy, can_admin) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (infra_id, group_name) DO UPDATE SET can_view = excluded.can_view, can_deploy = excluded.can_deploy,
-         can_admin = excluded.can_admin`,
-    ).run(infra.id, groupName, value('view'), value('deploy'), value('admin'))
-    return readInfraPermissions(db, infra.id).find((p) => p.group === groupName)!
-  })
+  return setPermission(ctx, INFRA_PERMISSIONS, id, groupName, change)
 }
 
 export function removeInfraPermission(ctx: Context, id: string, groupName: string): {infrastructure: string; group: string; removed: boolean} {
-  validateGroupName(groupName)
-  return mutate(ctx, 'infra.permissions.remove', `infrastructure:${id}/group:${groupName}`, () => {
-    const {db} = ctx.store
-    const {infra} = loadInfraFor(ctx, subjectOf(ctx), id, 'permissions', 'infra.permissions.remove')
-    requireGroup(db, groupName)
-    const removed = db.prepare('DELETE FROM infra_permissions WHERE infra_id = ? AND group_name = ?').run(infra.id, groupName).changes === 1
-    return {infrastructure: infra.id, group: groupName, removed}
-  })
+  const {object, removed} = removePermission(ctx, INFRA_PERMISSIONS, id, groupName)
+  return {infrastructure: object.id, group: groupName, removed}
 }

@@ -1,7 +1,7 @@
 import {ConflictError, DeniedError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
-import {requireGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin} from './access.js'
 import type {Context} from './context.js'
 
 export const LOCKED_MESSAGE = 'store is locked: give an admin key or a token'

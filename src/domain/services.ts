@@ -1,26 +1,33 @@
-import {expandServicePrivileges, SERVICE_ACTIONS, SERVICE_PRIVILEGES, type ServicePrivilege, CREATE_FUNCTION} from '../core/deployer.js'
+import {CREATE_FUNCTION, expandServicePrivileges, type ServiceAction, SERVICE_PRIVILEGES, type ServicePrivilege} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
-import {EVERYONE_GROUP, preview, validateGroupName} from '../core/names.js'
+import {preview} from '../core/names.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
+import {callerAccount, inGroupWhere, requireTokenPermits} from './access.js'
 import {requireAccount} from './accounts.js'
-import {type ApiKey, type CreatedApiKey, deleteKeyRow, describeKeyId, findKey, insertKey, listKeys, validateKeyId, validateKeyText} from './api-keys.js'
+import type {ApiKey, CreatedApiKey} from './api-keys.js'
 import {mutate} from './audit.js'
-import {requireTokenPermits} from './authz.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
 import {
-  callerAccount,
   guardService,
-  type OwnedObject,
   refuseWhileDeployed,
   serviceNotFound,
   serviceReadableFilter,
-  type Subject,
-  subjectOf,
   validateObjectId,
   validateVersion,
-} from './deployer-access.js'
-import {requireGroup} from './groups.js'
+} from './object-access.js'
+import {
+  createKey,
+  deleteKey,
+  type GroupPermission,
+  type KeyedKind,
+  listObjectKeys,
+  listPermissions,
+  type PermissionedKind,
+  type PrivilegeChange,
+  removePermission,
+  setPermission,
+} from './permissioned-objects.js'
 
 export interface Service {
   id: string
@@ -64,33 +71,37 @@ export function findService(db: Db, id: string): Service | undefined {
   return row && toService(row)
 }
 
-const owned = (service: Service): OwnedObject => ({id: service.id, ownerAccountId: service.ownerAccountId})
-
 /** Loads a service and checks the caller may do `action` on it (not found when it may not even see it). */
 export function loadServiceFor(
   ctx: Context,
-  subject: Subject,
   id: string,
-  action: keyof typeof SERVICE_ACTIONS,
+  action: ServiceAction,
   auditAction: string,
 ): {service: Service; privileges: ServicePrivilege[]} {
   validateObjectId('service', id)
   const service = findService(ctx.store.db, id)
   if (!service) throw serviceNotFound(id)
-  const privileges = guardService(ctx, subject, owned(service), action, {action: auditAction, target: `service:${id}`})
+  const privileges = guardService(ctx, service, action, {action: auditAction, target: `service:${id}`})
   return {service, privileges}
 }
 
-function mayCreateServices(db: Db, accountId: string): boolean {
-  return (
-    db
-      .prepare(
-        `SELECT 1 FROM groups g WHERE (g.may_create_services = 1 OR g.is_admin = 1) AND (g.name = ? OR EXISTS
-           (SELECT 1 FROM group_members m WHERE m.group_name = g.name AND m.account_id = ?)) LIMIT 1`,
-      )
-      .get(EVERYONE_GROUP, accountId) !== undefined
-  )
+const guarded = (ctx: Context, id: string, action: ServiceAction, auditAction: string): Service =>
+  loadServiceFor(ctx, id, action, auditAction).service
+
+const SERVICE_PERMISSIONS: PermissionedKind<ServicePrivilege, Service> = {
+  noun: 'service',
+  topic: 'service',
+  table: 'service_permissions',
+  column: 'service_id',
+  privileges: SERVICE_PRIVILEGES,
+  expand: expandServicePrivileges,
+  load: guarded,
 }
+
+const SERVICE_KEYS: KeyedKind<Service> = {noun: 'service', table: 'service_keys', load: guarded}
+
+const mayCreateServices = (db: Db, accountId: string): boolean =>
+  inGroupWhere(db, accountId, 'g.may_create_services = 1 OR g.is_admin = 1')
 
 export function createService(ctx: Context, input: {id: string; public?: boolean; owner?: string}): Service {
   const id = validateObjectId('service', input.id)
@@ -138,7 +149,7 @@ export function createService(ctx: Context, input: {id: string; public?: boolean
 /** The services the caller may read, ordered by id, filtered in SQL so the page is exact. */
 export function listServices(ctx: Context, page: Page): PageOf<Service> {
   return ctx.store.read(() => {
-    const filter = serviceReadableFilter(subjectOf(ctx), 's')
+    const filter = serviceReadableFilter(ctx, 's')
     const rows = ctx.store.db
       .prepare(`SELECT ${SERVICE_COLUMNS} FROM services s WHERE ${filter.sql} ORDER BY s.id LIMIT ? OFFSET ?`)
       .iterate(...filter.params, page.limit + 1, page.offset) as IterableIterator<ServiceRow>
@@ -149,7 +160,7 @@ export function listServices(ctx: Context, page: Page): PageOf<Service> {
 export function getService(ctx: Context, id: string): ServiceDetails {
   return ctx.store.read(() => {
     const {db} = ctx.store
-    const {service, privileges} = loadServiceFor(ctx, subjectOf(ctx), id, 'see', 'service.get')
+    const {service, privileges} = loadServiceFor(ctx, id, 'see', 'service.get')
     const count = (sql: string) => db.prepare(sql).pluck().get(service.id) as number
     return {
       ...service,
@@ -165,7 +176,7 @@ export function getService(ctx: Context, id: string): ServiceDetails {
 export function updateService(ctx: Context, id: string, change: {public?: boolean}): Service {
   if (change.public === undefined) throw new UsageError('nothing to update: give --public or --no-public')
   return mutate(ctx, 'service.update', `service:${id}`, () => {
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'settings', 'service.update')
+    const {service} = loadServiceFor(ctx, id, 'settings', 'service.update')
     ctx.store.db.prepare('UPDATE services SET public = ? WHERE id = ?').run(Number(change.public), service.id)
     return {...service, public: change.public!}
   })
@@ -175,7 +186,7 @@ export function updateService(ctx: Context, id: string, change: {public?: boolea
 export function deleteService(ctx: Context, id: string): Service {
   return mutate(ctx, 'service.delete', `service:${id}`, () => {
     const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'delete', 'service.delete')
+    const {service} = loadServiceFor(ctx, id, 'delete', 'service.delete')
     refuseWhileDeployed(db, 'service', service.id)
 
     db.prepare('DELETE FROM services WHERE id = ?').run(service.id)
@@ -185,41 +196,8 @@ export function deleteService(ctx: Context, id: string): Service {
 
 // Permissions per group.
 
-export interface ServicePermission {
-  group: string
-  read: boolean
-  write: boolean
-  deploy: boolean
-  admin: boolean
-  /** What members get from this row, implications included. */
-  effective: ServicePrivilege[]
-}
-
-export type PrivilegeChange<P extends string> = Partial<Record<P, boolean>>
-
-interface ServicePermissionRow {
-  group_name: string
-  can_read: number
-  can_write: number
-  can_deploy: number
-  can_admin: number
-}
-
-function toServicePermission(row: ServicePermissionRow): ServicePermission {
-  const granted = {read: row.can_read === 1, write: row.can_write === 1, deploy: row.can_deploy === 1, admin: row.can_admin === 1}
-  return {
-    group: row.group_name,
-    ...granted,
-    effective: expandServicePrivileges(SERVICE_PRIVILEGES.filter((privilege) => granted[privilege])),
-  }
-}
-
-function readServicePermissions(db: Db, serviceId: string): ServicePermission[] {
-  const rows = db
-    .prepare('SELECT group_name, can_read, can_write, can_deploy, can_admin FROM service_permissions WHERE service_id = ? ORDER BY group_name')
-    .all(serviceId) as ServicePermissionRow[]
-  return rows.map(toServicePermission)
-}
+export type ServicePermission = GroupPermission<ServicePrivilege>
+export type {PrivilegeChange} from './permissioned-objects.js'
 
 export interface ServicePermissions {
   service: string
@@ -229,49 +207,18 @@ export interface ServicePermissions {
 
 /** Who may do what on the service; part of seeing it, so it needs `read`. */
 export function listServicePermissions(ctx: Context, id: string): ServicePermissions {
-  return ctx.store.read(() => {
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'see', 'service.permissions.list')
-    return {service: service.id, owner: service.ownerAccountId, permissions: readServicePermissions(ctx.store.db, service.id)}
-  })
+  const {object, permissions} = listPermissions(ctx, SERVICE_PERMISSIONS, id)
+  return {service: object.id, owner: object.ownerAccountId, permissions}
 }
 
 /** Sets some of a group's privileges on a service; those not given keep their value (false for a new row). */
-export function setServicePermission(
-  ctx: Context,
-  id: string,
-  groupName: string,
-  change: PrivilegeChange<ServicePrivilege>,
-): ServicePermission {
-  validateGroupName(groupName)
-  if (SERVICE_PRIVILEGES.every((privilege) => change[privilege] === undefined)) {
-    throw new UsageError('nothing to set: give at least one of --read --write --deploy --admin (or their --no- forms)')
-  }
-
-  return mutate(ctx, 'service.permissions.set', `service:${id}/group:${groupName}`, () => {
-    const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'permissions', 'service.permissions.set')
-    requireGroup(db, groupName)
-    const current = readServicePermissions(db, service.id).find((p) => p.group === groupName)
-    const value = (privilege: ServicePrivilege) => Number(change[privilege] ?? current?.[privilege] ?? false)
-    db.prepare(
-      `INSERT INTO service_permissions (service_id, group_name, can_read, can_write, can_deploy, can_admin) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (service_id, group_name) DO UPDATE SET can_read = excluded.can_read, can_write = excluded.can_write,
-         can_deploy = excluded.can_deploy, can_admin = excluded.can_admin`,
-    ).run(service.id, groupName, value('read'), value('write'), value('deploy'), value('admin'))
-    return readServicePermissions(db, service.id).find((p) => p.group === groupName)!
-  })
+export function setServicePermission(ctx: Context, id: string, groupName: string, change: PrivilegeChange<ServicePrivilege>): ServicePermission {
+  return setPermission(ctx, SERVICE_PERMISSIONS, id, groupName, change)
 }
 
-/** Removes a group's row; removing a row that is not there is reported, not an error, so it is safe to repeat. */
 export function removeServicePermission(ctx: Context, id: string, groupName: string): {service: string; group: string; removed: boolean} {
-  validateGroupName(groupName)
-  return mutate(ctx, 'service.permissions.remove', `service:${id}/group:${groupName}`, () => {
-    const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'permissions', 'service.permissions.remove')
-    requireGroup(db, groupName)
-    const removed = db.prepare('DELETE FROM service_permissions WHERE service_id = ? AND group_name = ?').run(service.id, groupName).changes === 1
-    return {service: service.id, group: groupName, removed}
-  })
+  const {object, removed} = removePermission(ctx, SERVICE_PERMISSIONS, id, groupName)
+  return {service: object.id, group: groupName, removed}
 }
 
 // Versions.
@@ -327,7 +274,7 @@ export function addVersion(
   validateVersion(version)
   return mutate(ctx, 'service.versions.add', `service:${id}/version:${version}`, () => {
     const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'versions', 'service.versions.add')
+    const {service} = loadServiceFor(ctx, id, 'versions', 'service.versions.add')
     if (versionExists(db, service.id, version)) {
       throw new ConflictError(`service '${service.id}' already has a version '${version}'`)
     }
@@ -354,7 +301,7 @@ export function addVersion(
 
 export function listVersions(ctx: Context, id: string, page: Page): PageOf<ServiceVersion> {
   return ctx.store.read(() => {
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'see', 'service.versions.list')
+    const {service} = loadServiceFor(ctx, id, 'see', 'service.versions.list')
     const rows = ctx.store.db
       .prepare(`SELECT service_id, version, size, sha256, created_at, created_by FROM service_versions WHERE service_id = ? ${NEWEST_FIRST} LIMIT ? OFFSET ?`)
       .iterate(service.id, page.limit + 1, page.offset) as IterableIterator<VersionRow>
@@ -367,7 +314,7 @@ export function deleteVersion(ctx: Context, id: string, version: string): Servic
   validateVersion(version)
   return mutate(ctx, 'service.versions.delete', `service:${id}/version:${version}`, () => {
     const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'versions', 'service.versions.delete')
+    const {service} = loadServiceFor(ctx, id, 'versions', 'service.versions.delete')
     const row = db
       .prepare('SELECT service_id, version, size, sha256, created_at, created_by FROM service_versions WHERE service_id = ? AND version = ?')
       .get(service.id, version) as VersionRow | undefined
@@ -387,30 +334,16 @@ export function deleteVersion(ctx: Context, id: string, version: string): Servic
 // Keys.
 
 export function createServiceKey(ctx: Context, id: string, input: {label?: string; description?: string}): CreatedApiKey & {service: string} {
-  const text = validateKeyText(input)
-  return mutate(ctx, 'service.keys.create', (key) => `service:${id}/key:${key.id}`, () => {
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'keys', 'service.keys.create')
-    return {...insertKey(ctx, 'service_keys', service.id, text), service: service.id}
-  })
+  const {object, key} = createKey(ctx, SERVICE_KEYS, id, input)
+  return {...key, service: object.id}
 }
 
 export function listServiceKeys(ctx: Context, id: string): {service: string; keys: ApiKey[]} {
-  return ctx.store.read(() => {
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'see', 'service.keys.list')
-    return {service: service.id, keys: listKeys(ctx.store.db, 'service_keys', service.id)}
-  })
+  const {object, keys} = listObjectKeys(ctx, SERVICE_KEYS, id)
+  return {service: object.id, keys}
 }
 
 export function deleteServiceKey(ctx: Context, id: string, keyId: string): ApiKey & {service: string} {
-  validateObjectId('service', id)
-  validateKeyId(keyId, `accessctl service keys list ${id}`)
-  return mutate(ctx, 'service.keys.delete', `service:${id}/key:${keyId}`, () => {
-    const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'keys', 'service.keys.delete')
-    const key = findKey(db, 'service_keys', service.id, keyId)
-    if (!key) throw new NotFoundError(`service '${service.id}' has no key with ${describeKeyId(keyId)}`)
-    deleteKeyRow(db, 'service_keys', key.id)
-    return {...key, service: service.id}
-  })
+  const {object, key} = deleteKey(ctx, SERVICE_KEYS, id, keyId)
+  return {...key, service: object.id}
 }
-

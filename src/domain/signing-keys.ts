@@ -7,7 +7,7 @@ import {TOKEN_ALG} from '../core/token-format.js'
 import {ConflictError, NotFoundError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate, recordAudit} from './audit.js'
-import {requireGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin} from './access.js'
 import {actorOf, type Context} from './context.js'
 import {revokeRecordedDescendants} from './token-lineage.js'
 

@@ -2,7 +2,7 @@ import {statSync} from 'node:fs'
 
 import {writeBackup} from '../store/backup-file.js'
 import {literalPath} from '../store/private-files.js'
-import {requireGlobalAdmin} from './authz.js'
+import {requireGlobalAdmin} from './access.js'
 import type {Context} from './context.js'
 
 export interface StoreInfo {

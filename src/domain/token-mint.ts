@@ -8,7 +8,7 @@ import {encodeToken, MAX_TOKEN_ANCESTORS, subjectOf, type TokenClaims, type Toke
 import {formatTtl} from '../core/ttl.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
-import {requireOwnAccountOrGlobalAdmin} from './authz.js'
+import {requireOwnAccountOrGlobalAdmin} from './access.js'
 import {findAccountById, requireAccount} from './accounts.js'
 import {mutate} from './audit.js'
 import {actorOf, type Caller, type Context} from './context.js'

@@ -7,7 +7,7 @@ import {NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {requireAccount} from './accounts.js'
 import {mutate} from './audit.js'
-import {isGlobalAdmin, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './authz.js'
+import {isGlobalAdmin, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {revokeAccountTokensIssuedUntil, revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
 

@@ -24,23 +24,26 @@ import {
   type Verdict,
 } from '../core/deployer.js'
 import type {Grant} from '../core/grants.js'
-import {EVERYONE_GROUP, preview} from '../core/names.js'
+import {preview} from '../core/names.js'
 import {looksSecret} from '../core/redact.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
-import {isGlobalAdmin, requireTokenPermits, tokenPermits} from './authz.js'
+import {isGlobalAdmin, MEMBER_GROUPS, memberGroupParams, type Operation, requireTokenPermits, tokenPermits} from './access.js'
 import type {Context} from './context.js'
 
 /**
- * Where the Deployer's pure rules (core/deployer.ts) meet the store: who the caller is for these rules, what it
- * holds on one object (one indexed query), the SQL filters that keep lists to what it may see, and the guards every
- * command passes through before it reads or changes an object.
+ * Where the Deployer's pure rules (core/deployer.ts) meet the store: what a caller holds on one object (one indexed
+ * query), the SQL filters that keep lists to what it may see, and the guards every command passes through before it
+ * reads or changes a service, an infrastructure or a deployment.
  */
 
-/** The operator and admin keys have full rights; a token acts as its account within its grants. */
-export type Subject = {kind: 'full'} | {kind: 'account'; accountId: string; globalAdmin: boolean; grants: Grant[]}
+/**
+ * The caller as these rules see it, worked out once per operation: full rights (the operator, an admin key), or a
+ * token's account with its global-admin standing and the token's grants.
+ */
+type Standing = {kind: 'full'} | {kind: 'account'; accountId: string; globalAdmin: boolean; grants: Grant[]}
 
-export function subjectOf(ctx: Context): Subject {
+function standingOf(ctx: Context): Standing {
   const {caller} = ctx
   if (caller.kind !== 'token') return {kind: 'full'}
   return {
@@ -50,14 +53,6 @@ export function subjectOf(ctx: Context): Subject {
     grants: caller.grants,
   }
 }
-
-/** The account of the caller, which becomes the owner of what it creates; none for the operator and admin keys. */
-export function callerAccount(ctx: Context): string | null {
-  return ctx.caller.kind === 'token' ? ctx.caller.accountId : null
-}
-
-/** The groups an account is in, `everyone` included; takes two parameters: EVERYONE_GROUP and the account id. */
-const MY_GROUPS = '(SELECT ? UNION ALL SELECT group_name FROM group_members WHERE account_id = ?)'
 
 const anyColumn = (alias: string, privileges: readonly string[]) =>
   `(${privileges.map((privilege) => `${alias}.can_${privilege} = 1`).join(' OR ')})`
@@ -91,14 +86,14 @@ export interface OwnedObject {
   ownerAccountId: string | null
 }
 
-export function servicePrivilegesOf(db: Db, subject: Subject, service: OwnedObject): ServicePrivilege[] {
+function servicePrivilegesOf(db: Db, subject: Standing, service: OwnedObject): ServicePrivilege[] {
   if (subject.kind === 'full') return [...SERVICE_PRIVILEGES]
   const row = db
     .prepare(
       `SELECT max(can_read) AS read, max(can_write) AS write, max(can_deploy) AS deploy, max(can_admin) AS admin
-       FROM service_permissions WHERE service_id = ? AND group_name IN ${MY_GROUPS}`,
+       FROM service_permissions WHERE service_id = ? AND group_name IN ${MEMBER_GROUPS}`,
     )
-    .get(service.id, EVERYONE_GROUP, subject.accountId) as Record<ServicePrivilege, number | null>
+    .get(service.id, ...memberGroupParams(subject.accountId)) as Record<ServicePrivilege, number | null>
   return effectiveServicePrivileges({
     globalAdmin: subject.globalAdmin,
     owner: service.ownerAccountId === subject.accountId,
@@ -106,14 +101,14 @@ export function servicePrivilegesOf(db: Db, subject: Subject, service: OwnedObje
   })
 }
 
-export function infraPrivilegesOf(db: Db, subject: Subject, infraId: string): InfraPrivilege[] {
+function infraPrivilegesOf(db: Db, subject: Standing, infraId: string): InfraPrivilege[] {
   if (subject.kind === 'full') return [...INFRA_PRIVILEGES]
   const row = db
     .prepare(
       `SELECT max(can_view) AS view, max(can_deploy) AS deploy, max(can_admin) AS admin
-       FROM infra_permissions WHERE infra_id = ? AND group_name IN ${MY_GROUPS}`,
+       FROM infra_permissions WHERE infra_id = ? AND group_name IN ${MEMBER_GROUPS}`,
     )
-    .get(infraId, EVERYONE_GROUP, subject.accountId) as Record<InfraPrivilege, number | null>
+    .get(infraId, ...memberGroupParams(subject.accountId)) as Record<InfraPrivilege, number | null>
   return effectiveInfraPrivileges({
     globalAdmin: subject.globalAdmin,
     groupPrivileges: INFRA_PRIVILEGES.filter((privilege) => row[privilege] === 1),
@@ -125,7 +120,7 @@ export function infraPrivilegesOf(db: Db, subject: Subject, infraId: string): In
  * its infrastructure, as for `deployment get`; a global admin sees everything. Client tokens never exceed this.
  */
 export function accountSeesDeployment(db: Db, accountId: string, parts: Omit<DeploymentParts, 'deployment'>): boolean {
-  const subject: Subject = {kind: 'account', accountId, globalAdmin: isGlobalAdmin(db, accountId), grants: []}
+  const subject: Standing = {kind: 'account', accountId, globalAdmin: isGlobalAdmin(db, accountId), grants: []}
   const verdict = decideDeployment(
     'see',
     {id: parts.service.id, held: servicePrivilegesOf(db, subject, parts.service)},
@@ -155,40 +150,43 @@ function scopeFilter(scope: GrantScope, ownerColumn: string, idColumn: string): 
   }
 }
 
-/** Rows of `services` (aliased `alias`) the subject may read, its token included. */
-export function serviceReadableFilter(subject: Subject, alias: string): SqlFilter {
+/** Rows of `services` (aliased `alias`) the caller may read, its token included. */
+export function serviceReadableFilter(ctx: Context, alias: string): SqlFilter {
+  const subject = standingOf(ctx)
   if (subject.kind === 'full') return ALL
   const token = scopeFilter(grantScope(subject.grants, SERVICE_ACTIONS.see.tokenFunction, 'services'), `${alias}.owner_account_id`, `${alias}.id`)
   return and(accountReadsService(subject, alias), token)
 }
 
-function accountReadsService(subject: Extract<Subject, {kind: 'account'}>, alias: string): SqlFilter {
+function accountReadsService(subject: Extract<Standing, {kind: 'account'}>, alias: string): SqlFilter {
   if (subject.globalAdmin) return ALL
   return {
     sql: `${alias}.owner_account_id = ? OR EXISTS (SELECT 1 FROM service_permissions sp WHERE sp.service_id = ${alias}.id
-          AND sp.group_name IN ${MY_GROUPS} AND ${anyColumn('sp', serviceGrantsGiving('read'))})`,
-    params: [subject.accountId, EVERYONE_GROUP, subject.accountId],
+          AND sp.group_name IN ${MEMBER_GROUPS} AND ${anyColumn('sp', serviceGrantsGiving('read'))})`,
+    params: [subject.accountId, ...memberGroupParams(subject.accountId)],
   }
 }
 
-function accountViewsInfra(subject: Extract<Subject, {kind: 'account'}>, idColumn: string): SqlFilter {
+function accountViewsInfra(subject: Extract<Standing, {kind: 'account'}>, idColumn: string): SqlFilter {
   if (subject.globalAdmin) return ALL
   return {
     sql: `EXISTS (SELECT 1 FROM infra_permissions ip WHERE ip.infra_id = ${idColumn}
-          AND ip.group_name IN ${MY_GROUPS} AND ${anyColumn('ip', infraGrantsGiving('view'))})`,
-    params: [EVERYONE_GROUP, subject.accountId],
+          AND ip.group_name IN ${MEMBER_GROUPS} AND ${anyColumn('ip', infraGrantsGiving('view'))})`,
+    params: memberGroupParams(subject.accountId),
   }
 }
 
-/** Rows of `infrastructures` (aliased `alias`) the subject may view, its token included. */
-export function infraViewableFilter(subject: Subject, alias: string): SqlFilter {
+/** Rows of `infrastructures` (aliased `alias`) the caller may view, its token included. */
+export function infraViewableFilter(ctx: Context, alias: string): SqlFilter {
+  const subject = standingOf(ctx)
   if (subject.kind === 'full') return ALL
   const token = scopeFilter(grantScope(subject.grants, INFRA_ACTIONS.see.tokenFunction, 'infrastructures'), `${alias}.owner_account_id`, `${alias}.id`)
   return and(accountViewsInfra(subject, `${alias}.id`), token)
 }
 
-/** Rows of `deployments` (aliased d, joined with its service as s) the subject may see: read AND view. */
-export function deploymentVisibleFilter(subject: Subject): SqlFilter {
+/** Rows of `deployments` (aliased d, joined with its service as s) the caller may see: read AND view. */
+export function deploymentVisibleFilter(ctx: Context): SqlFilter {
+  const subject = standingOf(ctx)
   if (subject.kind === 'full') return ALL
   const token = scopeFilter(grantScope(subject.grants, DEPLOYMENT_ACTIONS.see.tokenFunction, 'deployments'), 'd.owner_account_id', 'd.id')
   return and(accountReadsService(subject, 's'), accountViewsInfra(subject, 'd.infra_id'), token)
@@ -197,12 +195,8 @@ export function deploymentVisibleFilter(subject: Subject): SqlFilter {
 // Guards: hidden objects are not found, seen-but-not-allowed is denied naming the missing privilege, and the token's
 // grants are matched against (function, resource, owner account, object id).
 
-export interface Attempted {
-  /** The audit action, e.g. `service.delete`. */
-  action: string
-  /** The audit target, e.g. `service:churn`. */
-  target: string
-}
+/** The audit side of a guarded operation; its (function, resource, owner, id) come from the object and the action. */
+export type Attempted = Pick<Operation, 'action' | 'target'>
 
 function enforce(verdict: Verdict, notFound: () => NotFoundError, denied: (verdict: Extract<Verdict, {outcome: 'denied'}>) => DeniedError): void {
   if (verdict.outcome === 'hidden') throw notFound()
@@ -211,12 +205,11 @@ function enforce(verdict: Verdict, notFound: () => NotFoundError, denied: (verdi
 
 export function guardService(
   ctx: Context,
-  subject: Subject,
   service: OwnedObject,
   action: ServiceAction,
   attempted: Attempted,
 ): ServicePrivilege[] {
-  const held = servicePrivilegesOf(ctx.store.db, subject, service)
+  const held = servicePrivilegesOf(ctx.store.db, standingOf(ctx), service)
   const object = {resource: 'services', account: service.ownerAccountId, entity: service.id}
   const verdict: Verdict = tokenPermits(ctx.caller, {function: SERVICE_ACTIONS.see.tokenFunction, ...object})
     ? decideService(action, service.id, held)
@@ -232,12 +225,11 @@ export function guardService(
 
 export function guardInfra(
   ctx: Context,
-  subject: Subject,
   infra: OwnedObject,
   action: InfraAction,
   attempted: Attempted,
 ): InfraPrivilege[] {
-  const held = infraPrivilegesOf(ctx.store.db, subject, infra.id)
+  const held = infraPrivilegesOf(ctx.store.db, standingOf(ctx), infra.id)
   const object = {resource: 'infrastructures', account: infra.ownerAccountId, entity: infra.id}
   const verdict: Verdict = tokenPermits(ctx.caller, {function: INFRA_ACTIONS.see.tokenFunction, ...object})
     ? decideInfra(action, infra.id, held)
@@ -265,12 +257,12 @@ export interface DeploymentParts {
  */
 export function guardDeployment(
   ctx: Context,
-  subject: Subject,
   parts: DeploymentParts,
   action: DeploymentAction,
   attempted: Attempted,
 ): {service: ServicePrivilege[]; infra: InfraPrivilege[]} {
   const {db} = ctx.store
+  const subject = standingOf(ctx)
   const service = servicePrivilegesOf(db, subject, parts.service)
   const infra = infraPrivilegesOf(db, subject, parts.infraId)
   const object = {resource: 'deployments', account: parts.deployment.ownerAccountId, entity: parts.deployment.id}
