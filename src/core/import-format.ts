@@ -2,7 +2,7 @@ import {FAILSAFE_SCHEMA, load as loadYaml} from 'js-yaml'
 import {isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit} from 'yaml'
 
 import {UsageError} from '../errors.js'
-import {MAX_ACCOUNT_NAME_LENGTH} from './names.js'
+import {accountNameProblem} from './names.js'
 import {preview} from './text.js'
 
 /**
@@ -60,11 +60,8 @@ function toRecord(value: unknown, line: number): ImportRecord {
 }
 
 function checkName(name: string, line: number): string {
-  if (name.length === 0) fail(line, 'an account name cannot be empty')
-  if (name.length > MAX_ACCOUNT_NAME_LENGTH && [...name].length > MAX_ACCOUNT_NAME_LENGTH) {
-    fail(line, `an account name has at most ${MAX_ACCOUNT_NAME_LENGTH} characters`)
-  }
-
+  const problem = accountNameProblem(name)
+  if (problem !== undefined) fail(line, problem)
   return name
 }
 

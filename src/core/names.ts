@@ -16,13 +16,20 @@ function characterCount(text: string): number {
   return count
 }
 
-export function validateAccountName(name: string): string {
-  if (name.length === 0) throw new UsageError('an account name cannot be empty')
+/** Why `name` cannot be an account name, or undefined when it can: the one rule for commands and imports. */
+export function accountNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'an account name cannot be empty'
+  // A name of no more UTF-16 units than the cap has no more characters either: most names are counted no further.
+  if (name.length <= MAX_ACCOUNT_NAME_LENGTH) return undefined
   const length = characterCount(name)
-  if (length > MAX_ACCOUNT_NAME_LENGTH) {
-    throw new UsageError(`an account name has at most ${MAX_ACCOUNT_NAME_LENGTH} characters; this one has ${length}`)
-  }
+  return length > MAX_ACCOUNT_NAME_LENGTH
+    ? `an account name has at most ${MAX_ACCOUNT_NAME_LENGTH} characters; this one has ${length}`
+    : undefined
+}
 
+export function validateAccountName(name: string): string {
+  const problem = accountNameProblem(name)
+  if (problem !== undefined) throw new UsageError(problem)
   return name
 }
 

@@ -4,6 +4,7 @@ import {writeBackup} from '../store/backup-file.js'
 import {literalPath} from '../store/private-files.js'
 import {requireGlobalAdmin} from './access.js'
 import type {Context} from './context.js'
+import {isStoreLocked} from './lock.js'
 
 export interface StoreInfo {
   path: string
@@ -36,7 +37,7 @@ export function storeInfo(ctx: Context): StoreInfo {
       counts[key] = store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
     }
 
-    const locked = store.db.prepare("SELECT value FROM settings WHERE key = 'locked'").pluck().get() === 'true'
+    const locked = isStoreLocked(store.db)
     return {
       path: store.path,
       schemaVersion: store.schemaVersion(),
