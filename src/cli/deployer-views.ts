@@ -3,7 +3,8 @@ import {Args} from '@oclif/core'
 import type {ApiKey, CreatedApiKey} from '../domain/api-keys.js'
 import type {Deployment, DeploymentDetails} from '../domain/deployments.js'
 import type {Infrastructure, InfrastructureDetails, InfraPermission} from '../domain/infrastructures.js'
-import type {Service, ServiceDetails, ServicePermission, ServiceVersion} from '../domain/services.js'
+import type {ServiceVersion} from '../domain/service-versions.js'
+import type {Service, ServiceDetails, ServicePermission} from '../domain/services.js'
 import {type Rendered, renderFields, renderTable, yesNo} from './output.js'
 
 /** How the Deployer's objects look on a terminal, shared by the service, infra and deployment commands. */

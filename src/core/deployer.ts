@@ -125,6 +125,47 @@ export const DEPLOYMENT_ACTIONS: Record<
   keys: {service: 'deploy', infra: 'deploy', tokenFunction: 'deploy'},
 }
 
+/**
+ * Every guarded command on one existing object, named once: its audit action is `<topic>.<name>` (`service.keys.create`),
+ * its target the object (`service:churn`), and the action above says the privilege it needs and the token function
+ * (on the resource `services`, `infrastructures` or `deployments`) its grants must allow.
+ */
+export const SERVICE_OPERATIONS = {
+  get: 'see',
+  update: 'settings',
+  delete: 'delete',
+  'permissions.list': 'see',
+  'permissions.set': 'permissions',
+  'permissions.remove': 'permissions',
+  'versions.add': 'versions',
+  'versions.list': 'see',
+  'versions.delete': 'versions',
+  'keys.create': 'keys',
+  'keys.list': 'see',
+  'keys.delete': 'keys',
+} as const satisfies Record<string, ServiceAction>
+
+export const INFRA_OPERATIONS = {
+  get: 'see',
+  update: 'settings',
+  delete: 'delete',
+  'permissions.list': 'see',
+  'permissions.set': 'permissions',
+  'permissions.remove': 'permissions',
+} as const satisfies Record<string, InfraAction>
+
+export const DEPLOYMENT_OPERATIONS = {
+  get: 'see',
+  update: 'update',
+  enable: 'enable',
+  disable: 'disable',
+  'auth.set': 'auth',
+  delete: 'delete',
+  'keys.create': 'keys',
+  'keys.list': 'see',
+  'keys.delete': 'keys',
+} as const satisfies Record<string, DeploymentAction>
+
 /** Creating a service or an infrastructure maps to the token function `create`. */
 export const CREATE_FUNCTION = 'create'
 

@@ -1,4 +1,4 @@
-import {AUTH_MODES, type AuthMode, type DeploymentAction, type InfraPrivilege, type ServicePrivilege} from '../core/deployer.js'
+import {AUTH_MODES, type AuthMode, type DeploymentAction, DEPLOYMENT_OPERATIONS, type InfraPrivilege, type ServicePrivilege} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
@@ -16,7 +16,7 @@ import {
   validateObjectId,
   validateVersion,
 } from './object-access.js'
-import {createKey, deleteKey, type KeyedKind, listObjectKeys} from './permissioned-objects.js'
+import {changeObject, createKey, deleteKey, type GuardedKind, type KeyedKind, listObjectKeys} from './permissioned-objects.js'
 import {findInfra, loadInfraFor} from './infrastructures.js'
 import {findService, latestVersion, loadServiceFor, versionExists} from './services.js'
 
@@ -88,6 +88,15 @@ function loadDeploymentFor(ctx: Context, id: string, action: DeploymentAction, a
     {action: auditAction, target: `deployment:${id}`},
   )
   return {deployment, privileges}
+}
+
+/** Deployments as keyed objects: their catalogue of operations and query keys. */
+const DEPLOYMENT: KeyedKind<DeploymentAction, Deployment> & GuardedKind<keyof typeof DEPLOYMENT_OPERATIONS, DeploymentAction, Deployment> = {
+  noun: 'deployment',
+  topic: 'deployment',
+  operations: DEPLOYMENT_OPERATIONS,
+  load: (ctx, id, needs, action) => loadDeploymentFor(ctx, id, needs, action).deployment,
+  keyTable: 'deployment_keys',
 }
 
 /**
@@ -188,7 +197,7 @@ export function listDeployments(ctx: Context, filter: Page & {service?: string; 
 
 export function getDeployment(ctx: Context, id: string): DeploymentDetails {
   return ctx.store.read(() => {
-    const {deployment, privileges} = loadDeploymentFor(ctx, id, 'see', 'deployment.get')
+    const {deployment, privileges} = loadDeploymentFor(ctx, id, DEPLOYMENT_OPERATIONS.get, 'deployment.get')
     const keyCount = ctx.store.db.prepare('SELECT count(*) FROM deployment_keys WHERE deployment_id = ?').pluck().get(id) as number
     return {...deployment, privileges: {service: privileges.service, infrastructure: privileges.infra}, keyCount}
   })
@@ -197,8 +206,7 @@ export function getDeployment(ctx: Context, id: string): DeploymentDetails {
 export function updateDeployment(ctx: Context, id: string, change: {version?: string}): Deployment {
   if (change.version === undefined) throw new UsageError('nothing to update: give --version')
   const version = validateVersion(change.version)
-  return mutate(ctx, 'deployment.update', `deployment:${id}`, () => {
-    const {deployment} = loadDeploymentFor(ctx, id, 'update', 'deployment.update')
+  return changeObject(ctx, DEPLOYMENT, id, 'update', (deployment) => {
     chooseVersion(ctx.store.db, deployment.service, version)
     ctx.store.db.prepare('UPDATE deployments SET version = ? WHERE id = ?').run(version, id)
     return {...deployment, version}
@@ -208,8 +216,7 @@ export function updateDeployment(ctx: Context, id: string, change: {version?: st
 /** Enables or disables; doing it twice is not an error, and `changed` says whether anything changed. */
 export function setDeploymentEnabled(ctx: Context, id: string, enabled: boolean): Deployment & {changed: boolean} {
   const verb = enabled ? 'enable' : 'disable'
-  return mutate(ctx, `deployment.${verb}`, `deployment:${id}`, () => {
-    const {deployment} = loadDeploymentFor(ctx, id, verb, `deployment.${verb}`)
+  return changeObject(ctx, DEPLOYMENT, id, verb, (deployment) => {
     ctx.store.db.prepare('UPDATE deployments SET enabled = ? WHERE id = ?').run(Number(enabled), id)
     return {...deployment, enabled, changed: deployment.enabled !== enabled}
   })
@@ -225,8 +232,7 @@ export function validateAuthMode(mode: string): AuthMode {
 
 export function setDeploymentAuth(ctx: Context, id: string, mode: string): Deployment {
   const authMode = validateAuthMode(mode)
-  return mutate(ctx, 'deployment.auth.set', `deployment:${id}`, () => {
-    const {deployment} = loadDeploymentFor(ctx, id, 'auth', 'deployment.auth.set')
+  return changeObject(ctx, DEPLOYMENT, id, 'auth.set', (deployment) => {
     ctx.store.db.prepare('UPDATE deployments SET auth_mode = ? WHERE id = ?').run(authMode, id)
     return {...deployment, authMode}
   })
@@ -234,8 +240,7 @@ export function setDeploymentAuth(ctx: Context, id: string, mode: string): Deplo
 
 /** Deletes a deployment and its keys. */
 export function deleteDeployment(ctx: Context, id: string): Deployment {
-  return mutate(ctx, 'deployment.delete', `deployment:${id}`, () => {
-    const {deployment} = loadDeploymentFor(ctx, id, 'delete', 'deployment.delete')
+  return changeObject(ctx, DEPLOYMENT, id, 'delete', (deployment) => {
     ctx.store.db.prepare('DELETE FROM deployments WHERE id = ?').run(id)
     return deployment
   })
@@ -243,23 +248,17 @@ export function deleteDeployment(ctx: Context, id: string): Deployment {
 
 // Keys of a deployment, used in `api-keys` mode.
 
-const DEPLOYMENT_KEYS: KeyedKind<Deployment> = {
-  noun: 'deployment',
-  table: 'deployment_keys',
-  load: (ctx, id, action, auditAction) => loadDeploymentFor(ctx, id, action, auditAction).deployment,
-}
-
 export function createDeploymentKey(ctx: Context, id: string, input: {label?: string; description?: string}): CreatedApiKey & {deployment: string} {
-  const {object, key} = createKey(ctx, DEPLOYMENT_KEYS, id, input)
+  const {object, key} = createKey(ctx, DEPLOYMENT, id, input)
   return {...key, deployment: object.id}
 }
 
 export function listDeploymentKeys(ctx: Context, id: string): {deployment: string; authMode: AuthMode; keys: ApiKey[]} {
-  const {object, keys} = listObjectKeys(ctx, DEPLOYMENT_KEYS, id)
+  const {object, keys} = listObjectKeys(ctx, DEPLOYMENT, id)
   return {deployment: object.id, authMode: object.authMode, keys}
 }
 
 export function deleteDeploymentKey(ctx: Context, id: string, keyId: string): ApiKey & {deployment: string} {
-  const {object, key} = deleteKey(ctx, DEPLOYMENT_KEYS, id, keyId)
+  const {object, key} = deleteKey(ctx, DEPLOYMENT, id, keyId)
   return {...key, deployment: object.id}
 }

@@ -2,6 +2,7 @@ import {
   CREATE_FUNCTION,
   expandInfraPrivileges,
   type InfraAction,
+  INFRA_OPERATIONS,
   INFRA_PRIVILEGES,
   INFRA_STAGES,
   type InfraPrivilege,
@@ -15,7 +16,9 @@ import {mutate} from './audit.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
 import {guardInfra, infraNotFound, infraViewableFilter, refuseWhileDeployed, validateObjectId} from './object-access.js'
 import {
+  changeObject,
   type GroupPermission,
+  type GuardedKind,
   listPermissions,
   type PermissionedKind,
   type PrivilegeChange,
@@ -80,14 +83,17 @@ export function loadInfraFor(
   return {infra, privileges}
 }
 
-const INFRA_PERMISSIONS: PermissionedKind<InfraPrivilege, Infrastructure> = {
+/** Infrastructures as permissioned objects: their catalogue of operations and permission rows. */
+const INFRA: PermissionedKind<InfraPrivilege, InfraAction, Infrastructure> &
+  GuardedKind<keyof typeof INFRA_OPERATIONS, InfraAction, Infrastructure> = {
   noun: 'infrastructure',
   topic: 'infra',
-  table: 'infra_permissions',
-  column: 'infra_id',
+  operations: INFRA_OPERATIONS,
+  load: (ctx, id, needs, action) => loadInfraFor(ctx, id, needs, action).infra,
+  permissionTable: 'infra_permissions',
+  permissionColumn: 'infra_id',
   privileges: INFRA_PRIVILEGES,
   expand: expandInfraPrivileges,
-  load: (ctx, id, action, auditAction) => loadInfraFor(ctx, id, action, auditAction).infra,
 }
 
 /** Global administrators only; the operator and admin keys pass. */
@@ -135,7 +141,7 @@ export function listInfras(ctx: Context, page: Page): PageOf<Infrastructure> {
 
 export function getInfra(ctx: Context, id: string): InfrastructureDetails {
   return ctx.store.read(() => {
-    const {infra, privileges} = loadInfraFor(ctx, id, 'see', 'infra.get')
+    const {infra, privileges} = loadInfraFor(ctx, id, INFRA_OPERATIONS.get, 'infra.get')
     const deploymentCount = ctx.store.db.prepare('SELECT count(*) FROM deployments WHERE infra_id = ?').pluck().get(infra.id) as number
     return {...infra, privileges, deploymentCount}
   })
@@ -144,19 +150,16 @@ export function getInfra(ctx: Context, id: string): InfrastructureDetails {
 export function updateInfra(ctx: Context, id: string, change: {stage?: string}): Infrastructure {
   if (change.stage === undefined) throw new UsageError('nothing to update: give --stage')
   const stage = validateStage(change.stage)
-  return mutate(ctx, 'infra.update', `infrastructure:${id}`, () => {
-    const {infra} = loadInfraFor(ctx, id, 'settings', 'infra.update')
+  return changeObject(ctx, INFRA, id, 'update', (infra) => {
     ctx.store.db.prepare('UPDATE infrastructures SET stage = ? WHERE id = ?').run(stage, infra.id)
     return {...infra, stage}
   })
 }
 
 export function deleteInfra(ctx: Context, id: string): Infrastructure {
-  return mutate(ctx, 'infra.delete', `infrastructure:${id}`, () => {
+  return changeObject(ctx, INFRA, id, 'delete', (infra) => {
     const {db} = ctx.store
-    const {infra} = loadInfraFor(ctx, id, 'delete', 'infra.delete')
     refuseWhileDeployed(db, 'infrastructure', infra.id)
-
     db.prepare('DELETE FROM infrastructures WHERE id = ?').run(infra.id)
     return infra
   })
@@ -172,15 +175,15 @@ export interface InfraPermissions {
 }
 
 export function listInfraPermissions(ctx: Context, id: string): InfraPermissions {
-  const {object, permissions} = listPermissions(ctx, INFRA_PERMISSIONS, id)
+  const {object, permissions} = listPermissions(ctx, INFRA, id)
   return {infrastructure: object.id, permissions}
 }
 
 export function setInfraPermission(ctx: Context, id: string, groupName: string, change: PrivilegeChange<InfraPrivilege>): InfraPermission {
-  return setPermission(ctx, INFRA_PERMISSIONS, id, groupName, change)
+  return setPermission(ctx, INFRA, id, groupName, change)
 }
 
 export function removeInfraPermission(ctx: Context, id: string, groupName: string): {infrastructure: string; group: string; removed: boolean} {
-  const {object, removed} = removePermission(ctx, INFRA_PERMISSIONS, id, groupName)
+  const {object, removed} = removePermission(ctx, INFRA, id, groupName)
   return {infrastructure: object.id, group: groupName, removed}
 }

@@ -19,25 +19,61 @@ import {requireGroup} from './groups.js'
 import {validateObjectId} from './object-access.js'
 
 /**
- * What services, infrastructures and deployments have in common: per-group permission rows (services and
- * infrastructures) and query keys (services and deployments), each operation written once here and guarded by the
- * object's own loader (which checks the caller may do `needs` on it, and names the attempt for the audit log).
+ * What services, infrastructures and deployments have in common: every command on one of them is an operation of
+ * its catalogue (core/deployer.ts), guarded and audited under the one name; per-group permission rows (services and
+ * infrastructures) and query keys (services and deployments) are written once here for all of them.
  */
 
-/** Loads the object with id `id` for an operation needing `needs`, audited as `action` if refused. */
-export type GuardedLoader<N extends string, T extends {id: string}> = (ctx: Context, id: string, needs: N, action: string) => T
+/** A kind of object and its catalogue of operations, with the loader that guards them. */
+export interface GuardedKind<O extends string, N extends string, T extends {id: string}> {
+  /** How targets and messages name the object: `service`, `infrastructure`, `deployment`. */
+  noun: 'service' | 'infrastructure' | 'deployment'
+  /** The first word of its audit actions: `service`, `infra`, `deployment`. */
+  topic: 'service' | 'infra' | 'deployment'
+  /** Each operation and the action of core/deployer.ts it needs. */
+  operations: Readonly<Record<O, N>>
+  /** Loads the object and checks the caller may do `needs` on it (not found when it may not see it). */
+  load: (ctx: Context, id: string, needs: N, action: string) => T
+}
 
-export interface PermissionedKind<P extends string, T extends {id: string}> {
-  /** How targets and messages name the object: `service`, `infrastructure`. */
-  noun: 'service' | 'infrastructure'
-  /** The first word of its audit actions: `service`, `infra`. */
-  topic: 'service' | 'infra'
-  table: 'service_permissions' | 'infra_permissions'
-  column: 'service_id' | 'infra_id'
+function loadFor<O extends string, N extends string, T extends {id: string}>(ctx: Context, kind: GuardedKind<O, N, T>, id: string, op: O): T {
+  return kind.load(ctx, id, kind.operations[op], `${kind.topic}.${op}`)
+}
+
+/** Runs a read-only operation on one object, once the caller passed its guard. */
+export function readObject<O extends string, N extends string, T extends {id: string}, R>(
+  ctx: Context,
+  kind: GuardedKind<O, N, T>,
+  id: string,
+  op: O,
+  work: (object: T) => R,
+): R {
+  return ctx.store.read(() => work(loadFor(ctx, kind, id, op)))
+}
+
+/**
+ * Runs a change on one object as one audited operation: refused under the same action as it is recorded, its
+ * target the object or, more precisely, `target` (a part of it, or computed from the result).
+ */
+export function changeObject<O extends string, N extends string, T extends {id: string}, R>(
+  ctx: Context,
+  kind: GuardedKind<O, N, T>,
+  id: string,
+  op: O,
+  work: (object: T) => R,
+  target: string | ((result: R) => string) = `${kind.noun}:${id}`,
+): R {
+  return mutate(ctx, `${kind.topic}.${op}`, target, () => work(loadFor(ctx, kind, id, op)))
+}
+
+type PermissionOperation = 'permissions.list' | 'permissions.set' | 'permissions.remove'
+
+export interface PermissionedKind<P extends string, N extends string, T extends {id: string}> extends GuardedKind<PermissionOperation, N, T> {
+  permissionTable: 'service_permissions' | 'infra_permissions'
+  permissionColumn: 'service_id' | 'infra_id'
   privileges: readonly P[]
   /** The privileges a set of granted ones gives, implications included. */
   expand: (granted: P[]) => P[]
-  load: GuardedLoader<'see' | 'permissions', T>
 }
 
 /** One group's row: the privileges granted, and what members get from it. */
@@ -47,9 +83,13 @@ export type PrivilegeChange<P extends string> = Partial<Record<P, boolean>>
 
 const column = (privilege: string) => `can_${privilege}`
 
-function readPermissions<P extends string>(db: Db, kind: Omit<PermissionedKind<P, never>, 'load'>, objectId: string): GroupPermission<P>[] {
+type PermissionTable<P extends string> = Pick<PermissionedKind<P, string, {id: string}>, 'permissionTable' | 'permissionColumn' | 'privileges' | 'expand'>
+
+function readPermissions<P extends string>(db: Db, kind: PermissionTable<P>, objectId: string): GroupPermission<P>[] {
   const rows = db
-    .prepare(`SELECT group_name, ${kind.privileges.map(column).join(', ')} FROM ${kind.table} WHERE ${kind.column} = ? ORDER BY group_name`)
+    .prepare(
+      `SELECT group_name, ${kind.privileges.map(column).join(', ')} FROM ${kind.permissionTable} WHERE ${kind.permissionColumn} = ? ORDER BY group_name`,
+    )
     .all(objectId) as Record<string, unknown>[]
   return rows.map((row) => {
     const granted = Object.fromEntries(kind.privileges.map((privilege) => [privilege, row[column(privilege)] === 1])) as Record<P, boolean>
@@ -58,21 +98,18 @@ function readPermissions<P extends string>(db: Db, kind: Omit<PermissionedKind<P
 }
 
 /** Who may do what on the object; part of seeing it. */
-export function listPermissions<P extends string, T extends {id: string}>(
+export function listPermissions<P extends string, N extends string, T extends {id: string}>(
   ctx: Context,
-  kind: PermissionedKind<P, T>,
+  kind: PermissionedKind<P, N, T>,
   id: string,
 ): {object: T; permissions: GroupPermission<P>[]} {
-  return ctx.store.read(() => {
-    const object = kind.load(ctx, id, 'see', `${kind.topic}.permissions.list`)
-    return {object, permissions: readPermissions(ctx.store.db, kind, object.id)}
-  })
+  return readObject(ctx, kind, id, 'permissions.list', (object) => ({object, permissions: readPermissions(ctx.store.db, kind, object.id)}))
 }
 
 /** Sets some of a group's privileges; those not given keep their value (false for a new row). */
-export function setPermission<P extends string, T extends {id: string}>(
+export function setPermission<P extends string, N extends string, T extends {id: string}>(
   ctx: Context,
-  kind: PermissionedKind<P, T>,
+  kind: PermissionedKind<P, N, T>,
   id: string,
   groupName: string,
   change: PrivilegeChange<P>,
@@ -82,81 +119,75 @@ export function setPermission<P extends string, T extends {id: string}>(
     throw new UsageError(`nothing to set: give at least one of ${kind.privileges.map((p) => `--${p}`).join(' ')} (or their --no- forms)`)
   }
 
-  const action = `${kind.topic}.permissions.set`
-  return mutate(ctx, action, `${kind.noun}:${id}/group:${groupName}`, () => {
-    const {db} = ctx.store
-    const object = kind.load(ctx, id, 'permissions', action)
+  const {db} = ctx.store
+  const columns = kind.privileges.map(column)
+  const upsert = `INSERT INTO ${kind.permissionTable} (${kind.permissionColumn}, group_name, ${columns.join(', ')})
+    VALUES (?, ?, ${columns.map(() => '?').join(', ')})
+    ON CONFLICT (${kind.permissionColumn}, group_name) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`
+  return changeObject(ctx, kind, id, 'permissions.set', (object) => {
     requireGroup(db, groupName)
     const current = readPermissions(db, kind, object.id).find((p) => p.group === groupName)
-    const columns = kind.privileges.map(column)
-    db.prepare(
-      `INSERT INTO ${kind.table} (${kind.column}, group_name, ${columns.join(', ')}) VALUES (?, ?, ${columns.map(() => '?').join(', ')})
-       ON CONFLICT (${kind.column}, group_name) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
-    ).run(object.id, groupName, ...kind.privileges.map((privilege) => Number(change[privilege] ?? current?.[privilege] ?? false)))
+    db.prepare(upsert).run(object.id, groupName, ...kind.privileges.map((privilege) => Number(change[privilege] ?? current?.[privilege] ?? false)))
     return readPermissions(db, kind, object.id).find((p) => p.group === groupName)!
-  })
+  }, `${kind.noun}:${id}/group:${groupName}`)
 }
 
 /** Removes a group's row; removing a row that is not there is reported, not an error, so it is safe to repeat. */
-export function removePermission<P extends string, T extends {id: string}>(
+export function removePermission<P extends string, N extends string, T extends {id: string}>(
   ctx: Context,
-  kind: PermissionedKind<P, T>,
+  kind: PermissionedKind<P, N, T>,
   id: string,
   groupName: string,
 ): {object: T; removed: boolean} {
   validateGroupName(groupName)
-  const action = `${kind.topic}.permissions.remove`
-  return mutate(ctx, action, `${kind.noun}:${id}/group:${groupName}`, () => {
-    const {db} = ctx.store
-    const object = kind.load(ctx, id, 'permissions', action)
+  const {db} = ctx.store
+  return changeObject(ctx, kind, id, 'permissions.remove', (object) => {
     requireGroup(db, groupName)
-    const removed = db.prepare(`DELETE FROM ${kind.table} WHERE ${kind.column} = ? AND group_name = ?`).run(object.id, groupName).changes === 1
+    const removed = db.prepare(`DELETE FROM ${kind.permissionTable} WHERE ${kind.permissionColumn} = ? AND group_name = ?`).run(object.id, groupName).changes === 1
     return {object, removed}
-  })
+  }, `${kind.noun}:${id}/group:${groupName}`)
 }
 
 // Query keys.
 
-export interface KeyedKind<T extends {id: string}> {
-  /** How targets, messages and audit actions name the object: `service`, `deployment`. */
+type KeyOperation = 'keys.create' | 'keys.list' | 'keys.delete'
+
+export interface KeyedKind<N extends string, T extends {id: string}> extends GuardedKind<KeyOperation, N, T> {
   noun: 'service' | 'deployment'
-  table: KeyTable
-  load: GuardedLoader<'see' | 'keys', T>
+  keyTable: KeyTable
 }
 
 /** A new key, shown once; only its hash is kept. */
-export function createKey<T extends {id: string}>(
+export function createKey<N extends string, T extends {id: string}>(
   ctx: Context,
-  kind: KeyedKind<T>,
+  kind: KeyedKind<N, T>,
   id: string,
   input: {label?: string; description?: string},
 ): {object: T; key: CreatedApiKey} {
   const text = validateKeyText(input)
-  const action = `${kind.noun}.keys.create`
-  return mutate(ctx, action, ({key}) => `${kind.noun}:${id}/key:${key.id}`, () => {
-    const object = kind.load(ctx, id, 'keys', action)
-    return {object, key: insertKey(ctx, kind.table, object.id, text)}
-  })
+  return changeObject(
+    ctx,
+    kind,
+    id,
+    'keys.create',
+    (object) => ({object, key: insertKey(ctx, kind.keyTable, object.id, text)}),
+    ({key}) => `${kind.noun}:${id}/key:${key.id}`,
+  )
 }
 
 /** The keys of the object, never their secrets; part of seeing it. */
-export function listObjectKeys<T extends {id: string}>(ctx: Context, kind: KeyedKind<T>, id: string): {object: T; keys: ApiKey[]} {
-  return ctx.store.read(() => {
-    const object = kind.load(ctx, id, 'see', `${kind.noun}.keys.list`)
-    return {object, keys: listKeys(ctx.store.db, kind.table, object.id)}
-  })
+export function listObjectKeys<N extends string, T extends {id: string}>(ctx: Context, kind: KeyedKind<N, T>, id: string): {object: T; keys: ApiKey[]} {
+  return readObject(ctx, kind, id, 'keys.list', (object) => ({object, keys: listKeys(ctx.store.db, kind.keyTable, object.id)}))
 }
 
-export function deleteKey<T extends {id: string}>(ctx: Context, kind: KeyedKind<T>, id: string, keyId: string): {object: T; key: ApiKey} {
+export function deleteKey<N extends string, T extends {id: string}>(ctx: Context, kind: KeyedKind<N, T>, id: string, keyId: string): {object: T; key: ApiKey} {
   validateObjectId(kind.noun, id)
   validateKeyId(keyId, `accessctl ${kind.noun} keys list ${id}`)
-  const action = `${kind.noun}.keys.delete`
-  return mutate(ctx, action, `${kind.noun}:${id}/key:${keyId}`, () => {
-    const {db} = ctx.store
-    const object = kind.load(ctx, id, 'keys', action)
-    const key = findKey(db, kind.table, object.id, keyId)
+  const {db} = ctx.store
+  return changeObject(ctx, kind, id, 'keys.delete', (object) => {
+    const key = findKey(db, kind.keyTable, object.id, keyId)
     if (!key) throw new NotFoundError(`${kind.noun} '${object.id}' has no key with ${describeKeyId(keyId)}`)
-    deleteKeyRow(db, kind.table, key.id)
+    deleteKeyRow(db, kind.keyTable, key.id)
     return {object, key}
-  })
+  }, `${kind.noun}:${id}/key:${keyId}`)
 }

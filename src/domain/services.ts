@@ -1,7 +1,13 @@
-import {CREATE_FUNCTION, expandServicePrivileges, type ServiceAction, SERVICE_PRIVILEGES, type ServicePrivilege} from '../core/deployer.js'
+import {
+  CREATE_FUNCTION,
+  expandServicePrivileges,
+  type ServiceAction,
+  SERVICE_OPERATIONS,
+  SERVICE_PRIVILEGES,
+  type ServicePrivilege,
+} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
-import {preview} from '../core/names.js'
-import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
+import {ConflictError, DeniedError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {callerAccount, inGroupWhere, requireTokenPermits} from './access.js'
 import {requireAccount} from './accounts.js'
@@ -14,12 +20,13 @@ import {
   serviceNotFound,
   serviceReadableFilter,
   validateObjectId,
-  validateVersion,
 } from './object-access.js'
 import {
+  changeObject,
   createKey,
   deleteKey,
   type GroupPermission,
+  type GuardedKind,
   type KeyedKind,
   listObjectKeys,
   listPermissions,
@@ -85,20 +92,20 @@ export function loadServiceFor(
   return {service, privileges}
 }
 
-const guarded = (ctx: Context, id: string, action: ServiceAction, auditAction: string): Service =>
-  loadServiceFor(ctx, id, action, auditAction).service
-
-const SERVICE_PERMISSIONS: PermissionedKind<ServicePrivilege, Service> = {
+/** Services as permissioned, keyed objects: their catalogue of operations, permission rows and query keys. */
+export const SERVICE: PermissionedKind<ServicePrivilege, ServiceAction, Service> &
+  KeyedKind<ServiceAction, Service> &
+  GuardedKind<keyof typeof SERVICE_OPERATIONS, ServiceAction, Service> = {
   noun: 'service',
   topic: 'service',
-  table: 'service_permissions',
-  column: 'service_id',
+  operations: SERVICE_OPERATIONS,
+  load: (ctx, id, needs, action) => loadServiceFor(ctx, id, needs, action).service,
+  permissionTable: 'service_permissions',
+  permissionColumn: 'service_id',
   privileges: SERVICE_PRIVILEGES,
   expand: expandServicePrivileges,
-  load: guarded,
+  keyTable: 'service_keys',
 }
-
-const SERVICE_KEYS: KeyedKind<Service> = {noun: 'service', table: 'service_keys', load: guarded}
 
 const mayCreateServices = (db: Db, accountId: string): boolean =>
   inGroupWhere(db, accountId, 'g.may_create_services = 1 OR g.is_admin = 1')
@@ -160,7 +167,7 @@ export function listServices(ctx: Context, page: Page): PageOf<Service> {
 export function getService(ctx: Context, id: string): ServiceDetails {
   return ctx.store.read(() => {
     const {db} = ctx.store
-    const {service, privileges} = loadServiceFor(ctx, id, 'see', 'service.get')
+    const {service, privileges} = loadServiceFor(ctx, id, SERVICE_OPERATIONS.get, 'service.get')
     const count = (sql: string) => db.prepare(sql).pluck().get(service.id) as number
     return {
       ...service,
@@ -175,8 +182,7 @@ export function getService(ctx: Context, id: string): ServiceDetails {
 
 export function updateService(ctx: Context, id: string, change: {public?: boolean}): Service {
   if (change.public === undefined) throw new UsageError('nothing to update: give --public or --no-public')
-  return mutate(ctx, 'service.update', `service:${id}`, () => {
-    const {service} = loadServiceFor(ctx, id, 'settings', 'service.update')
+  return changeObject(ctx, SERVICE, id, 'update', (service) => {
     ctx.store.db.prepare('UPDATE services SET public = ? WHERE id = ?').run(Number(change.public), service.id)
     return {...service, public: change.public!}
   })
@@ -184,14 +190,25 @@ export function updateService(ctx: Context, id: string, change: {public?: boolea
 
 /** Deletes a service with its permissions, versions and keys; refused while deployments use it. */
 export function deleteService(ctx: Context, id: string): Service {
-  return mutate(ctx, 'service.delete', `service:${id}`, () => {
+  return changeObject(ctx, SERVICE, id, 'delete', (service) => {
     const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, id, 'delete', 'service.delete')
     refuseWhileDeployed(db, 'service', service.id)
-
     db.prepare('DELETE FROM services WHERE id = ?').run(service.id)
     return service
   })
+}
+
+/** Newest first by creation time; the version name breaks ties within one millisecond. */
+export const NEWEST_FIRST = 'ORDER BY created_at DESC, version DESC'
+
+export function latestVersion(db: Db, serviceId: string): string | null {
+  return (db.prepare(`SELECT version FROM service_versions WHERE service_id = ? ${NEWEST_FIRST} LIMIT 1`).pluck().get(serviceId) as
+    | string
+    | undefined) ?? null
+}
+
+export function versionExists(db: Db, serviceId: string, version: string): boolean {
+  return db.prepare('SELECT 1 FROM service_versions WHERE service_id = ? AND version = ?').get(serviceId, version) !== undefined
 }
 
 // Permissions per group.
@@ -207,143 +224,33 @@ export interface ServicePermissions {
 
 /** Who may do what on the service; part of seeing it, so it needs `read`. */
 export function listServicePermissions(ctx: Context, id: string): ServicePermissions {
-  const {object, permissions} = listPermissions(ctx, SERVICE_PERMISSIONS, id)
+  const {object, permissions} = listPermissions(ctx, SERVICE, id)
   return {service: object.id, owner: object.ownerAccountId, permissions}
 }
 
 /** Sets some of a group's privileges on a service; those not given keep their value (false for a new row). */
 export function setServicePermission(ctx: Context, id: string, groupName: string, change: PrivilegeChange<ServicePrivilege>): ServicePermission {
-  return setPermission(ctx, SERVICE_PERMISSIONS, id, groupName, change)
+  return setPermission(ctx, SERVICE, id, groupName, change)
 }
 
 export function removeServicePermission(ctx: Context, id: string, groupName: string): {service: string; group: string; removed: boolean} {
-  const {object, removed} = removePermission(ctx, SERVICE_PERMISSIONS, id, groupName)
+  const {object, removed} = removePermission(ctx, SERVICE, id, groupName)
   return {service: object.id, group: groupName, removed}
-}
-
-// Versions.
-
-export interface ServiceVersion {
-  service: string
-  version: string
-  /** Size in bytes of the archive given with --file, if any. */
-  size: number | null
-  /** SHA-256 hex of the archive given with --file, if any. */
-  sha256: string | null
-  createdAt: string
-  createdBy: string
-}
-
-interface VersionRow {
-  service_id: string
-  version: string
-  size: number | null
-  sha256: string | null
-  created_at: string
-  created_by: string
-}
-
-const toVersion = (row: VersionRow): ServiceVersion => ({
-  service: row.service_id,
-  version: row.version,
-  size: row.size,
-  sha256: row.sha256,
-  createdAt: row.created_at,
-  createdBy: row.created_by,
-})
-
-/** Newest first by creation time; the version name breaks ties within one millisecond. */
-const NEWEST_FIRST = 'ORDER BY created_at DESC, version DESC'
-
-export function latestVersion(db: Db, serviceId: string): string | null {
-  return (db.prepare(`SELECT version FROM service_versions WHERE service_id = ? ${NEWEST_FIRST} LIMIT 1`).pluck().get(serviceId) as
-    | string
-    | undefined) ?? null
-}
-
-export function versionExists(db: Db, serviceId: string, version: string): boolean {
-  return db.prepare('SELECT 1 FROM service_versions WHERE service_id = ? AND version = ?').get(serviceId, version) !== undefined
-}
-
-export function addVersion(
-  ctx: Context,
-  id: string,
-  version: string,
-  archive?: {size: number; sha256: string},
-): ServiceVersion {
-  validateVersion(version)
-  return mutate(ctx, 'service.versions.add', `service:${id}/version:${version}`, () => {
-    const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, id, 'versions', 'service.versions.add')
-    if (versionExists(db, service.id, version)) {
-      throw new ConflictError(`service '${service.id}' already has a version '${version}'`)
-    }
-
-    const created: ServiceVersion = {
-      service: service.id,
-      version,
-      size: archive?.size ?? null,
-      sha256: archive?.sha256 ?? null,
-      createdAt: nowIso(),
-      createdBy: actorOf(ctx.caller),
-    }
-    db.prepare('INSERT INTO service_versions (service_id, version, size, sha256, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)').run(
-      created.service,
-      created.version,
-      created.size,
-      created.sha256,
-      created.createdAt,
-      created.createdBy,
-    )
-    return created
-  })
-}
-
-export function listVersions(ctx: Context, id: string, page: Page): PageOf<ServiceVersion> {
-  return ctx.store.read(() => {
-    const {service} = loadServiceFor(ctx, id, 'see', 'service.versions.list')
-    const rows = ctx.store.db
-      .prepare(`SELECT service_id, version, size, sha256, created_at, created_by FROM service_versions WHERE service_id = ? ${NEWEST_FIRST} LIMIT ? OFFSET ?`)
-      .iterate(service.id, page.limit + 1, page.offset) as IterableIterator<VersionRow>
-    return pageOf(rows, page, toVersion)
-  })
-}
-
-/** Deletes a version; refused while a deployment runs it. */
-export function deleteVersion(ctx: Context, id: string, version: string): ServiceVersion {
-  validateVersion(version)
-  return mutate(ctx, 'service.versions.delete', `service:${id}/version:${version}`, () => {
-    const {db} = ctx.store
-    const {service} = loadServiceFor(ctx, id, 'versions', 'service.versions.delete')
-    const row = db
-      .prepare('SELECT service_id, version, size, sha256, created_at, created_by FROM service_versions WHERE service_id = ? AND version = ?')
-      .get(service.id, version) as VersionRow | undefined
-    if (!row) throw new NotFoundError(`service '${service.id}' has no version '${preview(version)}'`)
-    const users = db.prepare('SELECT id FROM deployments WHERE service_id = ? AND version = ? ORDER BY id LIMIT 3').pluck().all(service.id, version) as string[]
-    if (users.length > 0) {
-      throw new ConflictError(`version '${version}' of service '${service.id}' is deployed (${users.join(', ')})`, {
-        hint: 'Move those deployments to another version first (deployment update ID --version V).',
-      })
-    }
-
-    db.prepare('DELETE FROM service_versions WHERE service_id = ? AND version = ?').run(service.id, version)
-    return toVersion(row)
-  })
 }
 
 // Keys.
 
 export function createServiceKey(ctx: Context, id: string, input: {label?: string; description?: string}): CreatedApiKey & {service: string} {
-  const {object, key} = createKey(ctx, SERVICE_KEYS, id, input)
+  const {object, key} = createKey(ctx, SERVICE, id, input)
   return {...key, service: object.id}
 }
 
 export function listServiceKeys(ctx: Context, id: string): {service: string; keys: ApiKey[]} {
-  const {object, keys} = listObjectKeys(ctx, SERVICE_KEYS, id)
+  const {object, keys} = listObjectKeys(ctx, SERVICE, id)
   return {service: object.id, keys}
 }
 
 export function deleteServiceKey(ctx: Context, id: string, keyId: string): ApiKey & {service: string} {
-  const {object, key} = deleteKey(ctx, SERVICE_KEYS, id, keyId)
+  const {object, key} = deleteKey(ctx, SERVICE, id, keyId)
   return {...key, service: object.id}
 }

@@ -7,8 +7,8 @@ import type {Caller, Context} from '../../src/domain/context.js'
 import {createDeployment, getDeployment, listDeployments, setDeploymentEnabled} from '../../src/domain/deployments.js'
 import {createGroup} from '../../src/domain/groups.js'
 import {createInfra, getInfra, listInfras, setInfraPermission, updateInfra} from '../../src/domain/infrastructures.js'
+import {addVersion} from '../../src/domain/service-versions.js'
 import {
-  addVersion,
   createService,
   getService,
   listServices,

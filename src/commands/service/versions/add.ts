@@ -4,7 +4,7 @@ import {createHash} from 'node:crypto'
 import {AccessctlCommand} from '../../../cli/base-command.js'
 import {serviceIdArg} from '../../../cli/deployer-views.js'
 import {closeInput, openInput, readChunks} from '../../../cli/input.js'
-import {addVersion, type ServiceVersion} from '../../../domain/services.js'
+import {addVersion, type ServiceVersion} from '../../../domain/service-versions.js'
 
 export default class ServiceVersionsAdd extends AccessctlCommand {
   static override summary = 'Add a version to an API service.'

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
 import {serviceIdArg} from '../../../cli/deployer-views.js'
 import {validateObjectId, validateVersion} from '../../../domain/object-access.js'
-import {deleteVersion, type ServiceVersion} from '../../../domain/services.js'
+import {deleteVersion, type ServiceVersion} from '../../../domain/service-versions.js'
 
 export default class ServiceVersionsDelete extends AccessctlCommand {
   static override summary = 'Delete a version of an API service.'

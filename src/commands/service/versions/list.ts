@@ -2,7 +2,7 @@ import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {serviceIdArg, versionTable} from '../../../cli/deployer-views.js'
 import {nextPageHint} from '../../../cli/output.js'
 import type {PageOf} from '../../../domain/context.js'
-import {listVersions, type ServiceVersion} from '../../../domain/services.js'
+import {listVersions, type ServiceVersion} from '../../../domain/service-versions.js'
 
 export default class ServiceVersionsList extends AccessctlCommand {
   static override summary = "List an API service's versions, newest first."
