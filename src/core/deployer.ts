@@ -3,7 +3,10 @@
  * or an infrastructure, which privilege each action needs, and which (function, resource) a token must be granted
  * for it. The domain modules fetch rows and ask these functions; nothing else decides.
  */
+import {UsageError} from '../errors.js'
 import {type Grant, WILDCARD} from './grants.js'
+import {looksSecret} from './redact.js'
+import {preview} from './text.js'
 
 export const SERVICE_PRIVILEGES = ['read', 'write', 'deploy', 'admin'] as const
 export type ServicePrivilege = (typeof SERVICE_PRIVILEGES)[number]
@@ -130,29 +133,21 @@ export const DEPLOYMENT_ACTIONS: Record<
  * its target the object (`service:churn`), and the action above says the privilege it needs and the token function
  * (on the resource `services`, `infrastructures` or `deployments`) its grants must allow.
  */
+const PERMISSION_OPERATIONS = {'permissions.list': 'see', 'permissions.set': 'permissions', 'permissions.remove': 'permissions'} as const
+const KEY_OPERATIONS = {'keys.create': 'keys', 'keys.list': 'see', 'keys.delete': 'keys'} as const
+
 export const SERVICE_OPERATIONS = {
   get: 'see',
   update: 'settings',
   delete: 'delete',
-  'permissions.list': 'see',
-  'permissions.set': 'permissions',
-  'permissions.remove': 'permissions',
+  ...PERMISSION_OPERATIONS,
   'versions.add': 'versions',
   'versions.list': 'see',
   'versions.delete': 'versions',
-  'keys.create': 'keys',
-  'keys.list': 'see',
-  'keys.delete': 'keys',
+  ...KEY_OPERATIONS,
 } as const satisfies Record<string, ServiceAction>
 
-export const INFRA_OPERATIONS = {
-  get: 'see',
-  update: 'settings',
-  delete: 'delete',
-  'permissions.list': 'see',
-  'permissions.set': 'permissions',
-  'permissions.remove': 'permissions',
-} as const satisfies Record<string, InfraAction>
+export const INFRA_OPERATIONS = {get: 'see', update: 'settings', delete: 'delete', ...PERMISSION_OPERATIONS} as const satisfies Record<string, InfraAction>
 
 export const DEPLOYMENT_OPERATIONS = {
   get: 'see',
@@ -161,9 +156,7 @@ export const DEPLOYMENT_OPERATIONS = {
   disable: 'disable',
   'auth.set': 'auth',
   delete: 'delete',
-  'keys.create': 'keys',
-  'keys.list': 'see',
-  'keys.delete': 'keys',
+  ...KEY_OPERATIONS,
 } as const satisfies Record<string, DeploymentAction>
 
 /** Creating a service or an infrastructure maps to the token function `create`. */
@@ -274,4 +267,26 @@ export function isValidObjectId(id: string): boolean {
 /** Version names: 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit (so `1.2.0+build.7` works). */
 export function isValidVersion(version: string): boolean {
   return VERSION.test(version)
+}
+
+export function validateObjectId(kind: 'service' | 'infrastructure' | 'deployment', id: string): string {
+  // Keys have the characters of ids: one given in the wrong place is refused before it could be quoted anywhere.
+  if (looksSecret(id)) throw new UsageError(`a key or a token is not a ${kind} id`)
+  if (!isValidObjectId(id)) {
+    throw new UsageError(
+      `'${preview(id)}' is not a valid ${kind} id: use 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
+    )
+  }
+
+  return id
+}
+
+export function validateVersion(version: string): string {
+  if (!isValidVersion(version)) {
+    throw new UsageError(
+      `'${preview(version)}' is not a valid version: use 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit`,
+    )
+  }
+
+  return version
 }

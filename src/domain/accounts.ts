@@ -3,7 +3,7 @@ import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccount
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
-import {requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
+import {type Operation, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
 import {revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
@@ -144,7 +144,7 @@ function ownedObjects(db: Db, accountId: string): OwnedObjects {
   return {services: count('services'), infrastructures: count('infrastructures'), deployments: count('deployments')}
 }
 
-const deletionAttempt = (id: string) => ({
+const deletion = (id: string): Operation => ({
   function: 'delete',
   resource: 'accounts',
   account: id,
@@ -157,7 +157,7 @@ const deletionAttempt = (id: string) => ({
 export function findAccountToDelete(ctx: Context, id: string): Account {
   validateAccountId(id)
   return ctx.store.read(() => {
-    requireGlobalAdmin(ctx, deletionAttempt(id))
+    requireGlobalAdmin(ctx, deletion(id))
     return requireAccountById(ctx.store.db, id)
   })
 }
@@ -169,9 +169,10 @@ export function findAccountToDelete(ctx: Context, id: string): Account {
  */
 export function deleteAccount(ctx: Context, input: {id: string; transferTo?: string}): AccountDeletion {
   validateAccountId(input.id)
-  return mutate(ctx, 'accounts.delete', `account:${input.id}`, () => {
+  const operation = deletion(input.id)
+  return mutate(ctx, operation, () => {
     const {db} = ctx.store
-    requireGlobalAdmin(ctx, deletionAttempt(input.id))
+    requireGlobalAdmin(ctx, operation)
     const account = requireAccountById(db, input.id)
     const owned = ownedObjects(db, account.id)
     const ownsSomething = owned.services + owned.infrastructures + owned.deployments > 0

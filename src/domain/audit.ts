@@ -1,7 +1,7 @@
 import {nowIso} from '../core/ids.js'
 import {redactSecrets} from '../core/redact.js'
 import type {Db} from '../store/store.js'
-import {requireGlobalAdmin} from './access.js'
+import {type Operation, requireGlobalAdmin} from './access.js'
 import {actorOf, type Context, type PageOf, pageOf} from './context.js'
 
 export type AuditOutcome = 'ok' | 'denied'
@@ -38,12 +38,19 @@ const redacted = (text: string | null | undefined): string | null => (text === u
  * log never claims a change that did not happen, nor misses one that did. `target` names what changed and may be
  * computed from the result (for example a new id). Never pass a secret as target or detail.
  */
+export function mutate<T>(ctx: Context, action: string, target: string | null | ((result: T) => string | null), work: () => T): T
+/** The change of an operation whose guard names it alike: refused or done, it is recorded under one action and target. */
+export function mutate<T>(ctx: Context, operation: Operation, work: () => T): T
 export function mutate<T>(
   ctx: Context,
-  action: string,
-  target: string | null | ((result: T) => string | null),
-  work: () => T,
+  actionOrOperation: string | Operation,
+  targetOrWork: string | null | ((result: T) => string | null) | (() => T),
+  maybeWork?: () => T,
 ): T {
+  const [action, target, work] =
+    typeof actionOrOperation === 'string'
+      ? [actionOrOperation, targetOrWork as string | null | ((result: T) => string | null), maybeWork!]
+      : [actionOrOperation.action, actionOrOperation.target ?? null, targetOrWork as () => T]
   return ctx.store.write(() => {
     const result = work()
     recordAudit(ctx.store.db, {

@@ -1,4 +1,4 @@
-import {AUTH_MODES, type AuthMode, type DeploymentAction, DEPLOYMENT_OPERATIONS, type InfraPrivilege, type ServicePrivilege} from '../core/deployer.js'
+import {AUTH_MODES, type AuthMode, DEPLOYMENT_OPERATIONS, type DeploymentAction, type InfraPrivilege, type ServicePrivilege, validateObjectId, validateVersion} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
@@ -7,15 +7,7 @@ import {callerAccount} from './access.js'
 import type {ApiKey, CreatedApiKey} from './api-keys.js'
 import {mutate} from './audit.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
-import {
-  deploymentNotFound,
-  deploymentVisibleFilter,
-  guardDeployment,
-  infraNotFound,
-  serviceNotFound,
-  validateObjectId,
-  validateVersion,
-} from './object-access.js'
+import {deploymentNotFound, deploymentVisibleFilter, guardDeployment, infraNotFound, serviceNotFound} from './object-access.js'
 import {changeObject, createKey, deleteKey, type GuardedKind, type KeyedKind, listObjectKeys} from './permissioned-objects.js'
 import {findInfra, loadInfraFor} from './infrastructures.js'
 import {findService, latestVersion, loadServiceFor, versionExists} from './services.js'

@@ -1,25 +1,17 @@
-import {
-  CREATE_FUNCTION,
-  expandInfraPrivileges,
-  type InfraAction,
-  INFRA_OPERATIONS,
-  INFRA_PRIVILEGES,
-  INFRA_STAGES,
-  type InfraPrivilege,
-  type InfraStage,
-} from '../core/deployer.js'
+import {CREATE_FUNCTION, expandInfraPrivileges, INFRA_OPERATIONS, INFRA_PRIVILEGES, INFRA_STAGES, type InfraAction, type InfraPrivilege, type InfraStage, validateObjectId} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {ConflictError, DeniedError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {callerAccount, isGlobalAdmin, requireTokenPermits} from './access.js'
 import {mutate} from './audit.js'
-import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
-import {guardInfra, infraNotFound, infraViewableFilter, refuseWhileDeployed, validateObjectId} from './object-access.js'
+import {actorOf, type Context, type Page, type PageOf} from './context.js'
+import {guardInfra, infraNotFound, infraViewableFilter, refuseWhileDeployed} from './object-access.js'
 import {
   changeObject,
   type GroupPermission,
   type GuardedKind,
   listPermissions,
+  pageVisible,
   type PermissionedKind,
   type PrivilegeChange,
   removePermission,
@@ -129,14 +121,9 @@ export function createInfra(ctx: Context, input: {id: string; stage: string}): I
   })
 }
 
+/** The infrastructures the caller may view, ordered by id. */
 export function listInfras(ctx: Context, page: Page): PageOf<Infrastructure> {
-  return ctx.store.read(() => {
-    const filter = infraViewableFilter(ctx, 'i')
-    const rows = ctx.store.db
-      .prepare(`SELECT ${INFRA_COLUMNS} FROM infrastructures i WHERE ${filter.sql} ORDER BY i.id LIMIT ? OFFSET ?`)
-      .iterate(...filter.params, page.limit + 1, page.offset) as IterableIterator<InfraRow>
-    return pageOf(rows, page, toInfra)
-  })
+  return pageVisible(ctx, `SELECT ${INFRA_COLUMNS} FROM infrastructures i`, infraViewableFilter(ctx, 'i'), 'i.id', page, toInfra)
 }
 
 export function getInfra(ctx: Context, id: string): InfrastructureDetails {

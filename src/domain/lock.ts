@@ -25,8 +25,9 @@ export function lastingAdminKeys(db: Db, except = ''): number {
  * unless an admin key that never expires exists: once the last expiring key expired, nothing could unlock it.
  */
 export function lockStore(ctx: Context): LockState {
-  return mutate(ctx, 'store.lock', 'store', () => {
-    requireGlobalAdmin(ctx, {function: 'admin', resource: '*', action: 'store.lock', target: 'store'})
+  const operation = {function: 'admin', resource: '*', action: 'store.lock', target: 'store'}
+  return mutate(ctx, operation, () => {
+    requireGlobalAdmin(ctx, operation)
     const {db} = ctx.store
     if (isStoreLocked(db)) return {locked: true, changed: false}
     if (lastingAdminKeys(db) === 0) {

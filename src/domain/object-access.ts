@@ -14,8 +14,6 @@ import {
   type InfraAction,
   infraGrantsGiving,
   type InfraPrivilege,
-  isValidObjectId,
-  isValidVersion,
   SERVICE_ACTIONS,
   SERVICE_PRIVILEGES,
   type ServiceAction,
@@ -25,8 +23,7 @@ import {
 } from '../core/deployer.js'
 import type {Grant} from '../core/grants.js'
 import {preview} from '../core/names.js'
-import {looksSecret} from '../core/redact.js'
-import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
+import {ConflictError, DeniedError, NotFoundError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {isGlobalAdmin, MEMBER_GROUPS, memberGroupParams, type Operation, requireTokenPermits, tokenPermits} from './access.js'
 import type {Context} from './context.js'
@@ -56,28 +53,6 @@ function standingOf(ctx: Context): Standing {
 
 const anyColumn = (alias: string, privileges: readonly string[]) =>
   `(${privileges.map((privilege) => `${alias}.can_${privilege} = 1`).join(' OR ')})`
-
-export function validateObjectId(kind: 'service' | 'infrastructure' | 'deployment', id: string): string {
-  // Keys have the characters of ids: one given in the wrong place is refused before it could be quoted anywhere.
-  if (looksSecret(id)) throw new UsageError(`a key or a token is not a ${kind} id`)
-  if (!isValidObjectId(id)) {
-    throw new UsageError(
-      `'${preview(id)}' is not a valid ${kind} id: use 1-128 of A-Z a-z 0-9 . _ -, starting with a letter or digit`,
-    )
-  }
-
-  return id
-}
-
-export function validateVersion(version: string): string {
-  if (!isValidVersion(version)) {
-    throw new UsageError(
-      `'${preview(version)}' is not a valid version: use 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit`,
-    )
-  }
-
-  return version
-}
 
 // What an account holds on one object.
 

@@ -1,3 +1,4 @@
+import {validateObjectId} from '../core/deployer.js'
 import {validateGroupName} from '../core/names.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
@@ -14,9 +15,8 @@ import {
   validateKeyText,
 } from './api-keys.js'
 import {mutate} from './audit.js'
-import type {Context} from './context.js'
+import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
-import {validateObjectId} from './object-access.js'
 
 /**
  * What services, infrastructures and deployments have in common: every command on one of them is an operation of
@@ -64,6 +64,26 @@ export function changeObject<O extends string, N extends string, T extends {id: 
   target: string | ((result: R) => string) = `${kind.noun}:${id}`,
 ): R {
   return mutate(ctx, `${kind.topic}.${op}`, target, () => work(loadFor(ctx, kind, id, op)))
+}
+
+/**
+ * A page of the rows of `select` (a SELECT ... FROM with the table aliased) the caller may see, ordered by `orderBy`,
+ * filtered in SQL by `visible` so the page is exact.
+ */
+export function pageVisible<R, T>(
+  ctx: Context,
+  select: string,
+  visible: {sql: string; params: unknown[]},
+  orderBy: string,
+  page: Page,
+  toItem: (row: R) => T,
+): PageOf<T> {
+  return ctx.store.read(() => {
+    const rows = ctx.store.db
+      .prepare(`${select} WHERE ${visible.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
+      .iterate(...visible.params, page.limit + 1, page.offset) as IterableIterator<R>
+    return pageOf(rows, page, toItem)
+  })
 }
 
 type PermissionOperation = 'permissions.list' | 'permissions.set' | 'permissions.remove'

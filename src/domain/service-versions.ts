@@ -1,8 +1,8 @@
+import {validateVersion} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError} from '../errors.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
-import {validateVersion} from './object-access.js'
 import {changeObject, readObject} from './permissioned-objects.js'
 import {NEWEST_FIRST, SERVICE, versionExists} from './services.js'
 

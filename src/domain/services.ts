@@ -1,11 +1,4 @@
-import {
-  CREATE_FUNCTION,
-  expandServicePrivileges,
-  type ServiceAction,
-  SERVICE_OPERATIONS,
-  SERVICE_PRIVILEGES,
-  type ServicePrivilege,
-} from '../core/deployer.js'
+import {CREATE_FUNCTION, expandServicePrivileges, SERVICE_OPERATIONS, SERVICE_PRIVILEGES, type ServiceAction, type ServicePrivilege, validateObjectId} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {ConflictError, DeniedError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
@@ -13,14 +6,8 @@ import {callerAccount, inGroupWhere, requireTokenPermits} from './access.js'
 import {requireAccount} from './accounts.js'
 import type {ApiKey, CreatedApiKey} from './api-keys.js'
 import {mutate} from './audit.js'
-import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
-import {
-  guardService,
-  refuseWhileDeployed,
-  serviceNotFound,
-  serviceReadableFilter,
-  validateObjectId,
-} from './object-access.js'
+import {actorOf, type Context, type Page, type PageOf} from './context.js'
+import {guardService, refuseWhileDeployed, serviceNotFound, serviceReadableFilter} from './object-access.js'
 import {
   changeObject,
   createKey,
@@ -30,6 +17,7 @@ import {
   type KeyedKind,
   listObjectKeys,
   listPermissions,
+  pageVisible,
   type PermissionedKind,
   type PrivilegeChange,
   removePermission,
@@ -155,13 +143,7 @@ export function createService(ctx: Context, input: {id: string; public?: boolean
 
 /** The services the caller may read, ordered by id, filtered in SQL so the page is exact. */
 export function listServices(ctx: Context, page: Page): PageOf<Service> {
-  return ctx.store.read(() => {
-    const filter = serviceReadableFilter(ctx, 's')
-    const rows = ctx.store.db
-      .prepare(`SELECT ${SERVICE_COLUMNS} FROM services s WHERE ${filter.sql} ORDER BY s.id LIMIT ? OFFSET ?`)
-      .iterate(...filter.params, page.limit + 1, page.offset) as IterableIterator<ServiceRow>
-    return pageOf(rows, page, toService)
-  })
+  return pageVisible(ctx, `SELECT ${SERVICE_COLUMNS} FROM services s`, serviceReadableFilter(ctx, 's'), 's.id', page, toService)
 }
 
 export function getService(ctx: Context, id: string): ServiceDetails {

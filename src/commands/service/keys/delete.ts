@@ -1,7 +1,7 @@
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
 import {keyIdArg, serviceIdArg} from '../../../cli/deployer-views.js'
+import {validateObjectId} from '../../../core/deployer.js'
 import {type ApiKey, validateKeyId} from '../../../domain/api-keys.js'
-import {validateObjectId} from '../../../domain/object-access.js'
 import {deleteServiceKey} from '../../../domain/services.js'
 
 export default class ServiceKeysDelete extends AccessctlCommand {

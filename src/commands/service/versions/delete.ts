@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
 import {serviceIdArg} from '../../../cli/deployer-views.js'
-import {validateObjectId, validateVersion} from '../../../domain/object-access.js'
+import {validateObjectId, validateVersion} from '../../../core/deployer.js'
 import {deleteVersion, type ServiceVersion} from '../../../domain/service-versions.js'
 
 export default class ServiceVersionsDelete extends AccessctlCommand {
