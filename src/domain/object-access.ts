@@ -178,45 +178,60 @@ function enforce(verdict: Verdict, notFound: () => NotFoundError, denied: (verdi
   if (verdict.outcome === 'denied') throw denied(verdict)
 }
 
-export function guardService(
+/** What tells a service guard from an infrastructure guard; the guard itself is written once, below. */
+interface ObjectGuard<A extends string, P extends string> {
+  kind: 'service' | 'infrastructure'
+  resource: 'services' | 'infrastructures'
+  actions: Record<A, {tokenFunction: string}>
+  held: (db: Db, subject: Standing, object: OwnedObject) => P[]
+  decide: (action: A, id: string, held: readonly P[]) => Verdict
+  notFound: (id: string) => NotFoundError
+}
+
+const SERVICE_GUARD: ObjectGuard<ServiceAction, ServicePrivilege> = {
+  kind: 'service',
+  resource: 'services',
+  actions: SERVICE_ACTIONS,
+  held: servicePrivilegesOf,
+  decide: decideService,
+  notFound: (id) => serviceNotFound(id),
+}
+
+const INFRA_GUARD: ObjectGuard<InfraAction, InfraPrivilege> = {
+  kind: 'infrastructure',
+  resource: 'infrastructures',
+  actions: INFRA_ACTIONS,
+  held: (db, subject, infra) => infraPrivilegesOf(db, subject, infra.id),
+  decide: decideInfra,
+  notFound: (id) => infraNotFound(id),
+}
+
+function guardObject<A extends string, P extends string>(
   ctx: Context,
-  service: OwnedObject,
-  action: ServiceAction,
+  guard: ObjectGuard<A | 'see', P>,
+  owned: OwnedObject,
+  action: A | 'see',
   attempted: Attempted,
-): ServicePrivilege[] {
-  const held = servicePrivilegesOf(ctx.store.db, standingOf(ctx), service)
-  const object = {resource: 'services', account: service.ownerAccountId, entity: service.id}
-  const verdict: Verdict = tokenPermits(ctx.caller, {function: SERVICE_ACTIONS.see.tokenFunction, ...object})
-    ? decideService(action, service.id, held)
-    : {outcome: 'hidden', hidden: ['service']}
+): P[] {
+  const held = guard.held(ctx.store.db, standingOf(ctx), owned)
+  const object = {resource: guard.resource, account: owned.ownerAccountId, entity: owned.id}
+  const verdict: Verdict = tokenPermits(ctx.caller, {function: guard.actions.see.tokenFunction, ...object})
+    ? guard.decide(action, owned.id, held)
+    : {outcome: 'hidden', hidden: [guard.kind]}
   enforce(
     verdict,
-    () => serviceNotFound(service.id),
-    ({missing}) => new DeniedError(denialMessage(missing, [{kind: 'service', id: service.id, privileges: held}]), attempted),
+    () => guard.notFound(owned.id),
+    ({missing}) => new DeniedError(denialMessage(missing, [{kind: guard.kind, id: owned.id, privileges: held}]), attempted),
   )
-  requireTokenPermits(ctx.caller, {function: SERVICE_ACTIONS[action].tokenFunction, ...object, ...attempted})
+  requireTokenPermits(ctx.caller, {function: guard.actions[action].tokenFunction, ...object, ...attempted})
   return held
 }
 
-export function guardInfra(
-  ctx: Context,
-  infra: OwnedObject,
-  action: InfraAction,
-  attempted: Attempted,
-): InfraPrivilege[] {
-  const held = infraPrivilegesOf(ctx.store.db, standingOf(ctx), infra.id)
-  const object = {resource: 'infrastructures', account: infra.ownerAccountId, entity: infra.id}
-  const verdict: Verdict = tokenPermits(ctx.caller, {function: INFRA_ACTIONS.see.tokenFunction, ...object})
-    ? decideInfra(action, infra.id, held)
-    : {outcome: 'hidden', hidden: ['infrastructure']}
-  enforce(
-    verdict,
-    () => infraNotFound(infra.id),
-    ({missing}) => new DeniedError(denialMessage(missing, [{kind: 'infrastructure', id: infra.id, privileges: held}]), attempted),
-  )
-  requireTokenPermits(ctx.caller, {function: INFRA_ACTIONS[action].tokenFunction, ...object, ...attempted})
-  return held
-}
+export const guardService = (ctx: Context, service: OwnedObject, action: ServiceAction, attempted: Attempted): ServicePrivilege[] =>
+  guardObject(ctx, SERVICE_GUARD, service, action, attempted)
+
+export const guardInfra = (ctx: Context, infra: OwnedObject, action: InfraAction, attempted: Attempted): InfraPrivilege[] =>
+  guardObject(ctx, INFRA_GUARD, infra, action, attempted)
 
 export interface DeploymentParts {
   /** The deployment itself; for `create`, the one about to exist (its id and future owner). */
