@@ -167,7 +167,7 @@ export function parseDesiredState(text: string, source: string): ParsedDocument 
 
   const problems: DocProblem[] = []
   const state = readState(documents, problems)
-  if (problems.length === 0 && documents.length === 0) throw new DocumentError(`${source} is empty; expected a document with apiVersion: ${API_VERSION}`)
+  if (problems.length === 0 && documents.every((document) => document === null || document === undefined)) throw new DocumentError(`${source} is empty; expected a document with apiVersion: ${API_VERSION}`)
   if (problems.length > 0) throw new DocumentError(problems.slice(0, 20).map(locate).join('\n'))
   return {state, locate}
 }
