@@ -214,10 +214,13 @@ function toServicePermission(row: ServicePermissionRow): ServicePermission {
   }
 }
 
-function readServicePermissions(db: Db, serviceId: string): ServicePermission[] {
-  const rows = db
-    .prepare('SELECT group_name, can_read, can_write, can_deploy, can_admin FROM service_permissions WHERE service_id = ? ORDER BY group_name')
-    .all(serviceId) as ServicePermissionRow[]
+function readServicePermissions(db: Db, serviceId: string, groupName?: string): ServicePermission[] {
+  // One group's row by its key when asked: `apply` sets thousands of rows, and each set reads its row twice.
+  const rows = (groupName === undefined
+    ? db.prepare('SELECT group_name, can_read, can_write, can_deploy, can_admin FROM service_permissions WHERE service_id = ? ORDER BY group_name').all(serviceId)
+    : db
+        .prepare('SELECT group_name, can_read, can_write, can_deploy, can_admin FROM service_permissions WHERE service_id = ? AND group_name = ?')
+        .all(serviceId, groupName)) as ServicePermissionRow[]
   return rows.map(toServicePermission)
 }
 
@@ -251,14 +254,14 @@ export function setServicePermission(
     const {db} = ctx.store
     const {service} = loadServiceFor(ctx, subjectOf(ctx), id, 'permissions', 'service.permissions.set')
     requireGroup(db, groupName)
-    const current = readServicePermissions(db, service.id).find((p) => p.group === groupName)
+    const current = readServicePermissions(db, service.id, groupName)[0]
     const value = (privilege: ServicePrivilege) => Number(change[privilege] ?? current?.[privilege] ?? false)
     db.prepare(
       `INSERT INTO service_permissions (service_id, group_name, can_read, can_write, can_deploy, can_admin) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (service_id, group_name) DO UPDATE SET can_read = excluded.can_read, can_write = excluded.can_write,
          can_deploy = excluded.can_deploy, can_admin = excluded.can_admin`,
     ).run(service.id, groupName, value('read'), value('write'), value('deploy'), value('admin'))
-    return readServicePermissions(db, service.id).find((p) => p.group === groupName)!
+    return readServicePermissions(db, service.id, groupName)[0]!
   })
 }
 
