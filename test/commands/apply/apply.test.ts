@@ -204,6 +204,15 @@ services:
     expect(countRows(dir.storePath, 'infrastructures')).toBe(2)
   })
 
+  it('gives an existing service to an account (the operator may, as service create --owner)', async () => {
+    expect((await run(['apply', '-f', file])).code).toBe(0)
+    const result = await run(['apply', '-f', '-'], 'apiVersion: accessctl/v1\nservices:\n  - id: weather\n    owner: dave@example.com\n')
+    expect(result.stdout).toBe('~ change service weather: owner none -> dave@example.com\napplied: 0 to create, 1 to change, 0 to remove\n')
+    const dave = queryRows<{id: string}>(dir.storePath, 'SELECT id FROM accounts WHERE name = ?', 'dave@example.com')[0].id
+    expect(queryRows(dir.storePath, 'SELECT owner_account_id AS owner FROM services WHERE id = ?', 'weather')).toEqual([{owner: dave}])
+    expect(queryRows(dir.storePath, 'SELECT action, target FROM audit_log ORDER BY id DESC LIMIT 1')).toEqual([{action: 'service.update', target: 'service:weather'}])
+  })
+
   it('reads a heredoc on stdin', async () => {
     const result = await run(['apply', '-f', '-'], 'apiVersion: accessctl/v1\ngroups:\n  - name: from-stdin\n')
     expect(result.code).toBe(0)
