@@ -226,21 +226,18 @@ class Reader {
   strings(value: unknown, path: DocPath, what: string): string[] | undefined {
     if (value === null) return []
     if (!Array.isArray(value)) return this.problem(path, `${what} must be a list`)
-    const seen = new Set<string>()
-    const result: string[] = []
-    for (const [index, item] of value.entries()) {
-      if (typeof item !== 'string') {
-        this.problem([...path, index], `${what} must be a list of strings`)
-        continue
-      }
-
-      if (seen.has(item)) this.problem([...path, index], `'${preview(item)}' appears twice in ${what}`)
-      seen.add(item)
-      result.push(item)
+    // Lists are short (a few groups or versions): a scan finds a repeat with less garbage than a Set per list.
+    let clean = true
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index]
+      if (typeof item !== 'string') clean = Boolean(this.problem([...path, index], `${what} must be a list of strings`))
+      else if (value.indexOf(item) !== index) clean = Boolean(this.problem([...path, index], `'${preview(item)}' appears twice in ${what}`))
     }
 
-    return result
+    // A list with a problem fails the whole document; what is returned then only has to be well-typed.
+    return clean ? (value as string[]) : value.filter((item): item is string => typeof item === 'string')
   }
+
 
   oneOf<T extends string>(value: unknown, path: DocPath, what: string, options: readonly T[]): T | undefined {
     if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T
