@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../cli/base-command.js'
-import {Rendered} from '../cli/output.js'
 import {documentYaml, exportDocument, type Kind, KINDS} from '../core/desired-state.js'
+import {escapeControlKeepingNewlines} from '../core/text.js'
 import {exportState} from '../domain/apply.js'
 
 export default class Export extends AccessctlCommand {
@@ -25,8 +25,10 @@ document as JSON.`
     const {flags} = await this.parse(Export)
     const ctx = await this.context(flags)
     const document = exportDocument(exportState(ctx, flags.kind as Kind[] | undefined))
-    // The text is YAML of the store's own values; escaping it would change names, and YAML quotes what it must.
-    if (!this.jsonEnabled()) process.stdout.write(new Rendered(documentYaml(document)).text)
+    // YAML escapes the C0 and C1 controls itself, but not the bidirectional marks: on a terminal they are escaped as in
+    // every human output; into a file or a pipe the text stays exact, so that it applies back to the same names.
+    const text = documentYaml(document)
+    if (!this.jsonEnabled()) process.stdout.write(process.stdout.isTTY ? escapeControlKeepingNewlines(text) : text)
     return document
   }
 }
