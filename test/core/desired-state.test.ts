@@ -207,6 +207,12 @@ describe('export format', () => {
     expect(state.services[0]).toMatchObject({id: 's', public: false, owner: 'true', versions: ['1.0']})
     expect(exportDocument({})).toEqual({apiVersion: API_VERSION})
   })
+
+  it('keeps names exactly as stored, whatever they hold', () => {
+    const names = ['a\nb', 'x\u202Ey', '\u001B[31mred', 'true', '~', '- x', '#c', '  lead', ': c', '0123', '2026-01-01', '😀']
+    const text = documentYaml(exportDocument({accounts: names.map((name, i) => ({name, id: i.toString(16).padStart(32, '0'), groups: []}))}))
+    expect(parse(text).state.accounts.map((a) => a.name)).toEqual(names)
+  })
 })
 
 describe('the JSON Schema in schema/', () => {
