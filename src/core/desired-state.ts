@@ -223,15 +223,18 @@ class Reader {
     return this.problem(path, `${what} must be true or false`)
   }
 
-  strings(value: unknown, path: DocPath, what: string): string[] | undefined {
+  /** `what` may be a function: it is only needed for a message, and naming the list can cost more than reading it. */
+  strings(value: unknown, path: DocPath, named: string | (() => string)): string[] | undefined {
+    const what = typeof named === 'string' ? named : undefined
+    const name = () => what ?? (named as () => string)()
     if (value === null) return []
-    if (!Array.isArray(value)) return this.problem(path, `${what} must be a list`)
+    if (!Array.isArray(value)) return this.problem(path, `${name()} must be a list`)
     // Lists are short (a few groups or versions): a scan finds a repeat with less garbage than a Set per list.
     let clean = true
     for (let index = 0; index < value.length; index++) {
       const item: unknown = value[index]
-      if (typeof item !== 'string') clean = Boolean(this.problem([...path, index], `${what} must be a list of strings`))
-      else if (value.indexOf(item) !== index) clean = Boolean(this.problem([...path, index], `'${preview(item)}' appears twice in ${what}`))
+      if (typeof item !== 'string') clean = Boolean(this.problem([...path, index], `${name()} must be a list of strings`))
+      else if (value.indexOf(item) !== index) clean = Boolean(this.problem([...path, index], `'${preview(item)}' appears twice in ${name()}`))
     }
 
     // A list with a problem fails the whole document; what is returned then only has to be well-typed.
@@ -268,11 +271,11 @@ class Reader {
     if (!isMap(value)) return this.problem(path, "'permissions' must be a mapping of group name to a list of privileges")
     const result = new Map<string, P[]>()
     for (const [group, granted] of Object.entries(value)) {
-      const list = this.strings(granted, [...path, group], `the privileges of '${preview(group)}'`)
+      const list = this.strings(granted, [...path, group], () => `the privileges of '${preview(group)}'`)
       if (!list) continue
-      const unknown = list.filter((p) => !(privileges as readonly string[]).includes(p))
-      if (unknown.length > 0) {
-        this.problem([...path, group], `unknown privilege '${preview(unknown[0])}'; use ${privileges.join(', ')}`)
+      const unknown = list.find((p) => !(privileges as readonly string[]).includes(p))
+      if (unknown !== undefined) {
+        this.problem([...path, group], `unknown privilege '${preview(unknown)}'; use ${privileges.join(', ')}`)
         continue
       }
 
@@ -358,7 +361,7 @@ function readObject(read: Reader, state: DesiredState, kind: Kind, item: Record<
     case 'accounts': {
       const name = read.string(item.name, field('name'), "'name'")
       if (name === '') read.problem(field('name'), 'an account name cannot be empty')
-      if (name !== undefined && [...name].length > MAX_ACCOUNT_NAME_LENGTH) {
+      if (name !== undefined && name.length > MAX_ACCOUNT_NAME_LENGTH && [...name].length > MAX_ACCOUNT_NAME_LENGTH) {
         read.problem(field('name'), `an account name has at most ${MAX_ACCOUNT_NAME_LENGTH} characters`)
       }
 
