@@ -23,6 +23,8 @@ export const INPUT_LIMITS = {
   importTotal: 64 * MiB,
   /** `accounts import`: one JSON Lines line, or one YAML entry (or a whole list written in flow style). */
   importEntry: 64 * KiB,
+  /** `apply`, `diff`: the whole document (an export of 100,000 accounts with one group each is about 9 MiB). */
+  document: 16 * MiB,
   /** `tokens verify -`: one line, one token (a token made from the largest config fits). */
   tokenLine: 1 * MiB,
   /** `deployment authorize --key-stdin`, `admin-key verify`: the first line of stdin, one key. */

@@ -28,8 +28,10 @@ interface AccountRow {
 
 const toAccount = (row: AccountRow): Account => ({id: row.id, name: row.name, createdAt: row.created_at})
 
-export function createAccount(ctx: Context, input: {name: string; groups?: string[]}): Account {
+/** `id` brings an account over with the id its tokens carry (`apply`); new accounts otherwise get a fresh one. */
+export function createAccount(ctx: Context, input: {name: string; groups?: string[]; id?: string}): Account {
   const name = validateAccountName(input.name)
+  if (input.id !== undefined) validateAccountId(input.id)
   const groups = [...new Set(input.groups ?? [])]
   if (groups.includes(EVERYONE_GROUP)) {
     throw new UsageError(`every account is in '${EVERYONE_GROUP}' already; it takes no explicit members`)
@@ -43,7 +45,8 @@ export function createAccount(ctx: Context, input: {name: string; groups?: strin
       throw new ConflictError(`an account named '${preview(name)}' already exists`)
     }
 
-    const account: Account = {id: newId(), name, createdAt: nowIso()}
+    if (input.id !== undefined && findAccountById(db, input.id)) throw new ConflictError(`an account with id ${input.id} already exists`)
+    const account: Account = {id: input.id ?? newId(), name, createdAt: nowIso()}
     db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)').run(account.id, account.name, account.createdAt)
     const addMember = db.prepare('INSERT INTO group_members (group_name, account_id, added_at) VALUES (?, ?, ?)')
     for (const group of groups) addMember.run(group, account.id, account.createdAt)

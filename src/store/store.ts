@@ -199,7 +199,7 @@ const STATEMENT_CACHE_LIMIT = 512
  * catch: a statement kept across calls (TokenVerifier's) is reset too if another caller prepares the same SQL text,
  * so such statements must keep SQL of their own.
  */
-function reuseStatements(db: Db): void {
+export function reuseStatements(db: Db): void {
   const prepare = db.prepare.bind(db)
   const statements = new Map<string, Database.Statement>()
   db.prepare = ((sql: string) => {

@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {AccessctlCommand} from '../cli/base-command.js'
+import {documentYaml, exportDocument, type Kind, KINDS} from '../core/desired-state.js'
+import {escapeControlKeepingNewlines} from '../core/text.js'
+import {exportState} from '../domain/apply.js'
+
+export default class Export extends AccessctlCommand {
+  static override summary = 'Print the store as a document that apply takes: groups, accounts, services, infrastructures, deployments.'
+  static override description = `The current state in the format of 'apply', in a stable order, so that applying an export to
+an empty store and exporting again gives the same text, and applying it to its own store changes nothing. Shows only
+what the caller may see; groups and accounts only to a global administrator. Never a secret. --json prints the same
+document as JSON.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> > access.yaml',
+    '<%= config.bin %> <%= command.id %> --kind services --kind deployments',
+  ]
+
+  static override flags = {
+    kind: Flags.string({description: 'Only this kind (repeatable); all kinds by default.', options: [...KINDS], multiple: true}),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {flags} = await this.parse(Export)
+    const ctx = await this.context(flags)
+    const document = exportDocument(exportState(ctx, flags.kind as Kind[] | undefined))
+    // YAML escapes the C0 and C1 controls itself, but not the bidirectional marks: on a terminal they are escaped as in
+    // every human output; into a file or a pipe the text stays exact, so that it applies back to the same names.
+    const text = documentYaml(document)
+    if (!this.jsonEnabled()) process.stdout.write(process.stdout.isTTY ? escapeControlKeepingNewlines(text) : text)
+    return document
+  }
+}
