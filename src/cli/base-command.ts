@@ -55,6 +55,12 @@ export abstract class AccessctlCommand extends Command {
    */
   static credentialFree = false
 
+  /**
+   * Commands that only read never create a store: on a missing one they stop with exit 6 and the path, rather
+   * than leave an empty store (and its folder) behind. Commands that write create it on first use.
+   */
+  static readsOnly = false
+
   private openedStore?: Store
   private resolvedCaller?: Caller
 
@@ -99,7 +105,7 @@ export abstract class AccessctlCommand extends Command {
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
   protected async context(flags: {store?: string; 'admin-key'?: string; token?: string}): Promise<Context> {
-    this.openedStore ??= Store.open(flags.store ?? defaultStorePath())
+    this.openedStore ??= Store.open(flags.store ?? defaultStorePath(), {mustExist: (this.constructor as typeof AccessctlCommand).readsOnly})
     if (!this.resolvedCaller) {
       const operator = localOperator()
       this.resolvedCaller = (this.constructor as typeof AccessctlCommand).credentialFree

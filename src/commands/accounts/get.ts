@@ -5,6 +5,7 @@ import {renderFields} from '../../cli/output.js'
 import {type AccountDetails, getAccount} from '../../domain/accounts.js'
 
 export default class AccountsGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one account, by name or by id.'
   static override description = `Shows the account's id, name, creation time, groups (every account is in 'everyone') and how many
 of its recorded tokens are active. Give exactly one of --name and --id. Never shows a secret.`

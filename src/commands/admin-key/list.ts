@@ -3,6 +3,7 @@ import {renderTable} from '../../cli/output.js'
 import {type AdminKey, listAdminKeys} from '../../domain/admin-keys.js'
 
 export default class AdminKeyList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List administrative keys (never the keys themselves).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 

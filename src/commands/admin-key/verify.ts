@@ -13,6 +13,7 @@ export interface AdminKeyVerifyResult {
 }
 
 export default class AdminKeyVerify extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Check an administrative key: exit 0 if valid, 3 if not.'
   static override description = `Needs no credential and works on a locked store: it is what an API server calls. Reads the key
 from the first line of stdin when KEY is '-' or omitted (keeps it out of ps and shell history; at most

@@ -9,6 +9,7 @@ import type {PageOf} from '../../domain/context.js'
 import {UsageError} from '../../errors.js'
 
 export default class AuditList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the audit trail: every change and every denied attempt, newest first.'
   static override description = `Each entry has its time, the actor (operator:<os user>, admin-key:<id> or
 account:<id>/token:<jti>), the action (e.g. accounts.delete), the target and the outcome (ok or denied, with why).

@@ -7,6 +7,7 @@ import {UsageError} from '../../errors.js'
 import {type Authorization, authorizeClient, type ClientCredential, NotAdmittedError} from '../../domain/query-auth.js'
 
 export default class DeploymentAuthorize extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'May this client query this deployment now?'
   static override description = `Answers what an API server asks on each request: is the client with this key or token admitted to
 the deployment? Exit 0 naming what admitted it, exit 3 saying why not. Needs no credential of its own.

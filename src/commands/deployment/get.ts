@@ -3,6 +3,7 @@ import {deploymentFields, deploymentIdArg} from '../../cli/deployer-views.js'
 import {type DeploymentDetails, getDeployment} from '../../domain/deployments.js'
 
 export default class DeploymentGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one deployment.'
   static override description = `Shows the deployment's service, infrastructure, version, state and auth mode. Needs read on the
 service AND view on the infrastructure; otherwise it is reported as not found (exit 4).`

@@ -5,6 +5,7 @@ import {renderFields, yesNo} from '../../cli/output.js'
 import {getGroup, type GroupDetails, MEMBERS_SHOWN} from '../../domain/groups.js'
 
 export default class GroupsGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show a group: privileges and members.'
   static override description = `Shows the group's global privileges and its members (the first ${MEMBERS_SHOWN} by name;
 page through all of them with 'accounts list --group NAME').`

@@ -4,6 +4,7 @@ import type {PageOf} from '../../domain/context.js'
 import {type GroupSummary, listGroups} from '../../domain/groups.js'
 
 export default class GroupsList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List groups with their privileges and member counts.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
   static override flags = {...pageFlags}

@@ -3,6 +3,7 @@ import {infraFields, infraIdArg} from '../../cli/deployer-views.js'
 import {getInfra, type InfrastructureDetails} from '../../domain/infrastructures.js'
 
 export default class InfraGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one infrastructure.'
   static override description = `Shows the infrastructure's stage, owner, deployment count and the privileges you hold on it.
 Needs view; an infrastructure you may not view is reported as not found (exit 4).`

@@ -5,6 +5,7 @@ import type {PageOf} from '../../domain/context.js'
 import {type Infrastructure, listInfras} from '../../domain/infrastructures.js'
 
 export default class InfraList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the infrastructures you may view.'
   static override description = `Lists infrastructures ordered by id, only those the caller may view. Piped, rows are
 tab-separated (id, stage, owner, created) with no header.`

@@ -3,6 +3,7 @@ import {serviceFields, serviceIdArg} from '../../cli/deployer-views.js'
 import {getService, type ServiceDetails} from '../../domain/services.js'
 
 export default class ServiceGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one API service.'
   static override description = `Shows the service's settings, owner, counts of versions, keys and deployments, and the privileges
 you hold on it. Needs read on the service; a service you may not read is reported as not found (exit 4).`

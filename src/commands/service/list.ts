@@ -7,6 +7,7 @@ import {listServices, type Service} from '../../domain/services.js'
 export type ServiceListResult = PageOf<Service>
 
 export default class ServiceList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the API services you may read.'
   static override description = `Lists services ordered by id, only those the caller may read (through its groups, including
 'everyone', ownership or global admin; a token also needs 'get' on them). Piped, rows are tab-separated

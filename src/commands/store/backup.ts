@@ -4,6 +4,7 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {backupStore, type StoreBackup} from '../../domain/store-admin.js'
 
 export default class StoreBackupCommand extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Copy the store to a new file while it stays in use.'
   static override description = `Uses SQLite's online backup: other accessctl processes may keep reading and writing, and the
 copy is one consistent snapshot. DEST is taken literally and must not exist yet (not even as a symbolic link): a

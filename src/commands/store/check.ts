@@ -3,6 +3,7 @@ import {checkStore, type StoreCheck} from '../../domain/store-admin.js'
 import {StoreError} from '../../errors.js'
 
 export default class StoreCheckCommand extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "Check the store's integrity (SQLite integrity and foreign keys)."
   static override description = 'Exit 0 when the store is sound; exit 6 with the problems found when it is not.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --store backup.db']

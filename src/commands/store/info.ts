@@ -3,6 +3,7 @@ import {renderFields, yesNo} from '../../cli/output.js'
 import {type StoreInfo, storeInfo} from '../../domain/store-admin.js'
 
 export default class StoreInfoCommand extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show where the store is, its schema version, size, lock state and row counts.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -2,6 +2,7 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {type Jwks, publicJwks} from '../../domain/signing-keys.js'
 
 export default class TokensJwks extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Print the public signing keys as a JWKS document.'
   static override description = `Prints {"keys": [...]}: the public Ed25519 keys (kid, alg EdDSA, use sig) that still verify tokens, so any
 JOSE library can verify tokens without the store. Retired keys are left out. Needs no credential: public keys are public.`

@@ -11,6 +11,7 @@ export type TokensVerifyResult = VerificationJson
 const OUTPUT_CHUNK = 64 * 1024
 
 export default class TokensVerify extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Verify a token: signature, validity period, signing key and revocation.'
   static override description = `Exit 0 when the token is valid, 3 when it is not, with the reason: malformed, unknown_key, retired_key,
 bad_signature, expired, not_yet_valid or revoked. With - it reads one token per line from stdin and prints one JSON

@@ -5,6 +5,7 @@ import type {ApiKey} from '../../../domain/api-keys.js'
 import {listDeploymentKeys} from '../../../domain/deployments.js'
 
 export default class DeploymentKeysList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List a deployment's query keys (never the keys themselves)."
   static override description = 'Lists the id, label and creation of each key. Needs read on the service AND view on the infrastructure.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']

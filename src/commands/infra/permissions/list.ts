@@ -3,6 +3,7 @@ import {infraIdArg, infraPermissionTable} from '../../../cli/deployer-views.js'
 import {type InfraPermissions, listInfraPermissions} from '../../../domain/infrastructures.js'
 
 export default class InfraPermissionsList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List the groups' privileges on an infrastructure."
   static override description = `Shows each group's view, deploy and admin flags and what they add up to (admin implies deploy,
 deploy implies view). Needs view on the infrastructure.`

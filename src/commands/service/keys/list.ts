@@ -4,6 +4,7 @@ import type {ApiKey} from '../../../domain/api-keys.js'
 import {listServiceKeys} from '../../../domain/services.js'
 
 export default class ServiceKeysList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List an API service's query keys (never the keys themselves)."
   static override description = 'Lists the id, label and creation of each key; the secrets are not stored. Needs read on the service.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model']

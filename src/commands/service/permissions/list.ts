@@ -3,6 +3,7 @@ import {serviceIdArg, servicePermissionTable} from '../../../cli/deployer-views.
 import {listServicePermissions, type ServicePermissions} from '../../../domain/services.js'
 
 export default class ServicePermissionsList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List the groups' privileges on an API service."
   static override description = `Shows each group's read, write, deploy and admin flags on the service and what they add up to
 (admin implies write, deploy and read; write and deploy imply read). The owner holds admin besides these rows.

@@ -5,6 +5,7 @@ import type {PageOf} from '../../../domain/context.js'
 import {listVersions, type ServiceVersion} from '../../../domain/services.js'
 
 export default class ServiceVersionsList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List an API service's versions, newest first."
   static override description = 'Lists the versions with the size and SHA-256 of their archives, if recorded. Needs read on the service.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model', '<%= config.bin %> <%= command.id %> churn-model --json']

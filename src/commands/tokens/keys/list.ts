@@ -5,6 +5,7 @@ import {listSigningKeys, type SigningKey} from '../../../domain/signing-keys.js'
 export type TokensKeysListResult = {keys: SigningKey[]}
 
 export default class TokensKeysList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the signing keys: kid, created, retired, and which one signs new tokens.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 

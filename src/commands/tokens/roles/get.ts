@@ -9,6 +9,7 @@ import {roleGrants} from '../../../domain/tokens.js'
 export type TokensRolesGetResult = ReturnType<typeof roleGrants>
 
 export default class TokensRolesGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show the grants a role expands to for an account, as YAML.'
   static override description = `The output is a valid token config: save it, edit it and pass it to tokens create -c FILE.`
   static override examples = [
