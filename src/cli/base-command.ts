@@ -2,11 +2,13 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
 import {escapeControl, preview} from '../core/text.js'
+import {findAccountById} from '../domain/accounts.js'
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
 import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
+import {type Display, displayFor} from './display.js'
 import {chalkFor, humanText, type Rendered, writeError} from './output.js'
 import {confirmDestructive} from './prompts.js'
 
@@ -135,6 +137,15 @@ export abstract class AccessctlCommand extends Command {
     } catch {
       // The denial itself is what the user must see; a store that cannot take the audit row is reported by the next write.
     }
+  }
+
+  /**
+   * How times and accounts read in this command's human output: relative times and account names on a terminal,
+   * RFC 3339 and ids when piped. Names come from the store the command opened (none is opened just for them).
+   */
+  protected display(): Display {
+    const store = this.openedStore
+    return displayFor(Boolean(process.stdout.isTTY) && !this.jsonEnabled(), (id) => (store ? findAccountById(store.db, id)?.name : undefined))
   }
 
   protected async confirm(question: string, yes: boolean): Promise<void> {

@@ -1,12 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {nextPageHint, renderTable} from '../../cli/output.js'
+import {renderPage} from '../../cli/page.js'
 import {preview} from '../../core/text.js'
 import {parseTtl} from '../../core/ttl.js'
 import {type AuditEntry, type AuditOutcome, listAudit} from '../../domain/audit.js'
 import type {PageOf} from '../../domain/context.js'
 import {UsageError} from '../../errors.js'
+
+export type AuditListResult = PageOf<AuditEntry>
 
 export default class AuditList extends AccessctlCommand {
   static override readsOnly = true
@@ -29,7 +31,7 @@ Entries are written in the same transaction as the change they describe. Never h
     outcome: Flags.string({description: 'Only entries with this outcome.', options: ['ok', 'denied']}),
   }
 
-  async run(): Promise<PageOf<AuditEntry>> {
+  async run(): Promise<AuditListResult> {
     const {flags} = await this.parse(AuditList)
     const page = listAudit(await this.context(flags), {
       since: flags.since === undefined ? undefined : parseSince(flags.since),
@@ -39,16 +41,16 @@ Entries are written in the same transaction as the change they describe. Never h
       limit: flags.limit,
       offset: flags.offset,
     })
+    const show = this.display()
     this.say(
-      renderTable(page.items, [
-        {header: 'TIME', value: (e) => e.at},
-        {header: 'ACTOR', value: (e) => e.actor},
+      renderPage(page, [
+        {header: 'TIME', value: (e) => show.time(e.at)},
+        {header: 'ACTOR', value: (e) => show.actor(e.actor)},
         {header: 'ACTION', value: (e) => e.action},
         {header: 'TARGET', value: (e) => e.target ?? ''},
         {header: 'OUTCOME', value: (e) => (e.outcome === 'denied' && e.detail ? `denied: ${e.detail}` : e.outcome)},
       ]),
     )
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
     return page
   }
 }

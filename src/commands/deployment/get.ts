@@ -14,7 +14,7 @@ service AND view on the infrastructure; otherwise it is reported as not found (e
   async run(): Promise<DeploymentDetails> {
     const {args, flags} = await this.parse(DeploymentGet)
     const deployment = getDeployment(await this.context(flags), args.id)
-    this.say(deploymentFields(deployment))
+    this.say(deploymentFields(deployment, this.display()))
     return deployment
   }
 }

@@ -1,10 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {deploymentTable} from '../../cli/deployer-views.js'
-import {nextPageHint} from '../../cli/output.js'
+import {deploymentColumns} from '../../cli/deployer-views.js'
+import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
 import {type Deployment, listDeployments} from '../../domain/deployments.js'
+
+export type DeploymentListResult = PageOf<Deployment>
 
 export default class DeploymentList extends AccessctlCommand {
   static override readsOnly = true
@@ -24,7 +26,7 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
     infra: Flags.string({char: 'i', description: 'Only deployments on this infrastructure.'}),
   }
 
-  async run(): Promise<PageOf<Deployment>> {
+  async run(): Promise<DeploymentListResult> {
     const {flags} = await this.parse(DeploymentList)
     const page = listDeployments(await this.context(flags), {
       limit: flags.limit,
@@ -32,8 +34,7 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
       service: flags.service,
       infra: flags.infra,
     })
-    this.say(deploymentTable(page.items))
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    this.say(renderPage(page, deploymentColumns))
     return page
   }
 }

@@ -14,7 +14,7 @@ Needs view; an infrastructure you may not view is reported as not found (exit 4)
   async run(): Promise<InfrastructureDetails> {
     const {args, flags} = await this.parse(InfraGet)
     const infra = getInfra(await this.context(flags), args.id)
-    this.say(infraFields(infra))
+    this.say(infraFields(infra, this.display()))
     return infra
   }
 }

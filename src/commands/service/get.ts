@@ -14,7 +14,7 @@ you hold on it. Needs read on the service; a service you may not read is reporte
   async run(): Promise<ServiceDetails> {
     const {args, flags} = await this.parse(ServiceGet)
     const service = getService(await this.context(flags), args.id)
-    this.say(serviceFields(service))
+    this.say(serviceFields(service, this.display()))
     return service
   }
 }

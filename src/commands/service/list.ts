@@ -1,6 +1,6 @@
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {serviceTable} from '../../cli/deployer-views.js'
-import {nextPageHint} from '../../cli/output.js'
+import {serviceColumns} from '../../cli/deployer-views.js'
+import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
 import {listServices, type Service} from '../../domain/services.js'
 
@@ -19,8 +19,7 @@ export default class ServiceList extends AccessctlCommand {
   async run(): Promise<ServiceListResult> {
     const {flags} = await this.parse(ServiceList)
     const page = listServices(await this.context(flags), {limit: flags.limit, offset: flags.offset})
-    this.say(serviceTable(page.items))
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    this.say(renderPage(page, serviceColumns(this.display())))
     return page
   }
 }

@@ -1,8 +1,10 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
-import {serviceIdArg, versionTable} from '../../../cli/deployer-views.js'
-import {nextPageHint} from '../../../cli/output.js'
+import {serviceIdArg, versionColumns} from '../../../cli/deployer-views.js'
+import {renderPage} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listVersions, type ServiceVersion} from '../../../domain/services.js'
+
+export type ServiceVersionsListResult = PageOf<ServiceVersion>
 
 export default class ServiceVersionsList extends AccessctlCommand {
   static override readsOnly = true
@@ -12,11 +14,10 @@ export default class ServiceVersionsList extends AccessctlCommand {
   static override args = {id: serviceIdArg}
   static override flags = {...pageFlags}
 
-  async run(): Promise<PageOf<ServiceVersion>> {
+  async run(): Promise<ServiceVersionsListResult> {
     const {args, flags} = await this.parse(ServiceVersionsList)
     const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset})
-    this.say(versionTable(page.items))
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    this.say(renderPage(page, versionColumns(this.display())))
     return page
   }
 }
