@@ -4,7 +4,7 @@ import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {renderPage} from '../../cli/page.js'
 import {preview} from '../../core/text.js'
 import {parseTtl} from '../../core/ttl.js'
-import {type AuditEntry, type AuditOutcome, listAudit} from '../../domain/audit.js'
+import {type AuditEntry, listAudit} from '../../domain/audit.js'
 import type {PageOf} from '../../domain/context.js'
 import {UsageError} from '../../errors.js'
 
@@ -28,7 +28,7 @@ Entries are written in the same transaction as the change they describe. Never h
     since: Flags.string({description: 'Only entries at or after this time: an ISO 8601 time, or a duration ago like 24h or 7d.'}),
     actor: Flags.string({description: 'Only this actor (e.g. admin-key:5f1c2a9b7e3d4c60), or every actor of a kind (operator, admin-key, account).'}),
     action: Flags.string({description: 'Only this action (e.g. accounts.delete), or every action of a topic (e.g. accounts).'}),
-    outcome: Flags.string({description: 'Only entries with this outcome.', options: ['ok', 'denied']}),
+    outcome: Flags.option({description: 'Only entries with this outcome.', options: ['ok', 'denied'] as const})(),
   }
 
   async run(): Promise<AuditListResult> {
@@ -37,7 +37,7 @@ Entries are written in the same transaction as the change they describe. Never h
       since: flags.since === undefined ? undefined : parseSince(flags.since),
       actor: flags.actor,
       action: flags.action,
-      outcome: flags.outcome as AuditOutcome | undefined,
+      outcome: flags.outcome,
       limit: flags.limit,
       offset: flags.offset,
     })

@@ -17,7 +17,7 @@ versions cannot be deployed (exit 4): add one first with service versions add.`
 
   static override flags = {
     service: Flags.string({char: 's', description: 'The service to deploy.', required: true}),
-    infra: Flags.string({char: 'i', description: 'The infrastructure to deploy on.', required: true}),
+    infra: Flags.string({char: 'I', description: 'The infrastructure to deploy on.', required: true}),
     version: Flags.string({char: 'v', description: "The service version to deploy. Defaults to the service's newest version."}),
     id: Flags.string({description: 'The deployment id. Defaults to SERVICE-on-INFRA.'}),
   }

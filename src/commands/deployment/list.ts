@@ -23,7 +23,7 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
   static override flags = {
     ...pageFlags,
     service: Flags.string({char: 's', description: 'Only deployments of this service.'}),
-    infra: Flags.string({char: 'i', description: 'Only deployments on this infrastructure.'}),
+    infra: Flags.string({char: 'I', description: 'Only deployments on this infrastructure.'}),
   }
 
   async run(): Promise<DeploymentListResult> {

@@ -4,7 +4,7 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {INFRA_STAGES} from '../../core/deployer.js'
 import {createInfra, type Infrastructure} from '../../domain/infrastructures.js'
 
-const stageOptions = {char: 's', description: `The stage: ${INFRA_STAGES.join(', ')} (case does not matter).`} as const
+const stageOptions = {description: `The stage: ${INFRA_STAGES.join(', ')} (case does not matter).`} as const
 export const stageFlag = Flags.string(stageOptions)
 
 export default class InfraCreate extends AccessctlCommand {

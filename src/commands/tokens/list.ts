@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {accountFlag} from '../../cli/flags.js'
 import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
 import {listTokens, type TokenRecord} from '../../domain/tokens.js'
@@ -22,7 +23,7 @@ Piped, rows are tab-separated with no header.`
 
   static override flags = {
     ...pageFlags,
-    id: Flags.string({char: 'i', description: 'Only the tokens of this account (id or name).'}),
+    id: accountFlag({description: 'Only the tokens of this account, by id or name.'}),
     all: Flags.boolean({description: 'Include expired and revoked tokens.'}),
   }
 

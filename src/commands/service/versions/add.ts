@@ -18,7 +18,7 @@ service. A version name is 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter o
   ]
 
   static override args = {id: serviceIdArg, version: Args.string({description: 'The version name.', required: true})}
-  static override flags = {file: Flags.string({char: 'f', description: 'The package archive of this version; its size and SHA-256 are recorded.'})}
+  static override flags = {file: Flags.string({description: 'The package archive of this version; its size and SHA-256 are recorded.'})}
 
   async run(): Promise<ServiceVersion> {
     const {args, flags} = await this.parse(ServiceVersionsAdd)
