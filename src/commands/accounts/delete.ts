@@ -4,6 +4,8 @@ import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {accountFlag, accountIdsOf} from '../../cli/flags.js'
 import {type AccountDeletion, deleteAccount, findAccountToDelete} from '../../domain/accounts.js'
 
+export type AccountsDeleteResult = AccountDeletion
+
 export default class AccountsDelete extends AccessctlCommand {
   static override summary = 'Delete an account, revoking its tokens and memberships.'
   static override description = `Deletes the account, marks all its recorded tokens revoked and removes it from its groups.
@@ -22,7 +24,7 @@ pass --yes in scripts.`
     ...yesFlag,
   }
 
-  async run(): Promise<AccountDeletion> {
+  async run(): Promise<AccountsDeleteResult> {
     const {flags} = await this.parse(AccountsDelete)
     const ctx = await this.context(flags)
     const [id] = accountIdsOf(ctx, [flags.id])

@@ -5,6 +5,8 @@ import {accountFlag, accountIdsOf} from '../../cli/flags.js'
 import {renderFields} from '../../cli/output.js'
 import {type AccountDetails, getAccount} from '../../domain/accounts.js'
 
+export type AccountsGetResult = AccountDetails
+
 export default class AccountsGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show one account, by name or by id.'
@@ -21,7 +23,7 @@ of its recorded tokens are active. Give exactly one of --name and --id. Never sh
     id: accountFlag({description: 'The account, by id (32 hex characters) or name.', exactlyOne: ['name', 'id']}),
   }
 
-  async run(): Promise<AccountDetails> {
+  async run(): Promise<AccountsGetResult> {
     const {flags} = await this.parse(AccountsGet)
     const ctx = await this.context(flags)
     const account = getAccount(ctx, flags.id === undefined ? {name: flags.name} : {id: accountIdsOf(ctx, [flags.id])[0]})

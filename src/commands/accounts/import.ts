@@ -7,6 +7,8 @@ import {detectFormat, type ImportLine, importRecords} from '../../core/import-fo
 import {importAccounts, type ImportSummary} from '../../domain/import.js'
 import {UsageError} from '../../errors.js'
 
+export type AccountsImportResult = ImportSummary
+
 export default class AccountsImport extends AccessctlCommand {
   static override summary = 'Create many accounts at once from a YAML list or JSON Lines, all or nothing.'
   static override description = `Reads FILE, or stdin when FILE is '-'. YAML: a list whose entries are names or
@@ -29,7 +31,7 @@ EOF`,
     format: Flags.option({description: 'The format; by default taken from the extension (.yaml, .jsonl) or the content.', options: ['yaml', 'jsonl'] as const})(),
   }
 
-  async run(): Promise<ImportSummary> {
+  async run(): Promise<AccountsImportResult> {
     const {args, flags} = await this.parse(AccountsImport)
     const input = openInput(args.file, 'accounts to import')
     try {

@@ -2,6 +2,8 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {descriptionFlag, durationFlag, labelFlag} from '../../cli/flags.js'
 import {createAdminKey, type CreatedAdminKey} from '../../domain/admin-keys.js'
 
+export type AdminKeyCreateResult = CreatedAdminKey
+
 export default class AdminKeyCreate extends AccessctlCommand {
   static override summary = 'Create an administrative key (full rights over the store).'
   static override description = `Prints the new key once, alone on stdout, so it can be captured: it is stored only as a SHA-256
@@ -19,7 +21,7 @@ grain. Needs the operator, an admin key, or a token of a global administrator.`
     ttl: durationFlag('ttl', 'Expire the key after this long: a duration like 30m, 12h or 90d. Default: never.'),
   }
 
-  async run(): Promise<CreatedAdminKey> {
+  async run(): Promise<AdminKeyCreateResult> {
     const {flags} = await this.parse(AdminKeyCreate)
     const ttlMs = flags.ttl === undefined ? undefined : flags.ttl * 1000
     const key = createAdminKey(await this.context(flags), {label: flags.label, description: flags.description, ttlMs})

@@ -47,7 +47,7 @@ Entries are written in the same transaction as the change they describe. Never h
         {header: 'TIME', value: (e) => show.time(e.at)},
         {header: 'ACTOR', value: (e) => show.actor(e.actor)},
         {header: 'ACTION', value: (e) => e.action},
-        {header: 'TARGET', value: (e) => e.target ?? ''},
+        {header: 'TARGET', value: (e) => (e.target === null ? '' : show.actor(e.target))},
         {header: 'OUTCOME', value: (e) => (e.outcome === 'denied' && e.detail ? `denied: ${e.detail}` : e.outcome)},
       ]),
     )

@@ -6,6 +6,8 @@ import {formatBytes, INPUT_LIMITS, openInput, readFirstLine} from '../../cli/inp
 import {UsageError} from '../../errors.js'
 import {type Authorization, authorizeClient, type ClientCredential, NotAdmittedError} from '../../domain/query-auth.js'
 
+export type DeploymentAuthorizeResult = Authorization
+
 export default class DeploymentAuthorize extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'May this client query this deployment now?'
@@ -39,7 +41,7 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
     bearer: Flags.string({description: 'The token the client presented (the Authorization: Bearer value).', exclusive: ['key', 'key-stdin']}),
   }
 
-  async run(): Promise<Authorization> {
+  async run(): Promise<DeploymentAuthorizeResult> {
     const {args, flags} = await this.parse(DeploymentAuthorize)
     const credential = await credentialFrom(flags)
     const {store} = await this.context(flags)

@@ -2,6 +2,8 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {deploymentFields, deploymentIdArg} from '../../cli/deployer-views.js'
 import {type DeploymentDetails, getDeployment} from '../../domain/deployments.js'
 
+export type DeploymentGetResult = DeploymentDetails
+
 export default class DeploymentGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show one deployment.'
@@ -11,7 +13,7 @@ service AND view on the infrastructure; otherwise it is reported as not found (e
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}
 
-  async run(): Promise<DeploymentDetails> {
+  async run(): Promise<DeploymentGetResult> {
     const {args, flags} = await this.parse(DeploymentGet)
     const deployment = getDeployment(await this.context(flags), args.id)
     this.say(deploymentFields(deployment, this.display()))

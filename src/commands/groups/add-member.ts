@@ -4,6 +4,8 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {accountIdsOf, accountsFlag, splitList} from '../../cli/flags.js'
 import {addMembers, type MembershipChange} from '../../domain/groups.js'
 
+export type GroupsAddMemberResult = MembershipChange
+
 export default class GroupsAddMember extends AccessctlCommand {
   static override summary = 'Add accounts to a group.'
   static override description = `Adds one or more accounts to a group in one transaction: if any id is unknown, none is added.
@@ -17,7 +19,7 @@ Accounts that are already members are reported and left as they are, so the comm
   static override args = {name: Args.string({description: 'The group name.', required: true})}
   static override flags = {id: accountsFlag}
 
-  async run(): Promise<MembershipChange> {
+  async run(): Promise<GroupsAddMemberResult> {
     const {args, flags} = await this.parse(GroupsAddMember)
     const ctx = await this.context(flags)
     const change = addMembers(ctx, args.name, accountIdsOf(ctx, splitList(flags.id)))

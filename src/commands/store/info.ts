@@ -2,6 +2,8 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderFields, yesNo} from '../../cli/output.js'
 import {type StoreInfo, storeInfo} from '../../domain/store-admin.js'
 
+export type StoreInfoResult = StoreInfo
+
 export default class StoreInfoCommand extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show where the store is, its schema version, size, lock state and row counts.'
@@ -10,7 +12,7 @@ export default class StoreInfoCommand extends AccessctlCommand {
     'ACCESSCTL_STORE=/data/accessctl.db <%= config.bin %> <%= command.id %> --json',
   ]
 
-  async run(): Promise<StoreInfo> {
+  async run(): Promise<StoreInfoResult> {
     const {flags} = await this.parse(StoreInfoCommand)
     const info = storeInfo(await this.context(flags))
     this.say(

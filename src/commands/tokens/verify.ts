@@ -38,7 +38,8 @@ input is waiting, so a program can send one token and read its answer. Needs no 
 
     const verdict = verificationJson(verifier.verify(args.token.trim()))
     if (!verdict.valid) throw new VerdictError(`invalid token: ${verdict.reason}`, verdict)
-    this.say(`valid ${verdict.type} token ${verdict.jti} for account ${verdict.accountId}, expires ${verdict.expiresAt}`)
+    const show = this.display()
+    this.say(`valid ${verdict.type} token ${verdict.jti} for account ${show.account(verdict.accountId)}, expires ${show.time(verdict.expiresAt)}`)
     return verdict
   }
 

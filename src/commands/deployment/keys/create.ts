@@ -4,6 +4,8 @@ import {createdKeyNote, deploymentIdArg} from '../../../cli/deployer-views.js'
 import type {CreatedApiKey} from '../../../domain/api-keys.js'
 import {createDeploymentKey} from '../../../domain/deployments.js'
 
+export type DeploymentKeysCreateResult = CreatedApiKey & {deployment: string}
+
 export default class DeploymentKeysCreate extends AccessctlCommand {
   static override summary = 'Create a query key for a deployment.'
   static override description = `Creates a key that clients present when the deployment is in 'api-keys' mode, so development
@@ -21,7 +23,7 @@ on stdout; only its SHA-256 is stored. Needs deploy on the service AND on the in
     description: descriptionFlag('What the key is for'),
   }
 
-  async run(): Promise<CreatedApiKey & {deployment: string}> {
+  async run(): Promise<DeploymentKeysCreateResult> {
     const {args, flags} = await this.parse(DeploymentKeysCreate)
     const key = createDeploymentKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
     this.say(key.key)

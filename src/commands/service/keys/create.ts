@@ -4,6 +4,8 @@ import {createdKeyNote, serviceIdArg} from '../../../cli/deployer-views.js'
 import type {CreatedApiKey} from '../../../domain/api-keys.js'
 import {createServiceKey} from '../../../domain/services.js'
 
+export type ServiceKeysCreateResult = CreatedApiKey & {service: string}
+
 export default class ServiceKeysCreate extends AccessctlCommand {
   static override summary = 'Create a query key for an API service.'
   static override description = `Creates a key that clients present to query the service's deployments in 'inherit' mode when the
@@ -21,7 +23,7 @@ only its SHA-256 is stored. Needs admin on the service.`
     description: descriptionFlag('What the key is for'),
   }
 
-  async run(): Promise<CreatedApiKey & {service: string}> {
+  async run(): Promise<ServiceKeysCreateResult> {
     const {args, flags} = await this.parse(ServiceKeysCreate)
     const key = createServiceKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
     this.say(key.key)
