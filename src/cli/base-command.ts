@@ -221,7 +221,6 @@ export function toAccessctlError(thrown: unknown): AccessctlError {
   if (stored instanceof StoreError) return stored
   if (isParseError(thrown)) return new UsageError(parseErrorMessage(thrown), {hint: 'See --help for the flags and examples.'})
   if (thrown instanceof Error) {
-
     return new InternalError(`internal error: ${thrown.message}`, {
       hint: 'Run again with DEBUG=accessctl to see where it happened, and report it.',
     })

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {formatBytes, INPUT_LIMITS, openInput, readFirstLine} from '../../cli/input.js'
+import {formatBytes, INPUT_LIMITS, readSecretFromStdin} from '../../cli/input.js'
 import {checkAdminKey, describeAdminKeyFailure} from '../../domain/admin-keys.js'
 import {DeniedError, UsageError} from '../../errors.js'
 
@@ -39,8 +39,7 @@ ${formatBytes(INPUT_LIMITS.secretLine)}, the rest is not read). Prints the key's
 }
 
 function keyFromStdin(): string {
-  const what = 'an admin key'
-  const key = (readFirstLine(openInput('-', what), {what, cap: INPUT_LIMITS.secretLine, strictUtf8: false}) ?? '').trim()
+  const key = readSecretFromStdin('an admin key')
   if (key === '') throw new UsageError('stdin is empty; expected an admin key', {hint: 'printf %s "$KEY" | accessctl admin-key verify'})
   return key
 }
