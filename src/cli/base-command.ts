@@ -1,12 +1,14 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
 import {escapeControl, preview} from '../core/text.js'
+import {findAccountById} from '../domain/accounts.js'
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
 import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
+import {type Display, displayFor} from './display.js'
 import {chalkFor, humanText, type Rendered, writeError} from './output.js'
 import {confirmDestructive} from './prompts.js'
 
@@ -55,6 +57,12 @@ export abstract class AccessctlCommand extends Command {
    */
   static credentialFree = false
 
+  /**
+   * Commands that only read never create a store: on a missing one they stop with exit 6 and the path, rather
+   * than leave an empty store (and its folder) behind. Commands that write create it on first use.
+   */
+  static readsOnly = false
+
   private openedStore?: Store
   private resolvedCaller?: Caller
 
@@ -70,6 +78,11 @@ export abstract class AccessctlCommand extends Command {
     let output: Interfaces.ParserOutput<F, B, A>
     try {
       output = await super.parse<F, B, A>(options, argv)
+    } catch (error) {
+      // A flag's own parse (src/cli/flags.ts) throws our errors; oclif wraps their message in "Parsing --flag ... See
+      // more help", which our message already says better.
+      if (error instanceof AccessctlError) error.message = error.message.replace(/^Parsing --[\w-]+ \n\t/, '').replace(/\nSee more help with --help$/, '')
+      throw error
     } finally {
       // It was parsed, even when it failed: oclif would otherwise warn that the command never called parse.
       this.parsed = true
@@ -99,7 +112,7 @@ export abstract class AccessctlCommand extends Command {
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
   protected async context(flags: {store?: string; 'admin-key'?: string; token?: string}): Promise<Context> {
-    this.openedStore ??= Store.open(flags.store ?? defaultStorePath())
+    this.openedStore ??= Store.open(flags.store ?? defaultStorePath(), {mustExist: (this.constructor as typeof AccessctlCommand).readsOnly})
     if (!this.resolvedCaller) {
       const operator = localOperator()
       this.resolvedCaller = (this.constructor as typeof AccessctlCommand).credentialFree
@@ -129,6 +142,15 @@ export abstract class AccessctlCommand extends Command {
     } catch {
       // The denial itself is what the user must see; a store that cannot take the audit row is reported by the next write.
     }
+  }
+
+  /**
+   * How times and accounts read in this command's human output: relative times and account names on a terminal,
+   * RFC 3339 and ids when piped. Names come from the store the command opened (none is opened just for them).
+   */
+  protected display(): Display {
+    const store = this.openedStore
+    return displayFor(Boolean(process.stdout.isTTY) && !this.jsonEnabled(), (id) => (store ? findAccountById(store.db, id)?.name : undefined))
   }
 
   protected async confirm(question: string, yes: boolean): Promise<void> {
@@ -197,12 +219,8 @@ export function toAccessctlError(thrown: unknown): AccessctlError {
   if (thrown instanceof AccessctlError) return thrown
   const stored = asStoreError(thrown, '')
   if (stored instanceof StoreError) return stored
+  if (isParseError(thrown)) return new UsageError(parseErrorMessage(thrown), {hint: 'See --help for the flags and examples.'})
   if (thrown instanceof Error) {
-    const oclif = (thrown as {oclif?: {exit?: number}}).oclif
-    if (oclif?.exit === 2 || /Parse|Flag|Arg/.test(thrown.constructor.name)) {
-      return new UsageError(parseErrorMessage(thrown), {hint: 'See --help for the flags and examples.'})
-    }
-
     return new InternalError(`internal error: ${thrown.message}`, {
       hint: 'Run again with DEBUG=accessctl to see where it happened, and report it.',
     })
@@ -212,44 +230,31 @@ export function toAccessctlError(thrown: unknown): AccessctlError {
 }
 
 /**
+ * oclif's parse errors (unknown flag, missing or invalid argument, flag constraints) are CLIErrors with exit 2.
+ * @oclif/core 4.14 exports CLIError (Errors) but not the parser's subclasses (lib/parser/errors is outside its
+ * package exports), so the exported base class and oclif's own exit code are what identify them.
+ */
+function isParseError(thrown: unknown): thrown is Errors.CLIError {
+  return thrown instanceof Errors.CLIError && thrown.oclif.exit === 2
+}
+
+/**
  * oclif's message for a parse error, with the user's words in it escaped: they may hold line breaks or terminal
  * controls, and oclif quotes them as they are.
  */
-function parseErrorMessage(error: Error): string {
+function parseErrorMessage(error: Errors.CLIError): string {
   const message = error.message.replace(/\n+See more help with --help$/, '').replace(/^Parsing (--[\w-]+) \n\t/, '$1: ')
   const quote = (word: string) => `'${preview(word, 100)}'`
-  const {flags, args} = error as Error & {flags?: unknown; args?: unknown}
+  const {flags, args} = error as Errors.CLIError & {flags?: unknown; args?: unknown}
   const strings = (value: unknown) => (Array.isArray(value) && value.every((item) => typeof item === 'string') ? (value as string[]) : undefined)
-  switch (error.constructor.name) {
-    case 'NonExistentFlagsError': {
-      const given = strings(flags)
-      if (given) return `unknown flag${given.length === 1 ? '' : 's'}: ${given.map(quote).join(', ')}`
-      break
-    }
-
-    case 'UnexpectedArgsError': {
-      const given = strings(args)
-      if (given) return `unexpected argument${given.length === 1 ? '' : 's'}: ${given.map(quote).join(', ')}`
-      break
-    }
-
-    case 'FlagInvalidOptionError': {
-      const parts = /^Expected (--[\w-]+)=([\s\S]*) to be one of: (.*)$/.exec(message)
-      if (parts) return `${parts[1]} takes one of: ${parts[3]}; got ${quote(parts[2])}`
-      break
-    }
-
-    case 'ArgInvalidOptionError': {
-      const parts = /^Expected ([\s\S]*) to be one of: (.*)$/.exec(message)
-      if (parts) return `expected one of: ${parts[2]}; got ${quote(parts[1])}`
-      break
-    }
-
-    default: {
-      break
-    }
-  }
-
+  const unknownFlags = /^Nonexistent flags?: /.test(message) ? strings(flags) : undefined
+  if (unknownFlags) return `unknown flag${unknownFlags.length === 1 ? '' : 's'}: ${unknownFlags.map(quote).join(', ')}`
+  const unexpectedArgs = /^Unexpected arguments?: /.test(message) ? strings(args) : undefined
+  if (unexpectedArgs) return `unexpected argument${unexpectedArgs.length === 1 ? '' : 's'}: ${unexpectedArgs.map(quote).join(', ')}`
+  const badFlagOption = /^Expected (--[\w-]+)=([\s\S]*) to be one of: (.*)$/.exec(message)
+  if (badFlagOption) return `${badFlagOption[1]} takes one of: ${badFlagOption[3]}; got ${quote(badFlagOption[2])}`
+  const badArgOption = /^Expected ([\s\S]*) to be one of: (.*)$/.exec(message)
+  if (badArgOption) return `expected one of: ${badArgOption[2]}; got ${quote(badArgOption[1])}`
   return message
 }
 

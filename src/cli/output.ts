@@ -70,11 +70,6 @@ export function yesNo(value: boolean): string {
   return value ? 'yes' : 'no'
 }
 
-/** The line printed under a list when more rows follow. */
-export function nextPageHint(nextOffset: number | null, limit: number): string | undefined {
-  return nextOffset === null ? undefined : `more rows follow: --offset ${nextOffset} --limit ${limit}`
-}
-
 /** The JSON shape of every error: `{"error": {"code", "message", "exitCode"}}`. */
 export interface ErrorJson {
   error: {code: string; message: string; exitCode: number; hint?: string}

@@ -7,6 +7,7 @@ import {planApply} from '../domain/apply.js'
 export const CHANGES_PENDING_EXIT = 10
 
 export default class Diff extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show what apply would change, changing nothing; exit 10 when the store differs.'
   static override description = `Prints the plan of 'apply -f FILE' (+ create, ~ change, - remove) without touching the store.
 Exit status: 0 when the store matches the document, ${CHANGES_PENDING_EXIT} when changes are pending (so CI can gate on

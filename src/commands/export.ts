@@ -6,6 +6,7 @@ import {escapeControlKeepingNewlines} from '../core/text.js'
 import {exportState} from '../domain/apply.js'
 
 export default class Export extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Print the store as a document that apply takes: groups, accounts, services, infrastructures, deployments.'
   static override description = `The current state in the format of 'apply', in a stable order, so that applying an export to
 an empty store and exporting again gives the same text, and applying it to its own store changes nothing. Shows only

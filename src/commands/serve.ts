@@ -11,6 +11,8 @@ import {defaultStorePath} from '../store/store.js'
 
 const MAX_REQUEST_TIMEOUT_SECONDS = 300
 
+export type ServeResult = ServeSummary
+
 export default class Serve extends AccessctlCommand {
   static override summary = 'Answer gateways and API servers over HTTP: forward auth, token verify and check, the JWKS.'
   static override description = `A long-running HTTP server over the store, opened read-only: it never writes, needs no credential, and
@@ -43,7 +45,7 @@ finishes the requests in flight and exits 0; with --json it then prints {url, st
   }
 
   /** With --json: start-up errors as JSON on stdout, and on stop {url, store, signal, requests}. */
-  async run(): Promise<ServeSummary> {
+  async run(): Promise<ServeResult> {
     const {flags} = await this.parse(Serve)
     const listen = parseListenAddress(flags.listen)
     const timeoutSeconds = parseTtl(flags['request-timeout'])

@@ -39,8 +39,8 @@ export function grantFromFlags(lists: {functions: string[]; resources: string[];
     accounts: dedupe(lists.accounts),
     entities: dedupe(lists.entities),
   }
-  if (grant.functions.length === 0) throw new UsageError('-f/--functions needs -r/--resources, and -r needs -f: give both')
-  if (grant.resources.length === 0) throw new UsageError('-r/--resources needs -f/--functions, and -f needs -r: give both')
+  if (grant.functions.length === 0) throw new UsageError('-f/--function needs -r/--resource, and -r needs -f: give both')
+  if (grant.resources.length === 0) throw new UsageError('-r/--resource needs -f/--function, and -f needs -r: give both')
   validateGrantNames(grant)
   return grant
 }

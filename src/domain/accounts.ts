@@ -78,6 +78,18 @@ export function requireAccount(db: Db, idOrName: string): Account {
   return account
 }
 
+/**
+ * The id of an account named by id or by name, for the commands whose domain functions take ids. An id that names
+ * no account is handed back as it is, so that the domain refuses it as it always has (after its permission check).
+ */
+export function resolveAccountId(db: Db, idOrName: string): string {
+  if (isAccountId(idOrName) && findAccountById(db, idOrName)) return idOrName
+  const named = findAccountByName(db, idOrName)
+  if (named) return named.id
+  if (isAccountId(idOrName)) return idOrName
+  throw new NotFoundError(`no account with id or name '${preview(idOrName)}'`)
+}
+
 export function getAccount(ctx: Context, by: {id?: string; name?: string}): AccountDetails {
   return ctx.store.read(() => {
     const {db} = ctx.store

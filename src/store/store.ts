@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import {accessSync, constants, statSync} from 'node:fs'
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -27,6 +27,11 @@ export interface OpenOptions {
   nativeBinding?: string | object
   /** Told when a store file or folder open to other users was made private; stderr by default. */
   warn?: Warn
+  /**
+   * For commands that only read: a missing store is an error (exit 6) instead of a new, empty one, and nothing is
+   * created on the way, not even the folder.
+   */
+  mustExist?: boolean
 }
 
 const BUSY_TIMEOUT_MS = 10_000
@@ -49,6 +54,12 @@ export class Store {
 
   static open(path: string, options: OpenOptions = {}): Store {
     const absolute = literalPath(path, 'store path')
+    if (options.mustExist && !existsSync(absolute)) {
+      throw new StoreError(`no store at ${absolute}`, {
+        hint: 'Create one with a command that writes, e.g. accessctl accounts create NAME, or check --store / ACCESSCTL_STORE.',
+      })
+    }
+
     preparePrivateStore(absolute, options.warn ?? warnOnStderr)
     let db: Db
     try {

@@ -63,8 +63,10 @@ describe('every command', () => {
 
 describe('output', () => {
   let dir: TempDir
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = tempDir()
+    // The reads below need a store: a command that only reads never creates one (issue 13.5).
+    expect((await runCli(['groups', 'create', 'placeholder'], {store: dir.storePath})).code).toBe(0)
   })
   afterAll(() => dir.cleanup())
 

@@ -1,8 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
-import {validateAccountId} from '../../core/names.js'
+import {accountFlag, accountIdsOf} from '../../cli/flags.js'
 import {type AccountDeletion, deleteAccount, findAccountToDelete} from '../../domain/accounts.js'
+
+export type AccountsDeleteResult = AccountDeletion
 
 export default class AccountsDelete extends AccessctlCommand {
   static override summary = 'Delete an account, revoking its tokens and memberships.'
@@ -17,18 +19,18 @@ pass --yes in scripts.`
   ]
 
   static override flags = {
-    id: Flags.string({char: 'i', description: 'The id of the account to delete.', required: true}),
+    id: accountFlag({description: 'The account to delete, by id or name.', required: true}),
     'transfer-to': Flags.string({description: 'Give what the account owns to this account (id or name).'}),
     ...yesFlag,
   }
 
-  async run(): Promise<AccountDeletion> {
+  async run(): Promise<AccountsDeleteResult> {
     const {flags} = await this.parse(AccountsDelete)
-    validateAccountId(flags.id)
     const ctx = await this.context(flags)
-    const account = findAccountToDelete(ctx, flags.id)
+    const [id] = accountIdsOf(ctx, [flags.id])
+    const account = findAccountToDelete(ctx, id)
     await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes)
-    const result = deleteAccount(ctx, {id: flags.id, transferTo: flags['transfer-to']})
+    const result = deleteAccount(ctx, {id, transferTo: flags['transfer-to']})
     const transferred = result.transferredTo
       ? `; transferred ${result.transferred.services} service(s), ${result.transferred.infrastructures} infrastructure(s), ` +
         `${result.transferred.deployments} deployment(s) to '${result.transferredTo.name}'`

@@ -1,10 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
+import {accountFlag, accountIdsOf} from '../../cli/flags.js'
 import {renderFields} from '../../cli/output.js'
 import {type AccountDetails, getAccount} from '../../domain/accounts.js'
 
+export type AccountsGetResult = AccountDetails
+
 export default class AccountsGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one account, by name or by id.'
   static override description = `Shows the account's id, name, creation time, groups (every account is in 'everyone') and how many
 of its recorded tokens are active. Give exactly one of --name and --id. Never shows a secret.`
@@ -16,17 +20,18 @@ of its recorded tokens are active. Give exactly one of --name and --id. Never sh
 
   static override flags = {
     name: Flags.string({char: 'n', description: 'The account name, exactly as created.', exactlyOne: ['name', 'id']}),
-    id: Flags.string({char: 'i', description: 'The account id (32 hex characters).', exactlyOne: ['name', 'id']}),
+    id: accountFlag({description: 'The account, by id (32 hex characters) or name.', exactlyOne: ['name', 'id']}),
   }
 
-  async run(): Promise<AccountDetails> {
+  async run(): Promise<AccountsGetResult> {
     const {flags} = await this.parse(AccountsGet)
-    const account = getAccount(await this.context(flags), {id: flags.id, name: flags.name})
+    const ctx = await this.context(flags)
+    const account = getAccount(ctx, flags.id === undefined ? {name: flags.name} : {id: accountIdsOf(ctx, [flags.id])[0]})
     this.say(
       renderFields([
         ['id', account.id],
         ['name', account.name],
-        ['created', account.createdAt],
+        ['created', this.display().time(account.createdAt)],
         ['groups', account.groups.join(', ')],
         ['active tokens', String(account.activeTokenCount)],
       ]),

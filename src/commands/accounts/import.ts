@@ -3,9 +3,11 @@ import {Args, Flags} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {closeInput, formatBytes, INPUT_LIMITS, LineReader, openInput} from '../../cli/input.js'
 import {progressBar} from '../../cli/progress.js'
-import {detectFormat, type ImportFormat, type ImportLine, importRecords} from '../../core/import-format.js'
+import {detectFormat, type ImportLine, importRecords} from '../../core/import-format.js'
 import {importAccounts, type ImportSummary} from '../../domain/import.js'
 import {UsageError} from '../../errors.js'
+
+export type AccountsImportResult = ImportSummary
 
 export default class AccountsImport extends AccessctlCommand {
   static override summary = 'Create many accounts at once from a YAML list or JSON Lines, all or nothing.'
@@ -26,10 +28,10 @@ EOF`,
 
   static override args = {file: Args.string({description: "The file to import, or '-' for stdin.", required: true})}
   static override flags = {
-    format: Flags.string({description: 'The format; by default taken from the extension (.yaml, .jsonl) or the content.', options: ['yaml', 'jsonl']}),
+    format: Flags.option({description: 'The format; by default taken from the extension (.yaml, .jsonl) or the content.', options: ['yaml', 'jsonl'] as const})(),
   }
 
-  async run(): Promise<ImportSummary> {
+  async run(): Promise<AccountsImportResult> {
     const {args, flags} = await this.parse(AccountsImport)
     const input = openInput(args.file, 'accounts to import')
     try {
@@ -46,7 +48,7 @@ EOF`,
         throw new UsageError(`${input.name} is empty; expected accounts to import`)
       }
 
-      const format = detectFormat(head.at(-1)!.text, input.isStdin ? undefined : args.file, flags.format as ImportFormat | undefined)
+      const format = detectFormat(head.at(-1)!.text, input.isStdin ? undefined : args.file, flags.format)
       const records = importRecords(chain(head, reader), format, INPUT_LIMITS.importEntry)
       const bar = progressBar('importing')
       let summary: ImportSummary

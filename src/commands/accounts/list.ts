@@ -1,13 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {nextPageHint, renderTable} from '../../cli/output.js'
+import {renderPage} from '../../cli/page.js'
 import {type Account, listAccounts} from '../../domain/accounts.js'
 import type {PageOf} from '../../domain/context.js'
 
 export type AccountsListResult = PageOf<Account>
 
 export default class AccountsList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List accounts, a page at a time.'
   static override description = `Lists accounts ordered by name. On a terminal the columns are aligned; piped, each row is
 tab-separated (id, name, created) with no header. --json gives the page and the offset of the next one.`
@@ -26,14 +27,14 @@ tab-separated (id, name, created) with no header. --json gives the page and the 
   async run(): Promise<AccountsListResult> {
     const {flags} = await this.parse(AccountsList)
     const page = listAccounts(await this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group})
+    const show = this.display()
     this.say(
-      renderTable(page.items, [
+      renderPage(page, [
         {header: 'ID', value: (a) => a.id},
         {header: 'NAME', value: (a) => a.name},
-        {header: 'CREATED', value: (a) => a.createdAt},
+        {header: 'CREATED', value: (a) => show.time(a.createdAt)},
       ]),
     )
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
     return page
   }
 }

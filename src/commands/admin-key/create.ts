@@ -1,8 +1,8 @@
-import {Flags} from '@oclif/core'
-
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {parseTtl} from '../../core/ttl.js'
+import {descriptionFlag, durationFlag, labelFlag} from '../../cli/flags.js'
 import {createAdminKey, type CreatedAdminKey} from '../../domain/admin-keys.js'
+
+export type AdminKeyCreateResult = CreatedAdminKey
 
 export default class AdminKeyCreate extends AccessctlCommand {
   static override summary = 'Create an administrative key (full rights over the store).'
@@ -16,14 +16,14 @@ grain. Needs the operator, an admin key, or a token of a global administrator.`
   ]
 
   static override flags = {
-    label: Flags.string({description: 'A short name for the key, shown in listings.'}),
-    description: Flags.string({description: 'What the key is for, shown in listings.'}),
-    ttl: Flags.string({description: 'Expire the key after this long: a duration like 30m, 12h or 90d. Default: never.'}),
+    label: labelFlag('A short name for the key, shown in listings'),
+    description: descriptionFlag('What the key is for, shown in listings'),
+    ttl: durationFlag('ttl', 'Expire the key after this long: a duration like 30m, 12h or 90d. Default: never.'),
   }
 
-  async run(): Promise<CreatedAdminKey> {
+  async run(): Promise<AdminKeyCreateResult> {
     const {flags} = await this.parse(AdminKeyCreate)
-    const ttlMs = flags.ttl === undefined ? undefined : parseTtl(flags.ttl, '--ttl') * 1000
+    const ttlMs = flags.ttl === undefined ? undefined : flags.ttl * 1000
     const key = createAdminKey(await this.context(flags), {label: flags.label, description: flags.description, ttlMs})
     this.say(key.key)
     this.inform(`created admin key ${key.id}: store it now, it will not be shown again`)

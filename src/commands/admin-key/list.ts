@@ -1,25 +1,31 @@
-import {AccessctlCommand} from '../../cli/base-command.js'
-import {renderTable} from '../../cli/output.js'
+import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {pageOfList, renderPage} from '../../cli/page.js'
 import {type AdminKey, listAdminKeys} from '../../domain/admin-keys.js'
+import type {PageOf} from '../../domain/context.js'
+
+export type AdminKeyListResult = PageOf<AdminKey>
 
 export default class AdminKeyList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List administrative keys (never the keys themselves).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override flags = {...pageFlags}
 
-  async run(): Promise<{keys: AdminKey[]}> {
+  async run(): Promise<AdminKeyListResult> {
     const {flags} = await this.parse(AdminKeyList)
-    const keys = listAdminKeys(await this.context(flags))
+    const page = pageOfList(listAdminKeys(await this.context(flags)), flags)
+    const show = this.display()
     this.say(
-      renderTable(keys, [
+      renderPage(page, [
         {header: 'ID', value: (k) => k.id},
         {header: 'LABEL', value: (k) => k.label ?? ''},
         {header: 'DESCRIPTION', value: (k) => k.description ?? ''},
-        {header: 'CREATED', value: (k) => k.createdAt},
-        {header: 'CREATED BY', value: (k) => k.createdBy},
-        {header: 'EXPIRES', value: (k) => k.expiresAt ?? 'never'},
-        {header: 'LAST USED', value: (k) => k.lastUsedAt ?? 'never'},
+        {header: 'CREATED', value: (k) => show.time(k.createdAt)},
+        {header: 'CREATED BY', value: (k) => show.actor(k.createdBy)},
+        {header: 'EXPIRES', value: (k) => show.time(k.expiresAt, 'never')},
+        {header: 'LAST USED', value: (k) => show.time(k.lastUsedAt, 'never')},
       ]),
     )
-    return {keys}
+    return page
   }
 }

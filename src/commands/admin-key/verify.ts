@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {formatBytes, INPUT_LIMITS, openInput, readFirstLine} from '../../cli/input.js'
+import {formatBytes, INPUT_LIMITS, readSecretFromStdin} from '../../cli/input.js'
 import {checkAdminKey, describeAdminKeyFailure} from '../../domain/admin-keys.js'
 import {UsageError, VerdictError} from '../../errors.js'
 
@@ -13,6 +13,7 @@ export interface AdminKeyVerifyResult {
 }
 
 export default class AdminKeyVerify extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Check an administrative key: exit 0 if valid, 3 if not.'
   static override description = `Needs no credential and works on a locked store: it is what an API server calls. Reads the key
 from the first line of stdin when KEY is '-' or omitted (keeps it out of ps and shell history; at most
@@ -39,8 +40,7 @@ ${formatBytes(INPUT_LIMITS.secretLine)}, the rest is not read). Prints the key's
 }
 
 function keyFromStdin(): string {
-  const what = 'an admin key'
-  const key = (readFirstLine(openInput('-', what), {what, cap: INPUT_LIMITS.secretLine, strictUtf8: false}) ?? '').trim()
+  const key = readSecretFromStdin('an admin key')
   if (key === '') throw new UsageError('stdin is empty; expected an admin key', {hint: 'printf %s "$KEY" | accessctl admin-key verify'})
   return key
 }

@@ -1,14 +1,17 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {nextPageHint, renderTable} from '../../cli/output.js'
+import {renderPage} from '../../cli/page.js'
 import {preview} from '../../core/text.js'
 import {parseTtl} from '../../core/ttl.js'
-import {type AuditEntry, type AuditOutcome, listAudit} from '../../domain/audit.js'
+import {type AuditEntry, listAudit} from '../../domain/audit.js'
 import type {PageOf} from '../../domain/context.js'
 import {UsageError} from '../../errors.js'
 
+export type AuditListResult = PageOf<AuditEntry>
+
 export default class AuditList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the audit trail: every change and every denied attempt, newest first.'
   static override description = `Each entry has its time, the actor (operator:<os user>, admin-key:<id> or
 account:<id>/token:<jti>), the action (e.g. accounts.delete), the target and the outcome (ok or denied, with why).
@@ -25,29 +28,29 @@ Entries are written in the same transaction as the change they describe. Never h
     since: Flags.string({description: 'Only entries at or after this time: an ISO 8601 time, or a duration ago like 24h or 7d.'}),
     actor: Flags.string({description: 'Only this actor (e.g. admin-key:5f1c2a9b7e3d4c60), or every actor of a kind (operator, admin-key, account).'}),
     action: Flags.string({description: 'Only this action (e.g. accounts.delete), or every action of a topic (e.g. accounts).'}),
-    outcome: Flags.string({description: 'Only entries with this outcome.', options: ['ok', 'denied']}),
+    outcome: Flags.option({description: 'Only entries with this outcome.', options: ['ok', 'denied'] as const})(),
   }
 
-  async run(): Promise<PageOf<AuditEntry>> {
+  async run(): Promise<AuditListResult> {
     const {flags} = await this.parse(AuditList)
     const page = listAudit(await this.context(flags), {
       since: flags.since === undefined ? undefined : parseSince(flags.since),
       actor: flags.actor,
       action: flags.action,
-      outcome: flags.outcome as AuditOutcome | undefined,
+      outcome: flags.outcome,
       limit: flags.limit,
       offset: flags.offset,
     })
+    const show = this.display()
     this.say(
-      renderTable(page.items, [
-        {header: 'TIME', value: (e) => e.at},
-        {header: 'ACTOR', value: (e) => e.actor},
+      renderPage(page, [
+        {header: 'TIME', value: (e) => show.time(e.at)},
+        {header: 'ACTOR', value: (e) => show.actor(e.actor)},
         {header: 'ACTION', value: (e) => e.action},
-        {header: 'TARGET', value: (e) => e.target ?? ''},
+        {header: 'TARGET', value: (e) => (e.target === null ? '' : show.actor(e.target))},
         {header: 'OUTCOME', value: (e) => (e.outcome === 'denied' && e.detail ? `denied: ${e.detail}` : e.outcome)},
       ]),
     )
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
     return page
   }
 }

@@ -2,11 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {deploymentIdArg} from '../../cli/deployer-views.js'
-import {formatBytes, INPUT_LIMITS, openInput, readFirstLine} from '../../cli/input.js'
+import {formatBytes, INPUT_LIMITS, readSecretFromStdin} from '../../cli/input.js'
 import {UsageError} from '../../errors.js'
 import {type Authorization, authorizeClient, type ClientCredential, NotAdmittedError} from '../../domain/query-auth.js'
 
+export type DeploymentAuthorizeResult = Authorization
+
 export default class DeploymentAuthorize extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'May this client query this deployment now?'
   static override description = `Answers what an API server asks on each request: is the client with this key or token admitted to
 the deployment? Exit 0 naming what admitted it, exit 3 saying why not. Needs no credential of its own.
@@ -38,7 +41,7 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
     bearer: Flags.string({description: 'The token the client presented (the Authorization: Bearer value).', exclusive: ['key', 'key-stdin']}),
   }
 
-  async run(): Promise<Authorization> {
+  async run(): Promise<DeploymentAuthorizeResult> {
     const {args, flags} = await this.parse(DeploymentAuthorize)
     const credential = await credentialFrom(flags)
     const {store} = await this.context(flags)
@@ -52,11 +55,7 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
 async function credentialFrom(flags: {key?: string; 'key-stdin'?: boolean; bearer?: string}): Promise<ClientCredential> {
   if (flags.bearer !== undefined) return {kind: 'bearer', token: flags.bearer.trim()}
   let key = flags.key
-  if (flags['key-stdin']) {
-    const what = 'a query key'
-    key = readFirstLine(openInput('-', what), {what, cap: INPUT_LIMITS.secretLine, strictUtf8: false}) ?? ''
-  }
-
+  if (flags['key-stdin']) key = readSecretFromStdin('a query key')
   if (key === undefined) return {kind: 'none'}
   key = key.trim()
   if (key === '') throw new UsageError('the key is empty', {hint: flags['key-stdin'] ? 'Write the key to stdin.' : 'Give --key KEY.'})

@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {createDeployment, type Deployment} from '../../domain/deployments.js'
 
+export type DeploymentCreateResult = Deployment
+
 export default class DeploymentCreate extends AccessctlCommand {
   static override summary = 'Deploy a version of an API service on an infrastructure.'
   static override description = `Creates a deployment, enabled, in 'inherit' auth mode (it follows the service's public setting
@@ -17,12 +19,12 @@ versions cannot be deployed (exit 4): add one first with service versions add.`
 
   static override flags = {
     service: Flags.string({char: 's', description: 'The service to deploy.', required: true}),
-    infra: Flags.string({char: 'i', description: 'The infrastructure to deploy on.', required: true}),
+    infra: Flags.string({char: 'I', description: 'The infrastructure to deploy on.', required: true}),
     version: Flags.string({char: 'v', description: "The service version to deploy. Defaults to the service's newest version."}),
     id: Flags.string({description: 'The deployment id. Defaults to SERVICE-on-INFRA.'}),
   }
 
-  async run(): Promise<Deployment> {
+  async run(): Promise<DeploymentCreateResult> {
     const {flags} = await this.parse(DeploymentCreate)
     const deployment = createDeployment(await this.context(flags), {
       service: flags.service,

@@ -2,6 +2,8 @@ import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {deploymentIdArg} from '../../cli/deployer-views.js'
 import {deleteDeployment, type Deployment, getDeployment} from '../../domain/deployments.js'
 
+export type DeploymentDeleteResult = Deployment
+
 export default class DeploymentDelete extends AccessctlCommand {
   static override summary = 'Delete a deployment and its keys.'
   static override description = `Deletes the deployment; its keys go with it. Needs deploy on the service AND on the
@@ -11,7 +13,7 @@ infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
   static override args = {id: deploymentIdArg}
   static override flags = {...yesFlag}
 
-  async run(): Promise<Deployment> {
+  async run(): Promise<DeploymentDeleteResult> {
     const {args, flags} = await this.parse(DeploymentDelete)
     const ctx = await this.context(flags)
     const deployment = getDeployment(ctx, args.id)

@@ -2,7 +2,10 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {deploymentFields, deploymentIdArg} from '../../cli/deployer-views.js'
 import {type DeploymentDetails, getDeployment} from '../../domain/deployments.js'
 
+export type DeploymentGetResult = DeploymentDetails
+
 export default class DeploymentGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one deployment.'
   static override description = `Shows the deployment's service, infrastructure, version, state and auth mode. Needs read on the
 service AND view on the infrastructure; otherwise it is reported as not found (exit 4).`
@@ -10,10 +13,10 @@ service AND view on the infrastructure; otherwise it is reported as not found (e
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}
 
-  async run(): Promise<DeploymentDetails> {
+  async run(): Promise<DeploymentGetResult> {
     const {args, flags} = await this.parse(DeploymentGet)
     const deployment = getDeployment(await this.context(flags), args.id)
-    this.say(deploymentFields(deployment))
+    this.say(deploymentFields(deployment, this.display()))
     return deployment
   }
 }

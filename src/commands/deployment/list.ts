@@ -1,12 +1,15 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {deploymentTable} from '../../cli/deployer-views.js'
-import {nextPageHint} from '../../cli/output.js'
+import {deploymentColumns} from '../../cli/deployer-views.js'
+import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
 import {type Deployment, listDeployments} from '../../domain/deployments.js'
 
+export type DeploymentListResult = PageOf<Deployment>
+
 export default class DeploymentList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the deployments you may see.'
   static override description = `Lists deployments ordered by id, only those whose service you may read AND whose infrastructure
 you may view. Piped, rows are tab-separated (id, service, infra, version, enabled, auth) with no header.`
@@ -20,10 +23,10 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
   static override flags = {
     ...pageFlags,
     service: Flags.string({char: 's', description: 'Only deployments of this service.'}),
-    infra: Flags.string({char: 'i', description: 'Only deployments on this infrastructure.'}),
+    infra: Flags.string({char: 'I', description: 'Only deployments on this infrastructure.'}),
   }
 
-  async run(): Promise<PageOf<Deployment>> {
+  async run(): Promise<DeploymentListResult> {
     const {flags} = await this.parse(DeploymentList)
     const page = listDeployments(await this.context(flags), {
       limit: flags.limit,
@@ -31,8 +34,7 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
       service: flags.service,
       infra: flags.infra,
     })
-    this.say(deploymentTable(page.items))
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    this.say(renderPage(page, deploymentColumns))
     return page
   }
 }

@@ -1,8 +1,10 @@
 import {Args} from '@oclif/core'
 
-import {accountIdsFlag, splitList} from '../../cli/account-list-flag.js'
 import {AccessctlCommand} from '../../cli/base-command.js'
+import {accountIdsOf, accountsFlag, splitList} from '../../cli/flags.js'
 import {addMembers, type MembershipChange} from '../../domain/groups.js'
+
+export type GroupsAddMemberResult = MembershipChange
 
 export default class GroupsAddMember extends AccessctlCommand {
   static override summary = 'Add accounts to a group.'
@@ -15,11 +17,12 @@ Accounts that are already members are reported and left as they are, so the comm
   ]
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}
-  static override flags = {id: accountIdsFlag}
+  static override flags = {id: accountsFlag}
 
-  async run(): Promise<MembershipChange> {
+  async run(): Promise<GroupsAddMemberResult> {
     const {args, flags} = await this.parse(GroupsAddMember)
-    const change = addMembers(await this.context(flags), args.name, splitList(flags.id))
+    const ctx = await this.context(flags)
+    const change = addMembers(ctx, args.name, accountIdsOf(ctx, splitList(flags.id)))
     this.say(`group '${change.group}': added ${change.changed.length}, already members ${change.unchanged.length}`)
     return change
   }

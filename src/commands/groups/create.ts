@@ -3,6 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {createGroup, type Group} from '../../domain/groups.js'
 
+export type GroupsCreateResult = Group
+
 export default class GroupsCreate extends AccessctlCommand {
   static override summary = 'Create a group.'
   static override description = `Groups carry the Deployer permissions on services and infrastructures, and two global privileges:
@@ -21,7 +23,7 @@ create API services. Names: 1-63 of a-z 0-9 . _ -, starting with a letter or dig
     'may-create-services': Flags.boolean({description: 'Members may create API services.', default: false}),
   }
 
-  async run(): Promise<Group> {
+  async run(): Promise<GroupsCreateResult> {
     const {args, flags} = await this.parse(GroupsCreate)
     const group = createGroup(await this.context(flags), {
       name: args.name,

@@ -3,6 +3,8 @@ import {Args} from '@oclif/core'
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {deleteGroup, findGroupToDelete, type Group, refuseBuiltinDeletion} from '../../domain/groups.js'
 
+export type GroupsDeleteResult = Group
+
 export default class GroupsDelete extends AccessctlCommand {
   static override summary = 'Delete a group, its memberships and its permissions.'
   static override description = `Deletes the group; its memberships and the service and infrastructure permissions granted to it
@@ -12,7 +14,7 @@ go with it. The built-in group 'everyone' cannot be deleted. Asks for confirmati
   static override args = {name: Args.string({description: 'The group name.', required: true})}
   static override flags = {...yesFlag}
 
-  async run(): Promise<Group> {
+  async run(): Promise<GroupsDeleteResult> {
     const {args, flags} = await this.parse(GroupsDelete)
     refuseBuiltinDeletion(args.name)
     const ctx = await this.context(flags)

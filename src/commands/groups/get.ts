@@ -4,7 +4,10 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderFields, yesNo} from '../../cli/output.js'
 import {getGroup, type GroupDetails, MEMBERS_SHOWN} from '../../domain/groups.js'
 
+export type GroupsGetResult = GroupDetails
+
 export default class GroupsGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show a group: privileges and members.'
   static override description = `Shows the group's global privileges and its members (the first ${MEMBERS_SHOWN} by name;
 page through all of them with 'accounts list --group NAME').`
@@ -13,7 +16,7 @@ page through all of them with 'accounts list --group NAME').`
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}
 
-  async run(): Promise<GroupDetails> {
+  async run(): Promise<GroupsGetResult> {
     const {args, flags} = await this.parse(GroupsGet)
     const group = getGroup(await this.context(flags), args.name)
     const members =
@@ -27,7 +30,7 @@ page through all of them with 'accounts list --group NAME').`
         ['admin', yesNo(group.admin)],
         ['may create services', yesNo(group.mayCreateServices)],
         ['built in', yesNo(group.builtin)],
-        ['created', group.createdAt],
+        ['created', this.display().time(group.createdAt)],
         ['members', members + more],
       ]),
     )

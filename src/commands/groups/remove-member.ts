@@ -1,8 +1,10 @@
 import {Args} from '@oclif/core'
 
-import {accountIdsFlag, splitList} from '../../cli/account-list-flag.js'
 import {AccessctlCommand} from '../../cli/base-command.js'
+import {accountIdsOf, accountsFlag, splitList} from '../../cli/flags.js'
 import {type MembershipChange, removeMembers} from '../../domain/groups.js'
+
+export type GroupsRemoveMemberResult = MembershipChange
 
 export default class GroupsRemoveMember extends AccessctlCommand {
   static override summary = 'Remove accounts from a group.'
@@ -12,11 +14,12 @@ are reported and left as they are, so the command is safe to repeat.`
   static override examples = ['<%= config.bin %> <%= command.id %> devops -i 3076c505c36b46bdad1cf1abefaeb580']
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}
-  static override flags = {id: accountIdsFlag}
+  static override flags = {id: accountsFlag}
 
-  async run(): Promise<MembershipChange> {
+  async run(): Promise<GroupsRemoveMemberResult> {
     const {args, flags} = await this.parse(GroupsRemoveMember)
-    const change = removeMembers(await this.context(flags), args.name, splitList(flags.id))
+    const ctx = await this.context(flags)
+    const change = removeMembers(ctx, args.name, accountIdsOf(ctx, splitList(flags.id)))
     this.say(`group '${change.group}': removed ${change.changed.length}, not members ${change.unchanged.length}`)
     return change
   }

@@ -4,6 +4,8 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {type Group, updateGroup} from '../../domain/groups.js'
 import {describePrivileges} from './create.js'
 
+export type GroupsUpdateResult = Group
+
 export default class GroupsUpdate extends AccessctlCommand {
   static override summary = "Change a group's global privileges."
   static override description = `Turns the admin and may-create-services privileges on or off. Give at least one of the flags;
@@ -24,7 +26,7 @@ those not given stay as they are. The built-in group 'everyone' can be updated t
     }),
   }
 
-  async run(): Promise<Group> {
+  async run(): Promise<GroupsUpdateResult> {
     const {args, flags} = await this.parse(GroupsUpdate)
     const group = updateGroup(await this.context(flags), args.name, {
       admin: flags.admin,

@@ -4,8 +4,10 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {INFRA_STAGES} from '../../core/deployer.js'
 import {createInfra, type Infrastructure} from '../../domain/infrastructures.js'
 
-const stageOptions = {char: 's', description: `The stage: ${INFRA_STAGES.join(', ')} (case does not matter).`} as const
+const stageOptions = {description: `The stage: ${INFRA_STAGES.join(', ')} (case does not matter).`} as const
 export const stageFlag = Flags.string(stageOptions)
+
+export type InfraCreateResult = Infrastructure
 
 export default class InfraCreate extends AccessctlCommand {
   static override summary = 'Create an infrastructure (global administrators only).'
@@ -24,7 +26,7 @@ view, deploy or admin on it with infra permissions set.`
 
   static override flags = {stage: Flags.string({...stageOptions, required: true})}
 
-  async run(): Promise<Infrastructure> {
+  async run(): Promise<InfraCreateResult> {
     const {args, flags} = await this.parse(InfraCreate)
     const infra = createInfra(await this.context(flags), {id: args.id, stage: flags.stage})
     this.say(`created infrastructure: '${infra.id}' (${infra.stage})`)

@@ -2,7 +2,10 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {infraFields, infraIdArg} from '../../cli/deployer-views.js'
 import {getInfra, type InfrastructureDetails} from '../../domain/infrastructures.js'
 
+export type InfraGetResult = InfrastructureDetails
+
 export default class InfraGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one infrastructure.'
   static override description = `Shows the infrastructure's stage, owner, deployment count and the privileges you hold on it.
 Needs view; an infrastructure you may not view is reported as not found (exit 4).`
@@ -10,10 +13,10 @@ Needs view; an infrastructure you may not view is reported as not found (exit 4)
   static override examples = ['<%= config.bin %> <%= command.id %> prod-eu']
   static override args = {id: infraIdArg}
 
-  async run(): Promise<InfrastructureDetails> {
+  async run(): Promise<InfraGetResult> {
     const {args, flags} = await this.parse(InfraGet)
     const infra = getInfra(await this.context(flags), args.id)
-    this.say(infraFields(infra))
+    this.say(infraFields(infra, this.display()))
     return infra
   }
 }

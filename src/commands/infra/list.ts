@@ -1,10 +1,13 @@
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {infraTable} from '../../cli/deployer-views.js'
-import {nextPageHint} from '../../cli/output.js'
+import {infraColumns} from '../../cli/deployer-views.js'
+import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
 import {type Infrastructure, listInfras} from '../../domain/infrastructures.js'
 
+export type InfraListResult = PageOf<Infrastructure>
+
 export default class InfraList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the infrastructures you may view.'
   static override description = `Lists infrastructures ordered by id, only those the caller may view. Piped, rows are
 tab-separated (id, stage, owner, created) with no header.`
@@ -12,11 +15,10 @@ tab-separated (id, stage, owner, created) with no header.`
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
   static override flags = {...pageFlags}
 
-  async run(): Promise<PageOf<Infrastructure>> {
+  async run(): Promise<InfraListResult> {
     const {flags} = await this.parse(InfraList)
     const page = listInfras(await this.context(flags), {limit: flags.limit, offset: flags.offset})
-    this.say(infraTable(page.items))
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    this.say(renderPage(page, infraColumns(this.display())))
     return page
   }
 }

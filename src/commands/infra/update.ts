@@ -3,6 +3,8 @@ import {infraIdArg} from '../../cli/deployer-views.js'
 import {type Infrastructure, updateInfra} from '../../domain/infrastructures.js'
 import {stageFlag} from './create.js'
 
+export type InfraUpdateResult = Infrastructure
+
 export default class InfraUpdate extends AccessctlCommand {
   static override summary = "Change an infrastructure's stage."
   static override description = 'Moves the infrastructure to another stage. Needs admin on the infrastructure.'
@@ -10,7 +12,7 @@ export default class InfraUpdate extends AccessctlCommand {
   static override args = {id: infraIdArg}
   static override flags = {stage: stageFlag}
 
-  async run(): Promise<Infrastructure> {
+  async run(): Promise<InfraUpdateResult> {
     const {args, flags} = await this.parse(InfraUpdate)
     const infra = updateInfra(await this.context(flags), args.id, {stage: flags.stage})
     this.say(`updated infrastructure: '${infra.id}' (${infra.stage})`)

@@ -3,6 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {createService, type Service} from '../../domain/services.js'
 
+export type ServiceCreateResult = Service
+
 export default class ServiceCreate extends AccessctlCommand {
   static override summary = 'Create an API service.'
   static override description = `Creates an API service. A token caller needs a group with --may-create-services (or a global
@@ -30,7 +32,7 @@ read permissions (service permissions set).`
     }),
   }
 
-  async run(): Promise<Service> {
+  async run(): Promise<ServiceCreateResult> {
     const {args, flags} = await this.parse(ServiceCreate)
     const service = createService(await this.context(flags), {id: args.id, public: flags.public, owner: flags.owner})
     this.say(`created service: '${service.id}' (${service.public ? 'public' : 'keys required'}${service.ownerAccountId ? `, owner ${service.ownerAccountId}` : ''})`)

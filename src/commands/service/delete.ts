@@ -2,6 +2,8 @@ import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {serviceIdArg} from '../../cli/deployer-views.js'
 import {deleteService, getService, type Service} from '../../domain/services.js'
 
+export type ServiceDeleteResult = Service
+
 export default class ServiceDelete extends AccessctlCommand {
   static override summary = 'Delete an API service with its versions, keys and permissions.'
   static override description = `Deletes the service. Refused (exit 5) while it has deployments: delete those first. Needs admin
@@ -11,7 +13,7 @@ on the service. Asks for confirmation on a terminal; pass --yes in scripts.`
   static override args = {id: serviceIdArg}
   static override flags = {...yesFlag}
 
-  async run(): Promise<Service> {
+  async run(): Promise<ServiceDeleteResult> {
     const {args, flags} = await this.parse(ServiceDelete)
     const ctx = await this.context(flags)
     const service = getService(ctx, args.id)

@@ -2,14 +2,17 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderFields, yesNo} from '../../cli/output.js'
 import {type StoreInfo, storeInfo} from '../../domain/store-admin.js'
 
+export type StoreInfoResult = StoreInfo
+
 export default class StoreInfoCommand extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show where the store is, its schema version, size, lock state and row counts.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     'ACCESSCTL_STORE=/data/accessctl.db <%= config.bin %> <%= command.id %> --json',
   ]
 
-  async run(): Promise<StoreInfo> {
+  async run(): Promise<StoreInfoResult> {
     const {flags} = await this.parse(StoreInfoCommand)
     const info = storeInfo(await this.context(flags))
     this.say(

@@ -1,6 +1,8 @@
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
 import {lockStore, type LockState} from '../../domain/lock.js'
 
+export type StoreLockResult = LockState
+
 export default class StoreLock extends AccessctlCommand {
   static override summary = 'Lock the store: from now on every command needs an admin key or a token.'
   static override description = `After locking, the local operator (no credential) is refused with exit 3. Verification commands
@@ -13,7 +15,7 @@ never expires (created without --ttl), so that someone can always unlock it. Ask
 
   static override flags = {...yesFlag}
 
-  async run(): Promise<LockState> {
+  async run(): Promise<StoreLockResult> {
     const {flags} = await this.parse(StoreLock)
     const ctx = await this.context(flags)
     await this.confirm('Lock the store so that every command needs an admin key or a token?', flags.yes)

@@ -10,6 +10,7 @@ export type TokensCheckResult = TokenCheck
 const mark = (ok: boolean) => (ok ? 'yes' : 'no')
 
 export default class TokensCheck extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Does a token allow a function on a resource? Exit 0 allowed, 3 denied or invalid.'
   static override description = `Verifies the token first (an invalid token is denied with its reason), then evaluates its grants:
 a grant allows the request when it has the resource, the function, and the account or the entity; * matches anything.

@@ -1,19 +1,17 @@
 import {Flags} from '@oclif/core'
 
-import {splitList} from '../../cli/account-list-flag.js'
 import {AccessctlCommand} from '../../cli/base-command.js'
+import {accountFlag, durationFlag, labelFlag, splitList} from '../../cli/flags.js'
 import {closeInput, formatBytes, INPUT_LIMITS, openInput, readAllText} from '../../cli/input.js'
 import {isInteractive} from '../../cli/prompts.js'
 import {promptAccount, promptGrants} from '../../cli/token-prompts.js'
 import {grantFromFlags, missingGrantSource} from '../../core/grant-input.js'
 import {parseTokenConfig} from '../../core/token-config.js'
-import {parseTtl} from '../../core/ttl.js'
-import type {TokenType} from '../../core/token-format.js'
 import {type CreatedToken, type CreateTokenInput, createToken} from '../../domain/token-mint.js'
 
 export type TokensCreateResult = Omit<CreatedToken, 'warning'>
 
-const GRANT_FLAGS = ['functions', 'resources', 'accounts', 'entities']
+const GRANT_FLAGS = ['function', 'resource', 'account', 'entity']
 
 export default class TokensCreate extends AccessctlCommand {
   static override summary = 'Create a signed API token for an account.'
@@ -40,37 +38,42 @@ EOF`,
   ]
 
   static override flags = {
-    type: Flags.string({
+    type: Flags.option({
       char: 't',
       description: 'account (recorded, revocable; default ttl 90d) or ephemeral (not recorded; default ttl 1h, at most 24h).',
-      options: ['account', 'ephemeral'],
-      default: 'account',
-    }),
-    id: Flags.string({char: 'i', description: 'The account the token acts as, by id (or name). May be left out when the config names it.'}),
+      options: ['account', 'ephemeral'] as const,
+      default: 'account' as const,
+    })(),
+    id: accountFlag({description: 'The account the token acts as, by id or name. May be left out when the config names it.'}),
     role: Flags.string({
       description: 'A built-in role: Admin or AuditDeveloper (see: accessctl tokens roles list).',
       exclusive: ['config', ...GRANT_FLAGS],
     }),
-    functions: Flags.string({
+    // Singular, as in tokens check, so that each short flag has one long name; the plural forms stay as aliases.
+    function: Flags.string({
       char: 'f',
+      aliases: ['functions'],
       description: 'Functions the grant allows, comma-separated; repeatable. Needs -r.',
       multiple: true,
       exclusive: ['config'],
     }),
-    resources: Flags.string({
+    resource: Flags.string({
       char: 'r',
+      aliases: ['resources'],
       description: 'Resource types the grant covers, comma-separated; repeatable. Needs -f.',
       multiple: true,
       exclusive: ['config'],
     }),
-    accounts: Flags.string({
+    account: Flags.string({
       char: 'a',
+      aliases: ['accounts'],
       description: 'Accounts (ids or names; public and * as they are) whose objects the grant covers, comma-separated; repeatable. Default: the token\'s own account.',
       multiple: true,
       exclusive: ['config'],
     }),
-    entities: Flags.string({
+    entity: Flags.string({
       char: 'e',
+      aliases: ['entities'],
       description: 'Object ids the grant covers, comma-separated; repeatable.',
       multiple: true,
       exclusive: ['config'],
@@ -80,27 +83,27 @@ EOF`,
       description: `A YAML or JSON file with {account, grants}, at most ${formatBytes(INPUT_LIMITS.tokenConfig)}; - reads it from stdin (a heredoc works).`,
       exclusive: ['role', ...GRANT_FLAGS],
     }),
-    ttl: Flags.string({description: 'How long the token lives: a duration like 30m, 12h or 90d. Default 90d (account), 1h (ephemeral).'}),
-    label: Flags.string({description: 'A note shown in tokens list, e.g. what the token is for.'}),
+    ttl: durationFlag('ttl', 'How long the token lives: a duration like 30m, 12h or 90d. Default 90d (account), 1h (ephemeral).'),
+    label: labelFlag('A note shown in tokens list, e.g. what the token is for'),
   }
 
   async run(): Promise<TokensCreateResult> {
     const {flags} = await this.parse(TokensCreate)
     const input: CreateTokenInput = {
-      type: flags.type as TokenType,
+      type: flags.type,
       account: flags.id,
       role: flags.role,
-      ttlSeconds: flags.ttl === undefined ? undefined : parseTtl(flags.ttl, '--ttl'),
+      ttlSeconds: flags.ttl,
       label: flags.label,
     }
     const hasGrantFlags = GRANT_FLAGS.some((name) => flags[name as keyof typeof flags] !== undefined)
     if (hasGrantFlags) {
       input.grants = [
         grantFromFlags({
-          functions: splitList(flags.functions),
-          resources: splitList(flags.resources),
-          accounts: splitList(flags.accounts),
-          entities: splitList(flags.entities),
+          functions: splitList(flags.function),
+          resources: splitList(flags.resource),
+          accounts: splitList(flags.account),
+          entities: splitList(flags.entity),
         }),
       ]
     }

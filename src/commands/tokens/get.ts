@@ -5,14 +5,18 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderFields, renderLines} from '../../cli/output.js'
 import {getToken, type TokenRecord} from '../../domain/tokens.js'
 
+export type TokensGetResult = TokenRecord
+
 export default class TokensGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show one recorded token: its account, grants, dates and status (never the token).'
   static override examples = ['<%= config.bin %> <%= command.id %> 0f8e2a7c4b1d4e6f9a3b5c7d9e1f2a3b']
   static override args = {jti: Args.string({description: 'The token id (jti), as tokens list shows it.', required: true})}
 
-  async run(): Promise<TokenRecord> {
+  async run(): Promise<TokensGetResult> {
     const {args, flags} = await this.parse(TokensGet)
     const token = getToken(await this.context(flags), args.jti)
+    const show = this.display()
     this.say(
       renderFields([
         ['id', token.jti],
@@ -20,9 +24,9 @@ export default class TokensGet extends AccessctlCommand {
         ['type', token.type],
         ['role', token.role ?? '-'],
         ['label', token.label ?? '-'],
-        ['created', `${token.createdAt} by ${token.createdBy}`],
-        ['expires', token.expiresAt],
-        ['revoked', token.revokedAt ?? '-'],
+        ['created', `${show.time(token.createdAt)} by ${show.actor(token.createdBy)}`],
+        ['expires', show.time(token.expiresAt)],
+        ['revoked', show.time(token.revokedAt)],
         ['status', token.status],
         ['signing key', token.kid],
       ]),

@@ -1,13 +1,15 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {nextPageHint, renderTable} from '../../cli/output.js'
+import {accountFlag} from '../../cli/flags.js'
+import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
 import {listTokens, type TokenRecord} from '../../domain/tokens.js'
 
 export type TokensListResult = PageOf<TokenRecord>
 
 export default class TokensList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List recorded tokens (never the tokens themselves).'
   static override description = `Lists account tokens, oldest first: id (jti), account, type, role, label, created, expires, status.
 Expired and revoked tokens are hidden unless --all. Ephemeral tokens are not recorded and never appear.
@@ -21,26 +23,26 @@ Piped, rows are tab-separated with no header.`
 
   static override flags = {
     ...pageFlags,
-    id: Flags.string({char: 'i', description: 'Only the tokens of this account (id or name).'}),
+    id: accountFlag({description: 'Only the tokens of this account, by id or name.'}),
     all: Flags.boolean({description: 'Include expired and revoked tokens.'}),
   }
 
   async run(): Promise<TokensListResult> {
     const {flags} = await this.parse(TokensList)
     const page = listTokens(await this.context(flags), {account: flags.id, all: flags.all, limit: flags.limit, offset: flags.offset})
+    const show = this.display()
     this.say(
-      renderTable(page.items, [
+      renderPage(page, [
         {header: 'ID', value: (t) => t.jti},
         {header: 'ACCOUNT', value: (t) => t.accountName ?? t.accountId},
         {header: 'TYPE', value: (t) => t.type},
         {header: 'ROLE', value: (t) => t.role ?? '-'},
         {header: 'LABEL', value: (t) => t.label ?? '-'},
-        {header: 'CREATED', value: (t) => t.createdAt},
-        {header: 'EXPIRES', value: (t) => t.expiresAt},
+        {header: 'CREATED', value: (t) => show.time(t.createdAt)},
+        {header: 'EXPIRES', value: (t) => show.time(t.expiresAt)},
         {header: 'STATUS', value: (t) => t.status},
       ]),
     )
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
     return page
   }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {AccessctlCommand, yesFlag} from '../../cli/base-command.js'
+import {accountFlag} from '../../cli/flags.js'
 import {UsageError} from '../../errors.js'
 import {type AccountTokensRevocation, findTokenToRevoke, revokeAccountTokens, revokeToken, type TokenRevocation} from '../../domain/tokens.js'
 
@@ -20,7 +21,7 @@ Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override args = {jti: Args.string({description: 'The token id (jti) to revoke.'})}
   static override flags = {
-    id: Flags.string({char: 'i', description: 'With --all: the account (id or name) whose tokens to revoke.', dependsOn: ['all']}),
+    id: accountFlag({description: 'With --all: the account whose tokens to revoke, by id or name.', dependsOn: ['all']}),
     all: Flags.boolean({description: 'Revoke every token of the account given with -i.', dependsOn: ['id']}),
     ...yesFlag,
   }

@@ -11,6 +11,7 @@ export type TokensVerifyResult = VerificationJson
 const OUTPUT_CHUNK = 64 * 1024
 
 export default class TokensVerify extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Verify a token: signature, validity period, signing key and revocation.'
   static override description = `Exit 0 when the token is valid, 3 when it is not, with the reason: malformed, unknown_key, retired_key,
 bad_signature, expired, not_yet_valid or revoked. With - it reads one token per line from stdin and prints one JSON
@@ -37,7 +38,8 @@ input is waiting, so a program can send one token and read its answer. Needs no 
 
     const verdict = verificationJson(verifier.verify(args.token.trim()))
     if (!verdict.valid) throw new VerdictError(`invalid token: ${verdict.reason}`, verdict)
-    this.say(`valid ${verdict.type} token ${verdict.jti} for account ${verdict.accountId}, expires ${verdict.expiresAt}`)
+    const show = this.display()
+    this.say(`valid ${verdict.type} token ${verdict.jti} for account ${show.account(verdict.accountId)}, expires ${show.time(verdict.expiresAt)}`)
     return verdict
   }
 

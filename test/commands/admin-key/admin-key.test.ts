@@ -1,8 +1,9 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
+import type {AdminKeyListResult} from '../../../src/commands/admin-key/list.js'
 import type {AdminKeyVerifyResult} from '../../../src/commands/admin-key/verify.js'
-import type {AdminKey, CreatedAdminKey} from '../../../src/domain/admin-keys.js'
+import type {CreatedAdminKey} from '../../../src/domain/admin-keys.js'
 import {type ErrorJson, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows, queryRows} from '../../helpers/store.js'
 
@@ -30,12 +31,12 @@ describe('admin-key', () => {
     expect(row.key_hash).toMatch(/^[0-9a-f]{64}$/)
     expect(readFileSync(dir.storePath).includes(key)).toBe(false)
 
-    const listed = await json<{keys: AdminKey[]}>(['admin-key', 'list'])
-    expect(listed.json.keys).toHaveLength(1)
-    expect(listed.json.keys[0]).toMatchObject({label: 'ci', description: 'deploy pipeline', expiresAt: null, lastUsedAt: null})
-    expect(listed.json.keys[0].createdBy).toMatch(/^operator:/)
+    const listed = await json<AdminKeyListResult>(['admin-key', 'list'])
+    expect(listed.json.items).toHaveLength(1)
+    expect(listed.json.items[0]).toMatchObject({label: 'ci', description: 'deploy pipeline', expiresAt: null, lastUsedAt: null})
+    expect(listed.json.items[0].createdBy).toMatch(/^operator:/)
     expect(listed.stdout).not.toContain(key)
-    expect(Object.keys(listed.json.keys[0]).sort()).toEqual(
+    expect(Object.keys(listed.json.items[0]).sort()).toEqual(
       ['createdAt', 'createdBy', 'description', 'expiresAt', 'id', 'label', 'lastUsedAt'].sort(),
     )
   })

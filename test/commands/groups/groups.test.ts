@@ -63,11 +63,14 @@ describe('groups', () => {
     expect(countRows(dir.storePath, 'group_members', "group_name = 'platform-admins'")).toBe(0)
   })
 
-  it('refuses membership changes to everyone and bad ids', async () => {
+  it('refuses membership changes to everyone and unknown accounts', async () => {
     const everyone = await run('groups', 'add-member', 'everyone', '-i', alice)
     expect(everyone.code).toBe(2)
     expect(everyone.stderr).toMatch(/holds every account implicitly/)
-    expect((await run('groups', 'add-member', 'data-scientists', '-i', 'nope')).code).toBe(2)
+    // -i takes a name too (issue 13.3): a text that is neither an account's id nor its name is not found.
+    const unknown = await run('groups', 'add-member', 'data-scientists', '-i', 'nope')
+    expect(unknown.code).toBe(4)
+    expect(unknown.stderr).toMatch(/no account with id or name 'nope'/)
     expect((await run('groups', 'add-member', 'nosuch', '-i', alice)).code).toBe(4)
     expect((await run('groups', 'remove-member', 'everyone', '-i', alice)).code).toBe(2)
   })

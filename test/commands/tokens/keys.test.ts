@@ -22,9 +22,9 @@ describe('tokens keys', () => {
   afterAll(() => dir.cleanup())
 
   it('makes the first key on first use, rotates, keeps old tokens valid, retires', async () => {
-    expect((await json<TokensKeysListResult>(['tokens', 'keys', 'list'])).keys).toEqual([])
+    expect((await json<TokensKeysListResult>(['tokens', 'keys', 'list'])).items).toEqual([])
     const oldToken = (await cli(['tokens', 'create', '-i', 'alice', '--role', 'AuditDeveloper'])).stdout.trim()
-    const [first] = (await json<TokensKeysListResult>(['tokens', 'keys', 'list'])).keys
+    const [first] = (await json<TokensKeysListResult>(['tokens', 'keys', 'list'])).items
     expect(first).toMatchObject({alg: 'EdDSA', active: true, retiredAt: null})
     expect(decodePart(oldToken, 0).kid).toBe(first.kid)
 

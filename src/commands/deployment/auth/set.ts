@@ -5,6 +5,8 @@ import {deploymentIdArg} from '../../../cli/deployer-views.js'
 import {AUTH_MODES} from '../../../core/deployer.js'
 import {type Deployment, setDeploymentAuth} from '../../../domain/deployments.js'
 
+export type DeploymentAuthSetResult = Deployment
+
 export default class DeploymentAuthSet extends AccessctlCommand {
   static override summary = 'Choose how clients of a deployment authenticate.'
   static override description = `Sets the deployment's query authentication:
@@ -24,7 +26,7 @@ AND on the infrastructure.`
     mode: Flags.string({char: 'm', description: `The mode: ${AUTH_MODES.join(', ')}.`, options: [...AUTH_MODES], required: true}),
   }
 
-  async run(): Promise<Deployment> {
+  async run(): Promise<DeploymentAuthSetResult> {
     const {args, flags} = await this.parse(DeploymentAuthSet)
     const deployment = setDeploymentAuth(await this.context(flags), args.id, flags.mode)
     this.say(`deployment '${deployment.id}' auth mode: ${deployment.authMode}`)

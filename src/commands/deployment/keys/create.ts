@@ -1,9 +1,10 @@
-import {Flags} from '@oclif/core'
-
 import {AccessctlCommand} from '../../../cli/base-command.js'
+import {descriptionFlag, labelFlag} from '../../../cli/flags.js'
 import {createdKeyNote, deploymentIdArg} from '../../../cli/deployer-views.js'
 import type {CreatedApiKey} from '../../../domain/api-keys.js'
 import {createDeploymentKey} from '../../../domain/deployments.js'
+
+export type DeploymentKeysCreateResult = CreatedApiKey & {deployment: string}
 
 export default class DeploymentKeysCreate extends AccessctlCommand {
   static override summary = 'Create a query key for a deployment.'
@@ -18,11 +19,11 @@ on stdout; only its SHA-256 is stored. Needs deploy on the service AND on the in
 
   static override args = {id: deploymentIdArg}
   static override flags = {
-    label: Flags.string({description: 'A short name for the key, shown in lists and in authorize answers (at most 200 characters).'}),
-    description: Flags.string({description: 'What the key is for (at most 2000 characters).'}),
+    label: labelFlag('A short name for the key, shown in lists and in authorize answers'),
+    description: descriptionFlag('What the key is for'),
   }
 
-  async run(): Promise<CreatedApiKey & {deployment: string}> {
+  async run(): Promise<DeploymentKeysCreateResult> {
     const {args, flags} = await this.parse(DeploymentKeysCreate)
     const key = createDeploymentKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
     this.say(key.key)

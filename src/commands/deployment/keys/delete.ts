@@ -4,6 +4,8 @@ import {validateObjectId} from '../../../core/deployer.js'
 import {type ApiKey, validateKeyId} from '../../../domain/api-keys.js'
 import {deleteDeploymentKey} from '../../../domain/deployments.js'
 
+export type DeploymentKeysDeleteResult = ApiKey & {deployment: string}
+
 export default class DeploymentKeysDelete extends AccessctlCommand {
   static override summary = 'Delete a query key of a deployment.'
   static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs deploy on the
@@ -13,7 +15,7 @@ service AND on the infrastructure. Asks for confirmation on a terminal; pass --y
   static override args = {id: deploymentIdArg, keyId: keyIdArg}
   static override flags = {...yesFlag}
 
-  async run(): Promise<ApiKey & {deployment: string}> {
+  async run(): Promise<DeploymentKeysDeleteResult> {
     const {args, flags} = await this.parse(DeploymentKeysDelete)
     validateObjectId('deployment', args.id)
     validateKeyId(args.keyId, `accessctl deployment keys list ${args.id}`)

@@ -1,19 +1,26 @@
-import {AccessctlCommand} from '../../../cli/base-command.js'
-import {deploymentIdArg, keyTable} from '../../../cli/deployer-views.js'
+import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
+import {deploymentIdArg, keyColumns} from '../../../cli/deployer-views.js'
+import {pageOfList, renderPage} from '../../../cli/page.js'
 import type {AuthMode} from '../../../core/deployer.js'
 import type {ApiKey} from '../../../domain/api-keys.js'
+import type {PageOf} from '../../../domain/context.js'
 import {listDeploymentKeys} from '../../../domain/deployments.js'
 
+export type DeploymentKeysListResult = PageOf<ApiKey> & {deployment: string; authMode: AuthMode}
+
 export default class DeploymentKeysList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List a deployment's query keys (never the keys themselves)."
   static override description = 'Lists the id, label and creation of each key. Needs read on the service AND view on the infrastructure.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}
+  static override flags = {...pageFlags}
 
-  async run(): Promise<{deployment: string; authMode: AuthMode; keys: ApiKey[]}> {
+  async run(): Promise<DeploymentKeysListResult> {
     const {args, flags} = await this.parse(DeploymentKeysList)
-    const result = listDeploymentKeys(await this.context(flags), args.id)
-    this.say(keyTable(result.keys))
-    return result
+    const {deployment, authMode, keys} = listDeploymentKeys(await this.context(flags), args.id)
+    const page = pageOfList(keys, flags)
+    this.say(renderPage(page, keyColumns(this.display())))
+    return {deployment, authMode, ...page}
   }
 }

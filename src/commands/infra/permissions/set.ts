@@ -4,6 +4,8 @@ import {AccessctlCommand} from '../../../cli/base-command.js'
 import {infraIdArg} from '../../../cli/deployer-views.js'
 import {type InfraPermission, setInfraPermission} from '../../../domain/infrastructures.js'
 
+export type InfraPermissionsSetResult = InfraPermission & {infrastructure: string}
+
 export default class InfraPermissionsSet extends AccessctlCommand {
   static override summary = "Set a group's privileges on an infrastructure."
   static override description = `Turns a group's privileges on (--view, --deploy, --admin) or off (--no-view, ...). Give any
@@ -24,7 +26,7 @@ implies view. Needs admin on the infrastructure; the group must exist (exit 4).`
     admin: Flags.boolean({description: 'Change its stage and permissions, and delete it; implies deploy and view.', allowNo: true}),
   }
 
-  async run(): Promise<InfraPermission & {infrastructure: string}> {
+  async run(): Promise<InfraPermissionsSetResult> {
     const {args, flags} = await this.parse(InfraPermissionsSet)
     const permission = setInfraPermission(await this.context(flags), args.id, flags.group, {
       view: flags.view,

@@ -1,9 +1,10 @@
-import {Flags} from '@oclif/core'
-
 import {AccessctlCommand} from '../../../cli/base-command.js'
+import {descriptionFlag, labelFlag} from '../../../cli/flags.js'
 import {createdKeyNote, serviceIdArg} from '../../../cli/deployer-views.js'
 import type {CreatedApiKey} from '../../../domain/api-keys.js'
 import {createServiceKey} from '../../../domain/services.js'
+
+export type ServiceKeysCreateResult = CreatedApiKey & {service: string}
 
 export default class ServiceKeysCreate extends AccessctlCommand {
   static override summary = 'Create a query key for an API service.'
@@ -18,11 +19,11 @@ only its SHA-256 is stored. Needs admin on the service.`
 
   static override args = {id: serviceIdArg}
   static override flags = {
-    label: Flags.string({description: 'A short name for the key, shown in lists and in authorize answers (at most 200 characters).'}),
-    description: Flags.string({description: 'What the key is for (at most 2000 characters).'}),
+    label: labelFlag('A short name for the key, shown in lists and in authorize answers'),
+    description: descriptionFlag('What the key is for'),
   }
 
-  async run(): Promise<CreatedApiKey & {service: string}> {
+  async run(): Promise<ServiceKeysCreateResult> {
     const {args, flags} = await this.parse(ServiceKeysCreate)
     const key = createServiceKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
     this.say(key.key)

@@ -4,6 +4,8 @@ import {validateObjectId} from '../../../core/deployer.js'
 import {type ApiKey, validateKeyId} from '../../../domain/api-keys.js'
 import {deleteServiceKey} from '../../../domain/services.js'
 
+export type ServiceKeysDeleteResult = ApiKey & {service: string}
+
 export default class ServiceKeysDelete extends AccessctlCommand {
   static override summary = 'Delete a query key of an API service.'
   static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs admin on the
@@ -13,7 +15,7 @@ service. Asks for confirmation on a terminal; pass --yes in scripts.`
   static override args = {id: serviceIdArg, keyId: keyIdArg}
   static override flags = {...yesFlag}
 
-  async run(): Promise<ApiKey & {service: string}> {
+  async run(): Promise<ServiceKeysDeleteResult> {
     const {args, flags} = await this.parse(ServiceKeysDelete)
     validateObjectId('service', args.id)
     validateKeyId(args.keyId, `accessctl service keys list ${args.id}`)

@@ -1,18 +1,25 @@
-import {AccessctlCommand} from '../../../cli/base-command.js'
-import {keyTable, serviceIdArg} from '../../../cli/deployer-views.js'
+import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
+import {keyColumns, serviceIdArg} from '../../../cli/deployer-views.js'
+import {pageOfList, renderPage} from '../../../cli/page.js'
 import type {ApiKey} from '../../../domain/api-keys.js'
+import type {PageOf} from '../../../domain/context.js'
 import {listServiceKeys} from '../../../domain/services.js'
 
+export type ServiceKeysListResult = PageOf<ApiKey> & {service: string}
+
 export default class ServiceKeysList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List an API service's query keys (never the keys themselves)."
   static override description = 'Lists the id, label and creation of each key; the secrets are not stored. Needs read on the service.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model']
   static override args = {id: serviceIdArg}
+  static override flags = {...pageFlags}
 
-  async run(): Promise<{service: string; keys: ApiKey[]}> {
+  async run(): Promise<ServiceKeysListResult> {
     const {args, flags} = await this.parse(ServiceKeysList)
-    const result = listServiceKeys(await this.context(flags), args.id)
-    this.say(keyTable(result.keys))
-    return result
+    const {service, keys} = listServiceKeys(await this.context(flags), args.id)
+    const page = pageOfList(keys, flags)
+    this.say(renderPage(page, keyColumns(this.display())))
+    return {service, ...page}
   }
 }

@@ -6,6 +6,8 @@ import {serviceIdArg} from '../../../cli/deployer-views.js'
 import {closeInput, openInput, readChunks} from '../../../cli/input.js'
 import {addVersion, type ServiceVersion} from '../../../domain/service-versions.js'
 
+export type ServiceVersionsAddResult = ServiceVersion
+
 export default class ServiceVersionsAdd extends AccessctlCommand {
   static override summary = 'Add a version to an API service.'
   static override description = `Records a new version of the service. With --file, the archive's size and SHA-256 are computed
@@ -18,9 +20,9 @@ service. A version name is 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter o
   ]
 
   static override args = {id: serviceIdArg, version: Args.string({description: 'The version name.', required: true})}
-  static override flags = {file: Flags.string({char: 'f', description: 'The package archive of this version; its size and SHA-256 are recorded.'})}
+  static override flags = {file: Flags.string({description: 'The package archive of this version; its size and SHA-256 are recorded.'})}
 
-  async run(): Promise<ServiceVersion> {
+  async run(): Promise<ServiceVersionsAddResult> {
     const {args, flags} = await this.parse(ServiceVersionsAdd)
     // Read the archive before touching the store: a missing file changes nothing.
     const archive = flags.file === undefined ? undefined : digestFile(flags.file)

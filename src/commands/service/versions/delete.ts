@@ -5,6 +5,8 @@ import {serviceIdArg} from '../../../cli/deployer-views.js'
 import {validateObjectId, validateVersion} from '../../../core/deployer.js'
 import {deleteVersion, type ServiceVersion} from '../../../domain/service-versions.js'
 
+export type ServiceVersionsDeleteResult = ServiceVersion
+
 export default class ServiceVersionsDelete extends AccessctlCommand {
   static override summary = 'Delete a version of an API service.'
   static override description = `Deletes the version record. Refused (exit 5) while a deployment runs it. Needs write on the
@@ -14,7 +16,7 @@ service. Asks for confirmation on a terminal; pass --yes in scripts.`
   static override args = {id: serviceIdArg, version: Args.string({description: 'The version name.', required: true})}
   static override flags = {...yesFlag}
 
-  async run(): Promise<ServiceVersion> {
+  async run(): Promise<ServiceVersionsDeleteResult> {
     const {args, flags} = await this.parse(ServiceVersionsDelete)
     validateObjectId('service', args.id)
     validateVersion(args.version)

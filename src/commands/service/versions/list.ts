@@ -1,21 +1,23 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
-import {serviceIdArg, versionTable} from '../../../cli/deployer-views.js'
-import {nextPageHint} from '../../../cli/output.js'
+import {serviceIdArg, versionColumns} from '../../../cli/deployer-views.js'
+import {renderPage} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listVersions, type ServiceVersion} from '../../../domain/service-versions.js'
 
+export type ServiceVersionsListResult = PageOf<ServiceVersion>
+
 export default class ServiceVersionsList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = "List an API service's versions, newest first."
   static override description = 'Lists the versions with the size and SHA-256 of their archives, if recorded. Needs read on the service.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model', '<%= config.bin %> <%= command.id %> churn-model --json']
   static override args = {id: serviceIdArg}
   static override flags = {...pageFlags}
 
-  async run(): Promise<PageOf<ServiceVersion>> {
+  async run(): Promise<ServiceVersionsListResult> {
     const {args, flags} = await this.parse(ServiceVersionsList)
     const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset})
-    this.say(versionTable(page.items))
-    if (process.stdout.isTTY) this.say(nextPageHint(page.nextOffset, page.limit))
+    this.say(renderPage(page, versionColumns(this.display())))
     return page
   }
 }

@@ -1,28 +1,33 @@
-import {AccessctlCommand} from '../../../cli/base-command.js'
-import {renderTable, yesNo} from '../../../cli/output.js'
+import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
+import {yesNo} from '../../../cli/output.js'
+import {pageOfList, renderPage} from '../../../cli/page.js'
+import type {PageOf} from '../../../domain/context.js'
 import {listSigningKeys, type SigningKey} from '../../../domain/signing-keys.js'
 
-export type TokensKeysListResult = {keys: SigningKey[]}
+export type TokensKeysListResult = PageOf<SigningKey>
 
 export default class TokensKeysList extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'List the signing keys: kid, created, retired, and which one signs new tokens.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override flags = {...pageFlags}
 
   async run(): Promise<TokensKeysListResult> {
     const {flags} = await this.parse(TokensKeysList)
-    const keys = listSigningKeys(await this.context(flags))
-    if (keys.length === 0) this.say('no signing key yet: the first token (or tokens keys rotate) makes one')
+    const page = pageOfList(listSigningKeys(await this.context(flags)), flags)
+    const show = this.display()
+    if (page.items.length === 0 && page.offset === 0) this.say('no signing key yet: the first token (or tokens keys rotate) makes one')
     else {
       this.say(
-        renderTable(keys, [
+        renderPage(page, [
           {header: 'KID', value: (k) => k.kid},
-          {header: 'CREATED', value: (k) => k.createdAt},
-          {header: 'RETIRED', value: (k) => k.retiredAt ?? '-'},
+          {header: 'CREATED', value: (k) => show.time(k.createdAt)},
+          {header: 'RETIRED', value: (k) => show.time(k.retiredAt)},
           {header: 'ACTIVE', value: (k) => yesNo(k.active)},
         ]),
       )
     }
 
-    return {keys}
+    return page
   }
 }

@@ -3,6 +3,8 @@ import {Args} from '@oclif/core'
 import {AccessctlCommand, yesFlag} from '../../../cli/base-command.js'
 import {type KeyRetirement, findSigningKeyToRetire, retireSigningKey} from '../../../domain/signing-keys.js'
 
+export type TokensKeysRetireResult = KeyRetirement
+
 export default class TokensKeysRetire extends AccessctlCommand {
   static override summary = 'Retire a signing key: every token it signed stops verifying.'
   static override description = `The key is kept (so verification can say retired_key) but verifies nothing and leaves the JWKS.
@@ -13,7 +15,7 @@ pass --yes in scripts.`
   static override args = {kid: Args.string({description: 'The key id, as tokens keys list shows it.', required: true})}
   static override flags = {...yesFlag}
 
-  async run(): Promise<KeyRetirement> {
+  async run(): Promise<TokensKeysRetireResult> {
     const {args, flags} = await this.parse(TokensKeysRetire)
     const ctx = await this.context(flags)
     const key = findSigningKeyToRetire(ctx, args.kid)

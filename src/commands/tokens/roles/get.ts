@@ -1,14 +1,16 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {stringify} from 'yaml'
 
 import {AccessctlCommand} from '../../../cli/base-command.js'
+import {accountFlag, accountIdsOf} from '../../../cli/flags.js'
 import {renderLines} from '../../../cli/output.js'
-import {validateAccountId} from '../../../core/names.js'
+import {isAccountId} from '../../../core/names.js'
 import {roleGrants} from '../../../core/roles.js'
 
 export type TokensRolesGetResult = ReturnType<typeof roleGrants>
 
 export default class TokensRolesGet extends AccessctlCommand {
+  static override readsOnly = true
   static override summary = 'Show the grants a role expands to for an account, as YAML.'
   static override description = `The output is a valid token config: save it, edit it and pass it to tokens create -c FILE.`
   static override examples = [
@@ -17,11 +19,13 @@ export default class TokensRolesGet extends AccessctlCommand {
   ]
 
   static override args = {role: Args.string({description: 'The role name: Admin or AuditDeveloper.', required: true})}
-  static override flags = {id: Flags.string({char: 'i', description: 'The account id the role is expanded for.', required: true})}
+  static override flags = {id: accountFlag({description: 'The account the role is expanded for, by id or name (a name is looked up in the store).', required: true})}
 
   async run(): Promise<TokensRolesGetResult> {
     const {args, flags} = await this.parse(TokensRolesGet)
-    const expansion = roleGrants(args.role, validateAccountId(flags.id))
+    // An id needs no store (the expansion is pure); only a name is looked up, in a store that must exist.
+    const accountId = isAccountId(flags.id) ? flags.id : accountIdsOf(await this.context(flags), [flags.id])[0]
+    const expansion = roleGrants(args.role, accountId)
     this.say(renderLines(stringify({account: expansion.accountId, grants: expansion.grants}, {aliasDuplicateObjects: false}).trimEnd().split('\n')))
     return expansion
   }

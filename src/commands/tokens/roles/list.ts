@@ -1,17 +1,22 @@
-import {AccessctlCommand} from '../../../cli/base-command.js'
-import {renderTable} from '../../../cli/output.js'
+import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
+import {pageOfList, renderPage} from '../../../cli/page.js'
 import {ROLES} from '../../../core/roles.js'
+import type {PageOf} from '../../../domain/context.js'
 
-export type TokensRolesListResult = {roles: Array<{name: string; description: string}>}
+export type TokensRolesListResult = PageOf<{name: string; description: string}>
 
 export default class TokensRolesList extends AccessctlCommand {
   static override summary = 'List the built-in roles a token can be made from.'
   static override examples = ['<%= config.bin %> <%= command.id %>']
+  static override flags = {...pageFlags}
 
   async run(): Promise<TokensRolesListResult> {
-    await this.parse(TokensRolesList)
-    const roles = ROLES.map(({name, description}) => ({name, description}))
-    this.say(renderTable(roles, [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}]))
-    return {roles}
+    const {flags} = await this.parse(TokensRolesList)
+    const page = pageOfList(
+      ROLES.map(({name, description}) => ({name, description})),
+      flags,
+    )
+    this.say(renderPage(page, [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}]))
+    return page
   }
 }

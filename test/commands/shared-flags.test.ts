@@ -1,0 +1,62 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {runCli, type TempDir, tempDir} from '../helpers/cli.js'
+import {runInProcess} from '../helpers/in-process.js'
+import {countRows} from '../helpers/store.js'
+
+/** Issue 12.4: --label, --description and --ttl are defined once (src/cli/flags.ts) and mean the same everywhere. */
+let dir: TempDir
+
+beforeAll(async () => {
+  dir = tempDir()
+  for (const args of [['accounts', 'create', '-n', 'alice'], ['service', 'create', 'churn']]) {
+    expect((await runCli(args, {store: dir.storePath})).code).toBe(0)
+  }
+}, 60_000)
+afterAll(() => dir.cleanup())
+
+const creators: Array<[string, string[], string]> = [
+  ['admin-key create', ['admin-key', 'create'], 'admin_keys'],
+  ['service keys create', ['service', 'keys', 'create', 'churn'], 'service_keys'],
+  ['tokens create', ['tokens', 'create', '-i', 'alice', '--role', 'Admin'], 'tokens'],
+]
+
+describe('one --label rule', () => {
+  it.each(creators.flatMap(([name, args, table]) => [
+    [name, [...args, '--label', '   '], table, /^--label is empty$/],
+    [name, [...args, '--label', 'x'.repeat(201)], table, /^--label has at most 200 characters; this one has 201$/],
+  ]) as Array<[string, string[], string, RegExp]>)('%s refuses a bad label with exit 2 and writes nothing', async (_name, args, table, message) => {
+    const before = countRows(dir.storePath, table)
+    const result = await runInProcess(args, {store: dir.storePath, json: true})
+    expect(result.code).toBe(2)
+    expect((JSON.parse(result.stdout) as {error: {message: string}}).error.message).toMatch(message)
+    expect(countRows(dir.storePath, table)).toBe(before)
+  })
+
+  it.each(creators)('%s takes a label of 200 characters', async (_name, args, table) => {
+    const before = countRows(dir.storePath, table)
+    const result = await runInProcess([...args, '--label', 'é'.repeat(200)], {store: dir.storePath, json: true})
+    expect(result.code, result.stdout).toBe(0)
+    expect(countRows(dir.storePath, table)).toBe(before + 1)
+  })
+
+  it('admin-key create caps --description as the other keys do', async () => {
+    const result = await runInProcess(['admin-key', 'create', '--description', 'x'.repeat(2001)], {store: dir.storePath, json: true})
+    expect(result.code).toBe(2)
+    expect(result.stdout).toContain('--description has at most 2000 characters')
+  })
+
+  it('a bad --ttl names the flag, without oclif\'s "Parsing" wrapper', async () => {
+    const result = await runInProcess(['admin-key', 'create', '--ttl', '5x'], {store: dir.storePath, json: true})
+    expect(result.code).toBe(2)
+    expect((JSON.parse(result.stdout) as {error: {message: string}}).error.message).toMatch(/^--ttl '5x' is not a duration/)
+  })
+
+  it('an enumeration is checked by oclif: --outcome, --type, --format', async () => {
+    for (const args of [['audit', 'list', '--outcome', 'maybe'], ['tokens', 'create', '-t', 'forever', '-i', 'alice', '--role', 'Admin'], ['accounts', 'import', '-', '--format', 'csv']]) {
+      const result = await runInProcess(args, {store: dir.storePath, json: true})
+      expect(result.code, args.join(' ')).toBe(2)
+      expect(result.stdout).toMatch(/takes one of/)
+    }
+  })
+})
