@@ -81,7 +81,7 @@ export function loadServiceFor(
   return {service, privileges}
 }
 
-function mayCreateServices(db: Db, accountId: string): boolean {
+export function mayCreateServices(db: Db, accountId: string): boolean {
   return (
     db
       .prepare(
