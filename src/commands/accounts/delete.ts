@@ -27,7 +27,9 @@ pass --yes in scripts.`
     validateAccountId(flags.id)
     const ctx = await this.context(flags)
     const account = findAccountToDelete(ctx, flags.id)
-    await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes)
+    await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes, () =>
+      deleteAccount(ctx, {id: flags.id, transferTo: flags['transfer-to']}),
+    )
     const result = deleteAccount(ctx, {id: flags.id, transferTo: flags['transfer-to']})
     const transferred = result.transferredTo
       ? `; transferred ${result.transferred.services} service(s), ${result.transferred.infrastructures} infrastructure(s), ` +
