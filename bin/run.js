@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// oclif's execute, but with accessctl's answer to words that name no command (see src/cli/main.ts).
-import {execute} from '../dist/lib/cli/main.js'
+// accessctl's own commands without oclif's Config.load (the single executable's fast path), aliases resolved,
+// and oclif's execute for the rest, with accessctl's answer to words that name no command (src/cli/package-run.ts).
+import {runPackage} from '../dist/lib/cli/package-run.js'
 
-await execute(process.argv.slice(2), import.meta.url)
+await runPackage(process.argv.slice(2), import.meta.url)

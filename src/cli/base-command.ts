@@ -6,6 +6,7 @@ import {findAccountById} from '../domain/accounts.js'
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
+import {rehearse} from '../domain/rehearse.js'
 import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {type Display, displayFor} from './display.js'
@@ -153,7 +154,12 @@ export abstract class AccessctlCommand extends Command {
     return displayFor(Boolean(process.stdout.isTTY) && !this.jsonEnabled(), (id) => (store ? findAccountById(store.db, id)?.name : undefined))
   }
 
-  protected async confirm(question: string, yes: boolean): Promise<void> {
+  /**
+   * Asks before a destructive change. With `change` (the change itself), it is first rehearsed and rolled back, so a
+   * change that would be refused (exit 3, 4 or 5) is refused before the question is asked, or --yes asked for.
+   */
+  protected async confirm(question: string, yes: boolean, change?: () => unknown): Promise<void> {
+    if (!yes && change && this.openedStore) rehearse(this.openedStore, change)
     await confirmDestructive(question, yes)
   }
 

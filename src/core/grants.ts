@@ -129,7 +129,8 @@ export function closestName(input: string, known: readonly string[]): string | u
   return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (insertions, deletions, substitutions), for the nearest names and commands. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({length: b.length + 1}, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]

@@ -38,9 +38,9 @@ import type {Context} from './context.js'
  * The caller as these rules see it, worked out once per operation: full rights (the operator, an admin key), or a
  * token's account with its global-admin standing and the token's grants.
  */
-type Standing = {kind: 'full'} | {kind: 'account'; accountId: string; globalAdmin: boolean; grants: Grant[]}
+export type Standing = {kind: 'full'} | {kind: 'account'; accountId: string; globalAdmin: boolean; grants: Grant[]}
 
-function standingOf(ctx: Context): Standing {
+export function standingOf(ctx: Context): Standing {
   const {caller} = ctx
   if (caller.kind !== 'token') return {kind: 'full'}
   return {
@@ -61,7 +61,7 @@ export interface OwnedObject {
   ownerAccountId: string | null
 }
 
-function servicePrivilegesOf(db: Db, subject: Standing, service: OwnedObject): ServicePrivilege[] {
+export function servicePrivilegesOf(db: Db, subject: Standing, service: OwnedObject): ServicePrivilege[] {
   if (subject.kind === 'full') return [...SERVICE_PRIVILEGES]
   const row = db
     .prepare(
@@ -76,7 +76,7 @@ function servicePrivilegesOf(db: Db, subject: Standing, service: OwnedObject): S
   })
 }
 
-function infraPrivilegesOf(db: Db, subject: Standing, infraId: string): InfraPrivilege[] {
+export function infraPrivilegesOf(db: Db, subject: Standing, infraId: string): InfraPrivilege[] {
   if (subject.kind === 'full') return [...INFRA_PRIVILEGES]
   const row = db
     .prepare(

@@ -95,7 +95,7 @@ export const SERVICE: PermissionedKind<ServicePrivilege, ServiceAction, Service>
   keyTable: 'service_keys',
 }
 
-const mayCreateServices = (db: Db, accountId: string): boolean =>
+export const mayCreateServices = (db: Db, accountId: string): boolean =>
   inGroupWhere(db, accountId, 'g.may_create_services = 1 OR g.is_admin = 1')
 
 export function createService(ctx: Context, input: {id: string; public?: boolean; owner?: string}): Service {

@@ -2,6 +2,7 @@ import {flush, handle} from '@oclif/core'
 import {addonSha256, plugins} from 'accessctl:bundle'
 import {dirname} from 'node:path'
 
+import {canonicalArgv} from '../cli/aliases.js'
 import {execute} from '../cli/main.js'
 import {setServeRuntimeLoader} from '../serve/loader.js'
 import {setNativeBindingLoader} from '../store/native-binding.js'
@@ -11,7 +12,8 @@ import {fastCommand, fastConfig, loadFastCommand, runFast} from './fast-path.js'
 import {loadServeAsset} from './serve-runtime.js'
 
 /** Runs the CLI from what the executable carries: commands, manifests and the SQLite addon. */
-export async function run(argv: string[]): Promise<void> {
+export async function run(typed: string[]): Promise<void> {
+  const argv = canonicalArgv(typed)
   setNativeBindingLoader(() => loadEmbeddedAddon(addonSha256))
   setServeRuntimeLoader(loadServeAsset)
   const root = dirname(process.execPath)

@@ -3,10 +3,9 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Grant} from '../../src/core/grants.js'
 import {ROLES} from '../../src/core/roles.js'
 import {createAccount, deleteAccount} from '../../src/domain/accounts.js'
-import type {Caller, Context} from '../../src/domain/context.js'
+import type {Context} from '../../src/domain/context.js'
 import {createDeployment, getDeployment, listDeployments, setDeploymentEnabled} from '../../src/domain/deployments.js'
-import {createGroup} from '../../src/domain/groups.js'
-import {createInfra, getInfra, listInfras, setInfraPermission, updateInfra} from '../../src/domain/infrastructures.js'
+import {createInfra, getInfra, listInfras, updateInfra} from '../../src/domain/infrastructures.js'
 import {addVersion} from '../../src/domain/service-versions.js'
 import {
   createService,
@@ -18,37 +17,31 @@ import {
 import {DeniedError, NotFoundError} from '../../src/errors.js'
 import {Store} from '../../src/store/store.js'
 import {type TempDir, tempDir} from '../helpers/cli.js'
+import {
+  ADMIN_GRANTS,
+  buildDeployerScenario,
+  DEPLOYMENTS,
+  INFRAS,
+  PEOPLE,
+  type Person,
+  SERVICES,
+  tokenCallerFor,
+} from '../helpers/deployer-scenario.js'
 
 /**
- * The two scenarios of the seed, checked cell by cell at the domain level with token callers:
- *  (a) some services are public (everyone has read) while others cannot even be seen;
- *  (b) data scientists may deploy any service to development and test, only devops may deploy to production.
+ * The two scenarios of the seed (test/helpers/deployer-scenario.ts), checked cell by cell at the domain level with
+ * token callers.
  */
 
 type Outcome = 'ok' | 'denied' | 'not-found'
 
-const ADMIN_GRANTS: Grant[] = [{resources: ['*'], functions: ['*'], accounts: ['*'], entities: ['*']}]
-const PEOPLE = ['alice', 'dave', 'paula', 'frank', 'eve'] as const
-type Person = (typeof PEOPLE)[number]
-
 let dir: TempDir
 let store: Store
-const ids = {} as Record<Person | 'oscar', string>
+let ids = {} as Record<Person | 'oscar', string>
 const operator = (): Context => ({store, caller: {kind: 'operator', user: 'test'}})
 
 function as(person: Person | 'oscar', grants: Grant[] = ADMIN_GRANTS): Context {
-  const caller: Caller = {
-    kind: 'token',
-    accountId: ids[person],
-    jti: `jti-${person}`,
-    tokenType: 'account',
-    grants,
-    expiresAt: new Date(Date.now() + 3_600_000),
-    issuedAt: new Date(),
-    kid: 'none',
-    ancestors: [],
-  }
-  return {store, caller}
+  return {store, caller: tokenCallerFor(ids[person], grants, person)}
 }
 
 function outcome(work: () => unknown): Outcome {
@@ -65,46 +58,7 @@ function outcome(work: () => unknown): Outcome {
 beforeAll(() => {
   dir = tempDir()
   store = Store.open(dir.storePath)
-  const op = operator()
-  createGroup(op, {name: 'data-scientists', mayCreateServices: true})
-  createGroup(op, {name: 'devops'})
-  createGroup(op, {name: 'platform-admins', admin: true})
-  createGroup(op, {name: 'fraud-team'})
-  const memberships: Record<Person | 'oscar', string[]> = {
-    alice: ['data-scientists'],
-    dave: ['devops'],
-    paula: ['platform-admins'],
-    frank: ['fraud-team'],
-    eve: [],
-    oscar: ['data-scientists'],
-  }
-  for (const [name, groups] of Object.entries(memberships)) ids[name as Person] = createAccount(op, {name, groups}).id
-
-  // (a) weather is public to all; churn is for the data scientists and devops; fraud is hidden from everyone else.
-  for (const id of ['weather', 'churn', 'fraud']) {
-    createService(op, {id})
-    addVersion(op, id, 'v1')
-  }
-
-  setServicePermission(op, 'weather', 'everyone', {read: true})
-  for (const id of ['weather', 'churn']) setServicePermission(op, id, 'data-scientists', {deploy: true})
-  setServicePermission(op, 'churn', 'data-scientists', {write: true})
-  for (const id of ['weather', 'churn', 'fraud']) setServicePermission(op, id, 'devops', {deploy: true})
-  setServicePermission(op, 'fraud', 'fraud-team', {read: true})
-
-  // (b) data scientists deploy to dev and test and only view prod; devops deploy everywhere.
-  createInfra(op, {id: 'dev', stage: 'Development'})
-  createInfra(op, {id: 'test', stage: 'Test'})
-  createInfra(op, {id: 'prod', stage: 'Production'})
-  setInfraPermission(op, 'dev', 'everyone', {view: true})
-  for (const id of ['dev', 'test', 'prod']) setInfraPermission(op, id, 'devops', {deploy: true})
-  for (const id of ['dev', 'test']) setInfraPermission(op, id, 'data-scientists', {deploy: true})
-  setInfraPermission(op, 'prod', 'data-scientists', {view: true})
-  setInfraPermission(op, 'prod', 'fraud-team', {view: true})
-
-  createDeployment(op, {service: 'weather', infra: 'dev'})
-  createDeployment(op, {service: 'churn', infra: 'prod'})
-  createDeployment(op, {service: 'fraud', infra: 'prod'})
+  ids = buildDeployerScenario(store)
 })
 
 afterAll(() => {
@@ -119,9 +73,6 @@ function cells(matrix: Matrix, objects: readonly string[]): Array<[Person, strin
   return PEOPLE.flatMap((person) => objects.map((object, i): [Person, string, Outcome] => [person, object, matrix[person][i]]))
 }
 
-const SERVICES = ['weather', 'churn', 'fraud'] as const
-const INFRAS = ['dev', 'test', 'prod'] as const
-const DEPLOYMENTS = ['weather-on-dev', 'churn-on-prod', 'fraud-on-prod'] as const
 
 describe('services (scenario a: public and hidden services)', () => {
   const see: Matrix = {

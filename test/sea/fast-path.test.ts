@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest'
 
+import {aliasTable, canonicalArgv} from '../../src/cli/aliases.js'
 import {bundledLoadOptions, type BundledPlugin} from '../../src/sea/bundled-plugin.js'
 import {fastCommand, fastConfig, loadFastCommand, runFast} from '../../src/sea/fast-path.js'
 import {PROJECT_ROOT} from '../helpers/cli.js'
@@ -49,6 +50,27 @@ describe('the single executable’s fast path', () => {
     }
 
     expect(fastCommand(['accounts', 'get', '-i', 'abc'], plugins, env)).toEqual({id: 'accounts:get', argv: ['-i', 'abc']})
+  })
+
+  it('finds the same command as oclif for every alias (both resolve aliases with canonicalArgv first)', async () => {
+    const config = await Config.load(bundledLoadOptions('/nonexistent/accessctl-sea', plugins))
+    const {normalizeArgv} = await import('@oclif/core/help')
+    const commands = Object.keys(manifest.commands).map((id) => id.split(':'))
+    let checked = 0
+    for (const {alias, canonical} of aliasTable()) {
+      for (const words of commands.filter((id) => canonical.every((word, index) => id[index] === word))) {
+        const typed = [...alias, ...words.slice(canonical.length), '--json']
+        const [id, ...rest] = normalizeArgv(config, canonicalArgv(typed))
+        expect(id, typed.join(' ')).toBe(words.join(':'))
+        expect(fastCommand(canonicalArgv(typed), plugins, env), typed.join(' ')).toEqual({id, argv: rest})
+        checked++
+      }
+    }
+
+    expect(checked).toBeGreaterThan(50)
+    // help WORDS becomes WORDS --help, which is oclif's to answer on both paths.
+    expect(fastCommand(canonicalArgv(['help', 'tokens', 'create']), plugins, env)).toBeUndefined()
+    expect(fastCommand(canonicalArgv(['admin-key-delete', 'KEY', '-h']), plugins, env)).toBeUndefined()
   })
 
   it('leaves help, topics, colon ids, other plugins, DEBUG and a help theme to oclif', () => {
@@ -132,6 +154,11 @@ describe('the single executable’s fast path', () => {
         ['tokens', 'verify', 'not-a-token', '--json'],
       ]
       for (const argv of same) expect(await viaFastPath(argv), argv.join(' ')).toEqual(await viaOclif(argv))
+      for (const typed of [['account', 'get', '-i', id, '--json'], ['admin-keys-list', '--json'], ['token', 'key', 'list']]) {
+        const argv = canonicalArgv(typed)
+        expect(await viaFastPath(argv), typed.join(' ')).toEqual(await viaOclif(argv))
+      }
+
       expect((await viaFastPath(['accounts', 'get', '--bogus'])).exitCode).toBe(2)
     })
 

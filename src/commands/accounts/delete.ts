@@ -29,8 +29,9 @@ pass --yes in scripts.`
     const ctx = await this.context(flags)
     const [id] = accountIdsOf(ctx, [flags.id])
     const account = findAccountToDelete(ctx, id)
-    await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes)
-    const result = deleteAccount(ctx, {id, transferTo: flags['transfer-to']})
+    const remove = () => deleteAccount(ctx, {id, transferTo: flags['transfer-to']})
+    await this.confirm(`Delete account '${account.name}' (${account.id}) and revoke its tokens?`, flags.yes, remove)
+    const result = remove()
     const transferred = result.transferredTo
       ? `; transferred ${result.transferred.services} service(s), ${result.transferred.infrastructures} infrastructure(s), ` +
         `${result.transferred.deployments} deployment(s) to '${result.transferredTo.name}'`

@@ -22,7 +22,9 @@ be deleted (unlock first, or create another one without --ttl). Asks for confirm
     const {args, flags} = await this.parse(AdminKeyDelete)
     const ctx = await this.context(flags)
     const key = findAdminKey(ctx, args.key)
-    await this.confirm(`Delete admin key ${key.id}${key.label ? ` (${key.label})` : ''}?`, flags.yes)
+    await this.confirm(`Delete admin key ${key.id}${key.label ? ` (${key.label})` : ''}?`, flags.yes, () =>
+      deleteAdminKey(ctx, args.key),
+    )
     const deleted = deleteAdminKey(ctx, args.key)
     this.say(`deleted admin key ${deleted.id}`)
     return deleted

@@ -17,7 +17,9 @@ infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
     const {args, flags} = await this.parse(DeploymentDelete)
     const ctx = await this.context(flags)
     const deployment = getDeployment(ctx, args.id)
-    await this.confirm(`Delete deployment '${deployment.id}' (${deployment.service} on ${deployment.infrastructure})?`, flags.yes)
+    await this.confirm(`Delete deployment '${deployment.id}' (${deployment.service} on ${deployment.infrastructure})?`, flags.yes, () =>
+      deleteDeployment(ctx, args.id),
+    )
     const deleted = deleteDeployment(ctx, args.id)
     this.say(`deleted deployment: '${deleted.id}'`)
     return deleted

@@ -20,7 +20,7 @@ go with it. The built-in group 'everyone' cannot be deleted. Asks for confirmati
     const ctx = await this.context(flags)
     const group = findGroupToDelete(ctx, args.name)
     const members = group.memberCount ? ` and its ${group.memberCount} membership(s)` : ''
-    await this.confirm(`Delete group '${group.name}'${members}?`, flags.yes)
+    await this.confirm(`Delete group '${group.name}'${members}?`, flags.yes, () => deleteGroup(ctx, args.name))
     const deleted = deleteGroup(ctx, args.name)
     this.say(`deleted group: '${deleted.name}'`)
     return deleted

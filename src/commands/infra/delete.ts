@@ -17,7 +17,7 @@ Needs admin on it. Asks for confirmation on a terminal; pass --yes in scripts.`
     const {args, flags} = await this.parse(InfraDelete)
     const ctx = await this.context(flags)
     const infra = getInfra(ctx, args.id)
-    await this.confirm(`Delete infrastructure '${infra.id}' (${infra.stage})?`, flags.yes)
+    await this.confirm(`Delete infrastructure '${infra.id}' (${infra.stage})?`, flags.yes, () => deleteInfra(ctx, args.id))
     const deleted = deleteInfra(ctx, args.id)
     this.say(`deleted infrastructure: '${deleted.id}'`)
     return deleted

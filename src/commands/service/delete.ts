@@ -17,7 +17,9 @@ on the service. Asks for confirmation on a terminal; pass --yes in scripts.`
     const {args, flags} = await this.parse(ServiceDelete)
     const ctx = await this.context(flags)
     const service = getService(ctx, args.id)
-    await this.confirm(`Delete service '${service.id}' with its ${service.versionCount} version(s) and ${service.keyCount} key(s)?`, flags.yes)
+    await this.confirm(`Delete service '${service.id}' with its ${service.versionCount} version(s) and ${service.keyCount} key(s)?`, flags.yes, () =>
+      deleteService(ctx, args.id),
+    )
     const deleted = deleteService(ctx, args.id)
     this.say(`deleted service: '${deleted.id}'`)
     return deleted

@@ -18,7 +18,7 @@ never expires (created without --ttl), so that someone can always unlock it. Ask
   async run(): Promise<StoreLockResult> {
     const {flags} = await this.parse(StoreLock)
     const ctx = await this.context(flags)
-    await this.confirm('Lock the store so that every command needs an admin key or a token?', flags.yes)
+    await this.confirm('Lock the store so that every command needs an admin key or a token?', flags.yes, () => lockStore(ctx))
     const state = lockStore(ctx)
     this.say(state.changed ? 'store locked' : 'store was already locked')
     return state

@@ -4,7 +4,7 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {accountFlag, durationFlag, labelFlag, splitList} from '../../cli/flags.js'
 import {closeInput, formatBytes, INPUT_LIMITS, openInput, readAllText} from '../../cli/input.js'
 import {isInteractive} from '../../cli/prompts.js'
-import {promptAccount, promptGrants} from '../../cli/token-prompts.js'
+import {promptToken} from '../../cli/token-prompts.js'
 import {grantFromFlags, missingGrantSource} from '../../core/grant-input.js'
 import {parseTokenConfig} from '../../core/token-config.js'
 import {type CreatedToken, type CreateTokenInput, createToken} from '../../domain/token-mint.js'
@@ -17,7 +17,8 @@ export default class TokensCreate extends AccessctlCommand {
   static override summary = 'Create a signed API token for an account.'
   static override description = `Signs a JWT (EdDSA) for the account and prints it alone on stdout, so T=$(accessctl tokens create ...) works.
 Say what it grants in one of three ways: a role (--role), grant flags (-f/-r with -a/-e), or a config file (-c FILE, or -c -
-for stdin) holding {account: ID, grants: [...]} as YAML or JSON. On a terminal with none of them, you are asked.
+for stdin) holding {account: ID, grants: [...]} as YAML or JSON. On a terminal with none of them, you are asked: the account (without -i), a role or one or more custom grants,
+the ttl and the label (without --ttl, --label), each answer checked as given; then a review to submit, edit or cancel.
 An account token is recorded (never the token itself) and can be revoked; an ephemeral token is not recorded, cannot
 be revoked on its own, and lives at most 24h. Earlier tokens of the account stay valid. A token made with a token
 (--token or ACCESSCTL_TOKEN) is its child: it grants no more, lives no longer, names its ancestors (at most 8) in its
@@ -120,8 +121,8 @@ EOF`,
 
     if (input.role === undefined && input.grants === undefined && input.config === undefined) {
       if (!isInteractive()) throw missingGrantSource()
-      input.account ??= await promptAccount()
-      Object.assign(input, await promptGrants(input.account))
+      // The caller is resolved first, so a bad credential stops before any question, and answers are checked in the store.
+      Object.assign(input, await promptToken(await this.context(flags), input))
     }
 
     const created = await createToken(await this.context(flags), input)

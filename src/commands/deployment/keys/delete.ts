@@ -20,7 +20,9 @@ service AND on the infrastructure. Asks for confirmation on a terminal; pass --y
     validateObjectId('deployment', args.id)
     validateKeyId(args.keyId, `accessctl deployment keys list ${args.id}`)
     const ctx = await this.context(flags)
-    await this.confirm(`Delete key ${args.keyId} of deployment '${args.id}'?`, flags.yes)
+    await this.confirm(`Delete key ${args.keyId} of deployment '${args.id}'?`, flags.yes, () =>
+      deleteDeploymentKey(ctx, args.id, args.keyId),
+    )
     const key = deleteDeploymentKey(ctx, args.id, args.keyId)
     this.say(`deleted key ${key.id}${key.label ? ` (${key.label})` : ''} of deployment '${key.deployment}'`)
     return key

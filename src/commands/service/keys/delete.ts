@@ -20,7 +20,9 @@ service. Asks for confirmation on a terminal; pass --yes in scripts.`
     validateObjectId('service', args.id)
     validateKeyId(args.keyId, `accessctl service keys list ${args.id}`)
     const ctx = await this.context(flags)
-    await this.confirm(`Delete key ${args.keyId} of service '${args.id}'?`, flags.yes)
+    await this.confirm(`Delete key ${args.keyId} of service '${args.id}'?`, flags.yes, () =>
+      deleteServiceKey(ctx, args.id, args.keyId),
+    )
     const key = deleteServiceKey(ctx, args.id, args.keyId)
     this.say(`deleted key ${key.id}${key.label ? ` (${key.label})` : ''} of service '${key.service}'`)
     return key

@@ -21,7 +21,9 @@ service. Asks for confirmation on a terminal; pass --yes in scripts.`
     validateObjectId('service', args.id)
     validateVersion(args.version)
     const ctx = await this.context(flags)
-    await this.confirm(`Delete version '${args.version}' of service '${args.id}'?`, flags.yes)
+    await this.confirm(`Delete version '${args.version}' of service '${args.id}'?`, flags.yes, () =>
+      deleteVersion(ctx, args.id, args.version),
+    )
     const version = deleteVersion(ctx, args.id, args.version)
     this.say(`deleted version '${version.version}' of service '${version.service}'`)
     return version

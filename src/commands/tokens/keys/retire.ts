@@ -19,7 +19,9 @@ pass --yes in scripts.`
     const {args, flags} = await this.parse(TokensKeysRetire)
     const ctx = await this.context(flags)
     const key = findSigningKeyToRetire(ctx, args.kid)
-    if (key.retiredAt === null) await this.confirm(`Retire signing key ${key.kid}? Every token it signed stops verifying`, flags.yes)
+    if (key.retiredAt === null) await this.confirm(`Retire signing key ${key.kid}? Every token it signed stops verifying`, flags.yes, () =>
+        retireSigningKey(ctx, args.kid),
+      )
     const result = retireSigningKey(ctx, args.kid)
     this.say(
       result.alreadyRetired

@@ -1,0 +1,90 @@
+/**
+ * Other spellings of accessctl's commands, resolved before oclif (or the executable's fast path) looks the words up,
+ * so every entry point reads them the same way and no command file carries them. They are not commands of their own:
+ * help listings, the manifest and shell completion show only the canonical names.
+ *
+ * - The API-node tool of the seed (shared/seeds/003): `admin-key-create`, `admin-keys-list`, `admin-key-delete KEY`.
+ * - Every topic answers to its singular and its plural (`account get`, `services list`, `infrastructures list`),
+ *   and so do subtopics (`service version add`, `tokens key list`).
+ * - `help WORDS...` is `WORDS... --help`, as with kubectl and gh.
+ */
+
+/** Whole-word commands of the seed's `./bin/apinode-admin` tool, and the accessctl words they stand for. */
+export const SEED_COMMAND_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  'admin-key-create': ['admin-key', 'create'],
+  'admin-keys-list': ['admin-key', 'list'],
+  'admin-key-delete': ['admin-key', 'delete'],
+}
+
+/** Other spellings of each topic, keyed by the topic's name in accessctl. */
+export const TOPIC_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  accounts: ['account'],
+  groups: ['group'],
+  tokens: ['token'],
+  'admin-key': ['admin-keys'],
+  service: ['services'],
+  infra: ['infras', 'infrastructure', 'infrastructures'],
+  deployment: ['deployments'],
+}
+
+/** Other spellings of subtopics, keyed by `topic:subtopic` as oclif names them. */
+export const SUBTOPIC_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  'service:permissions': ['permission'],
+  'service:versions': ['version'],
+  'service:keys': ['key'],
+  'infra:permissions': ['permission'],
+  'deployment:keys': ['key'],
+  'tokens:keys': ['key'],
+  'tokens:roles': ['role'],
+}
+
+function reverse(table: Readonly<Record<string, readonly string[]>>): Map<string, string> {
+  // Each alias stands for one name: a clash would make a spelling mean two things.
+  return new Map(Object.entries(table).flatMap(([name, aliases]) => aliases.map((alias) => [alias, name] as const)))
+}
+
+const topicOf = reverse(TOPIC_ALIASES)
+/** `topic:alias` to the subtopic's name (`key` is a subtopic alias in several topics). */
+const subtopicOf = new Map(
+  Object.entries(SUBTOPIC_ALIASES).flatMap(([id, aliases]) => {
+    const [topic, subtopic] = id.split(':')
+    return aliases.map((alias) => [`${topic}:${alias}`, subtopic] as const)
+  }),
+)
+
+/**
+ * argv with the command words spelled as accessctl names them. Only the first two words can be a topic or a
+ * subtopic, so arguments and flag values further on (a service named `versions`) are never touched.
+ */
+export function canonicalArgv(argv: readonly string[]): string[] {
+  const [first, ...rest] = argv
+  if (first === undefined) return []
+  if (first === 'help') return helpArgv(rest)
+  const seed = SEED_COMMAND_ALIASES[first]
+  if (seed) return [...seed, ...rest]
+  const topic = topicOf.get(first) ?? first
+  const [second, ...more] = rest
+  if (second === undefined) return [topic]
+  const subtopic = subtopicOf.get(`${topic}:${second}`)
+  return subtopic ? [topic, subtopic, ...more] : [topic, ...rest]
+}
+
+/** `help tokens create` is `tokens create --help`; the help flag goes before a `--`, after which it would be an argument. */
+function helpArgv(words: string[]): string[] {
+  const canonical = canonicalArgv(words)
+  const end = canonical.indexOf('--')
+  return end === -1 ? [...canonical, '--help'] : [...canonical.slice(0, end), '--help', ...canonical.slice(end)]
+}
+
+/** Every alias spelling, as argv words, with the canonical words it stands for (for tests and suggestions). */
+export function aliasTable(): Array<{alias: string[]; canonical: string[]}> {
+  return [
+    ...Object.entries(SEED_COMMAND_ALIASES).map(([alias, canonical]) => ({alias: [alias], canonical: [...canonical]})),
+    ...Object.entries(TOPIC_ALIASES).flatMap(([topic, aliases]) => aliases.map((alias) => ({alias: [alias], canonical: [topic]}))),
+    ...Object.entries(SUBTOPIC_ALIASES).flatMap(([id, aliases]) => {
+      const [topic, subtopic] = id.split(':')
+      const topicSpellings = [topic, ...(TOPIC_ALIASES[topic] ?? [])]
+      return aliases.flatMap((alias) => topicSpellings.map((spelling) => ({alias: [spelling, alias], canonical: [topic, subtopic]})))
+    }),
+  ]
+}
