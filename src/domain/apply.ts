@@ -1,4 +1,4 @@
-import {INFRA_PRIVILEGES, type InfraPrivilege, type InfraStage, SERVICE_PRIVILEGES, type ServicePrivilege, type AuthMode} from '../core/deployer.js'
+import {type AuthMode, INFRA_PRIVILEGES, type InfraStage, SERVICE_PRIVILEGES} from '../core/deployer.js'
 import {
   type AccountRef,
   type Change,
@@ -470,4 +470,3 @@ export function exportState(ctx: Context, kinds: readonly Kind[] | undefined): E
   })
 }
 
-export type {InfraPrivilege, ServicePrivilege}
