@@ -60,7 +60,8 @@ export function canonicalArgv(argv: readonly string[]): string[] {
   const [first, ...rest] = argv
   if (first === undefined) return []
   if (first === 'help') return helpArgv(rest)
-  const seed = SEED_COMMAND_ALIASES[first]
+  // Own keys only: `constructor` or `__proto__` as a first word must stay a word, not an Object.prototype member.
+  const seed = Object.hasOwn(SEED_COMMAND_ALIASES, first) ? SEED_COMMAND_ALIASES[first] : undefined
   if (seed) return [...seed, ...rest]
   const topic = topicOf.get(first) ?? first
   const [second, ...more] = rest

@@ -5,6 +5,8 @@ import {documentFlags, readDocument} from '../cli/document-input.js'
 import {type PlanJson, planJson, prunedObjects, renderPlan} from '../cli/plan-output.js'
 import {applyDocument, planApply} from '../domain/apply.js'
 
+export type ApplyResult = PlanJson
+
 export default class Apply extends AccessctlCommand {
   static override summary = 'Make the store match a document of groups, accounts, services, infrastructures and deployments.'
   static override description = `Reads the document (YAML or JSON; several YAML documents in one stream are one), prints the
@@ -31,7 +33,7 @@ EOF`,
     ...yesFlag,
   }
 
-  async run(): Promise<PlanJson> {
+  async run(): Promise<ApplyResult> {
     const {flags} = await this.parse(Apply)
     const parsed = readDocument(flags.file)
     const ctx = await this.context(flags)

@@ -6,6 +6,8 @@ import {planApply} from '../domain/apply.js'
 /** Exit status of `diff` when the store differs from the document: apart from 0-6, so CI can tell drift from failure. */
 export const CHANGES_PENDING_EXIT = 10
 
+export type DiffResult = PlanJson
+
 export default class Diff extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show what apply would change, changing nothing; exit 10 when the store differs.'
@@ -20,7 +22,7 @@ drift), and the usual 2-6 on errors. The plan is not checked against the caller'
 
   static override flags = {...documentFlags}
 
-  async run(): Promise<PlanJson> {
+  async run(): Promise<DiffResult> {
     const {flags} = await this.parse(Diff)
     const parsed = readDocument(flags.file)
     const ctx = await this.context(flags)

@@ -5,6 +5,8 @@ import {documentYaml, exportDocument, type Kind, KINDS} from '../core/desired-st
 import {escapeControlKeepingNewlines} from '../core/text.js'
 import {exportState} from '../domain/apply.js'
 
+export type ExportResult = Record<string, unknown>
+
 export default class Export extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Print the store as a document that apply takes: groups, accounts, services, infrastructures, deployments.'
@@ -22,7 +24,7 @@ document as JSON.`
     kind: Flags.string({description: 'Only this kind (repeatable); all kinds by default.', options: [...KINDS], multiple: true}),
   }
 
-  async run(): Promise<Record<string, unknown>> {
+  async run(): Promise<ExportResult> {
     const {flags} = await this.parse(Export)
     const ctx = await this.context(flags)
     const document = exportDocument(exportState(ctx, flags.kind as Kind[] | undefined))

@@ -92,3 +92,9 @@ describe('the nearest commands to an unknown one', () => {
     expect(error.hint).toMatch(/^Did you mean 'accessctl tokens create'/)
   })
 })
+
+describe('words that are Object.prototype members', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('%s stays the word it is', (word) => {
+    expect(canonicalArgv([word, 'x'])).toEqual([word, 'x'])
+  })
+})

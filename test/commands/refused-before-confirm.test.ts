@@ -51,7 +51,7 @@ describe('deletions that will be refused are refused before the confirmation', (
   ]
 
   it.each(cases)('%s: refused on a terminal without a question, and in a script without asking for --yes', async (_name, template, exitCode, message) => {
-    const kid = (await runJson<{keys: Array<{kid: string}>}>(['tokens', 'keys', 'list'], {store: dir.storePath})).json.keys[0].kid
+    const kid = (await runJson<{items: Array<{kid: string}>}>(['tokens', 'keys', 'list'], {store: dir.storePath})).json.items[0].kid
     const args = template.map((word) => (word === 'OWNER' ? owner : word === 'KID' ? kid : word))
     const before = countRows(dir.storePath, 'audit_log', "outcome = 'ok'")
     const shown = await onTerminal(args)

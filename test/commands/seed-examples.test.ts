@@ -144,6 +144,6 @@ describe('the seed documents’ examples, run as written with accessctl', () => 
     expect(help.code).toBe(0)
     expect(help.stdout).toContain('$ accessctl admin-key create')
     const json = await shell('accessctl admin-keys-list --json')
-    expect(JSON.parse(json.stdout)).toEqual({keys: []})
+    expect(JSON.parse(json.stdout)).toEqual({items: [], limit: 100, offset: 0, nextOffset: null})
   })
 })

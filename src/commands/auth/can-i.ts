@@ -5,6 +5,8 @@ import {renderLines} from '../../cli/output.js'
 import {type CanIAnswer, canI, parseCanIAction, parseCanITarget} from '../../domain/auth-inspect.js'
 import {VerdictError} from '../../errors.js'
 
+export type AuthCanIResult = CanIAnswer
+
 export default class AuthCanI extends AccessctlCommand {
   static override summary = 'May the caller (or --as an account) do ACTION on TARGET? Prints yes or no; exit 0 yes, 3 no.'
   static override description = `ACTION is create, read, write, deploy or administer (also: get/view for read, admin for
@@ -36,7 +38,7 @@ each object and through which group, and the account's groups and global privile
     explain: Flags.boolean({description: 'Say what is needed, what is held, and through which groups.'}),
   }
 
-  async run(): Promise<CanIAnswer> {
+  async run(): Promise<AuthCanIResult> {
     const {args, flags} = await this.parse(AuthCanI)
     const action = parseCanIAction(args.action)
     const target = parseCanITarget(args.target)

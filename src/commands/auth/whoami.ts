@@ -4,6 +4,8 @@ import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderFields, renderLines} from '../../cli/output.js'
 import {whoAmI, type WhoAmI} from '../../domain/auth-inspect.js'
 
+export type AuthWhoamiResult = WhoAmI
+
 export default class AuthWhoami extends AccessctlCommand {
   static override summary = 'Show who the caller is: operator, admin key, or a token and its account.'
   static override description = `Resolves the credential as every command does (--token / ACCESSCTL_TOKEN, --admin-key /
@@ -18,7 +20,7 @@ credential is exit 3 with the reason, as for any command.`
     'ACCESSCTL_ADMIN_KEY="$KEY" <%= config.bin %> <%= command.id %>',
   ]
 
-  async run(): Promise<WhoAmI> {
+  async run(): Promise<AuthWhoamiResult> {
     const {flags} = await this.parse(AuthWhoami)
     const me = whoAmI(await this.context(flags))
     switch (me.kind) {
