@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {AccessctlCommand} from '../cli/base-command.js'
 import {documentYaml, exportDocument, type Kind, KINDS} from '../core/desired-state.js'
 import {escapeControlKeepingNewlines} from '../core/text.js'
-import {exportState} from '../domain/apply.js'
+import {exportState} from '../domain/declared-state.js'
 
 export type ExportResult = Record<string, unknown>
 

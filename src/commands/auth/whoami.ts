@@ -2,7 +2,7 @@ import {stringify} from 'yaml'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderFields, renderLines} from '../../cli/output.js'
-import {whoAmI, type WhoAmI} from '../../domain/auth-inspect.js'
+import {whoAmI, type WhoAmI} from '../../domain/whoami.js'
 
 export type AuthWhoamiResult = WhoAmI
 
