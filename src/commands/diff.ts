@@ -15,7 +15,7 @@ drift), and the usual 2-6 on errors. The plan is not checked against the caller'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -f access.yaml   # changes pending (exit 10); exit 0 when none',
-    '<%= config.bin %> <%= command.id %> -f access.yaml --prune --json   # (exit 10)',
+    '<%= config.bin %> <%= command.id %> -f access.yaml --prune --json   # also what --prune would remove (exit 10)',
   ]
 
   static override flags = {...documentFlags}

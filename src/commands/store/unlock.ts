@@ -7,7 +7,7 @@ export default class StoreUnlock extends AccessctlCommand {
   static override summary = 'Unlock the store (needs an admin key).'
   static override examples = [
     '<%= config.bin %> store lock --yes',
-    '<%= config.bin %> <%= command.id %>   # a locked store needs an admin key (exit 3)',
+    '<%= config.bin %> <%= command.id %>   # without an admin key: refused (exit 3)',
     'ACCESSCTL_ADMIN_KEY="$ADMIN_KEY" <%= config.bin %> <%= command.id %>',
   ]
 
