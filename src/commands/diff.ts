@@ -16,8 +16,8 @@ Exit status: 0 when the store matches the document, ${CHANGES_PENDING_EXIT} when
 drift), and the usual 2-6 on errors. The plan is not checked against the caller's rights: 'apply --dry-run' does that.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> -f access.yaml',
-    '<%= config.bin %> <%= command.id %> -f access.yaml --prune --json',
+    '<%= config.bin %> <%= command.id %> -f access.yaml   # changes pending (exit 10); exit 0 when none',
+    '<%= config.bin %> <%= command.id %> -f access.yaml --prune --json   # also what --prune would remove (exit 10)',
   ]
 
   static override flags = {...documentFlags}

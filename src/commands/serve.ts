@@ -32,7 +32,7 @@ finishes the requests in flight and exits 0; with --json it then prints {url, st
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --listen 0.0.0.0:8181 --store /snapshots/accessctl.db --quiet',
-    'curl -H "X-API-Key: $KEY" http://127.0.0.1:8181/v1/deployments/churn-on-prod/authorize',
+    'curl -H "X-API-Key: $KEY" http://127.0.0.1:8181/v1/deployments/churn-model-on-prod-eu/authorize',
   ]
 
   /** A data plane: it answers for clients, as `deployment authorize` does, and never changes the store. */

@@ -35,7 +35,7 @@ describe('every command', () => {
     const result = await runCli(['accounts', 'create', '--help'])
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/EXAMPLES/)
-    expect(result.stdout).toMatch(/accessctl accounts create -n alice@example.com/)
+    expect(result.stdout).toMatch(/accessctl accounts create -n erin@example.com/)
   })
 
   it('prints the version', async () => {

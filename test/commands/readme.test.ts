@@ -1,26 +1,16 @@
 import {spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
-import {cliCommand, PROJECT_ROOT} from '../helpers/cli.js'
+import {PROJECT_ROOT} from '../helpers/cli.js'
+import {exampleShellEnv, programOnPath} from '../helpers/example-shell.js'
 import {readmeScript, shellBlocks} from '../helpers/readme-script.js'
 
 const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')
 const work = mkdtempSync(join(tmpdir(), 'accessctl-readme-'))
 afterAll(() => rmSync(work, {recursive: true, force: true}))
-
-/** A folder with `accessctl` in it, the program under test, so the README's commands run as written. */
-function programOnPath(): string {
-  const bin = join(work, 'bin')
-  mkdirSync(bin)
-  const {file, prefix} = cliCommand()
-  const quoted = [file, ...prefix].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ')
-  writeFileSync(join(bin, 'accessctl'), `#!/bin/sh\nexec ${quoted} "$@"\n`)
-  chmodSync(join(bin, 'accessctl'), 0o755)
-  return bin
-}
 
 describe('the README', () => {
   const blocks = shellBlocks(README)
@@ -48,18 +38,7 @@ describe('the README', () => {
     const cwd = join(work, 'cwd')
     mkdirSync(home, {recursive: true})
     mkdirSync(cwd, {recursive: true})
-    const env: Record<string, string> = {}
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && !key.startsWith('ACCESSCTL_') && !key.startsWith('XDG_')) env[key] = value
-    }
-
-    Object.assign(env, {
-      PATH: `${programOnPath()}:${process.env.PATH}`,
-      HOME: home,
-      NO_COLOR: '1',
-      // The single executable caches its SQLite addon: keep that cache where the other tests keep it.
-      XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? home, '.cache'),
-    })
+    const env = exampleShellEnv(programOnPath(work), home)
     const {script} = readmeScript(blocks)
     writeFileSync(join(work, 'readme.sh'), script)
     const run = spawnSync('bash', [join(work, 'readme.sh')], {cwd, env, encoding: 'utf8', timeout: 280_000, stdio: ['ignore', 'pipe', 'pipe']})

@@ -15,7 +15,7 @@ export interface ReadmeBlock {
 }
 
 const SKIP_MARKER = /^<!--\s*readme-test:\s*skip\s+(.+?)\s*-->$/
-const EXPECTED_EXIT = /\(exit (\d)\)/
+const EXPECTED_EXIT = /\(exit (\d+)\)/
 
 export function shellBlocks(readme: string): ReadmeBlock[] {
   const lines = readme.split('\n')
@@ -63,10 +63,10 @@ export interface ReadmeScript {
 
 /**
  * The bash script for the blocks that are not skipped. Each command line whose comment expects `(exit N)` is
- * wrapped so that exactly N passes and anything else fails, naming the README line; heredoc bodies are left as
- * they are.
+ * wrapped so that exactly N passes and anything else fails, naming the line (`README line 12`, or with another
+ * `where`, e.g. `example line 3`); heredoc bodies are left as they are.
  */
-export function readmeScript(blocks: ReadmeBlock[]): ReadmeScript {
+export function readmeScript(blocks: ReadmeBlock[], where = 'README line'): ReadmeScript {
   const out: string[] = []
   const readmeLineOf: number[] = [0]
   const emit = (text: string, readmeLine: number) => {
@@ -75,8 +75,8 @@ export function readmeScript(blocks: ReadmeBlock[]): ReadmeScript {
   }
 
   emit('set -e', 0)
-  emit('__readme_fail() { echo "README line $1: expected exit $2, got $3" >&2; exit 97; }', 0)
-  emit('trap \'echo "README line ${__readme_lines[$LINENO]:-?}: exited $?" >&2\' ERR', 0)
+  emit(`__readme_fail() { echo "${where} $1: expected exit $2, got $3" >&2; exit 97; }`, 0)
+  emit(`trap 'echo "${where} \${__readme_lines[$LINENO]:-?}: exited $?" >&2' ERR`, 0)
   const check = (expected: string, readmeLine: number) =>
     `then __readme_rc=0; else __readme_rc=$?; fi; [ "$__readme_rc" -eq ${expected} ] || __readme_fail ${readmeLine} ${expected} "$__readme_rc"`
   for (const block of blocks) {

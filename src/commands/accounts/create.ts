@@ -12,9 +12,9 @@ The name is stored exactly as given; it must be unique, non-empty and at most 25
 An account alone grants nothing: create a token for it (tokens create) or add it to groups.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> -n alice@example.com',
-    '<%= config.bin %> <%= command.id %> -n bob@example.com --group data-scientists --group devops',
-    'ID=$(<%= config.bin %> <%= command.id %> -n carol@example.com --json | jq -r .id)',
+    '<%= config.bin %> <%= command.id %> -n erin@example.com',
+    '<%= config.bin %> <%= command.id %> -n frank@example.com --group data-scientists --group devops',
+    'ID=$(<%= config.bin %> <%= command.id %> -n grace@example.com --json | jq -r .id)',
   ]
 
   static override flags = {

@@ -14,8 +14,9 @@ While the account owns services, infrastructures or deployments the deletion is 
 pass --yes in scripts.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> -i 3076c505c36b46bdad1cf1abefaeb580',
-    '<%= config.bin %> <%= command.id %> -i 3076c505c36b46bdad1cf1abefaeb580 --transfer-to bob@example.com --yes',
+    '<%= config.bin %> <%= command.id %> -i carol@example.com --yes',
+    '<%= config.bin %> <%= command.id %> -i dan@example.com --yes   # refused while dan owns services (exit 5)',
+    '<%= config.bin %> <%= command.id %> -i dan@example.com --transfer-to bob@example.com --yes',
   ]
 
   static override flags = {

@@ -15,7 +15,7 @@ of its recorded tokens are active. Give exactly one of --name and --id. Never sh
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -n alice@example.com',
-    '<%= config.bin %> <%= command.id %> -i 3076c505c36b46bdad1cf1abefaeb580 --json',
+    '<%= config.bin %> <%= command.id %> -i aeb78193c526484fa4f5c14d182ba039 --json   # -i takes an id or a name',
   ]
 
   static override flags = {

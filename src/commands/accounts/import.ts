@@ -20,8 +20,8 @@ line. At most ${formatBytes(INPUT_LIMITS.importTotal)} in all and ${formatBytes(
     '<%= config.bin %> <%= command.id %> accounts.yaml',
     '<%= config.bin %> <%= command.id %> accounts.jsonl --json',
     `<%= config.bin %> <%= command.id %> - <<EOF
-- alice@example.com
-- name: bob@example.com
+- oscar@example.com
+- name: peggy@example.com
   groups: [devops]
 EOF`,
   ]

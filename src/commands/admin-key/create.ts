@@ -12,7 +12,7 @@ grain. Needs the operator, an admin key, or a token of a global administrator.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --label ci --description "deploy pipeline"',
-    'KEY=$(<%= config.bin %> <%= command.id %> --label break-glass --ttl 24h)',
+    'ADMIN_KEY=$(<%= config.bin %> <%= command.id %> --label break-glass --ttl 24h)',
   ]
 
   static override flags = {

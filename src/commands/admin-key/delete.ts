@@ -11,8 +11,8 @@ export default class AdminKeyDelete extends AccessctlCommand {
 be deleted (unlock first, or create another one without --ttl). Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> 5f1c2a9b7e3d4c60 --yes',
-    '<%= config.bin %> <%= command.id %> "$OLD_KEY" --yes',
+    '<%= config.bin %> <%= command.id %> "$CI_KEY_ID" --yes   # by id',
+    '<%= config.bin %> <%= command.id %> "$ADMIN_KEY" --yes   # or by the key itself',
   ]
 
   static override args = {key: Args.string({description: 'The key (acak_...) or its id.', required: true})}

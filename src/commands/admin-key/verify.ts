@@ -20,8 +20,9 @@ from the first line of stdin when KEY is '-' or omitted (keeps it out of ps and 
 ${formatBytes(INPUT_LIMITS.secretLine)}, the rest is not read). Prints the key's id when valid.`
 
   static override examples = [
-    'printf %s "$KEY" | <%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> "$KEY" --json',
+    'printf %s "$ADMIN_KEY" | <%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> "$ADMIN_KEY" --json',
+    '<%= config.bin %> <%= command.id %> acak_not-a-key   # not a key (exit 3)',
   ]
 
   static override args = {key: Args.string({description: "The key, or '-' to read it from stdin."})}

@@ -21,10 +21,11 @@ operator, an admin key, or a token of a global administrator. --explain says why
 each object and through which group, and the account's groups and global privileges.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> deploy service/fraud-scoring --infra dev',
-    '<%= config.bin %> <%= command.id %> read deployment/fraud-scoring-on-dev --as bob --explain',
-    '<%= config.bin %> <%= command.id %> create service --as alice',
-    'ACCESSCTL_TOKEN="$T" <%= config.bin %> <%= command.id %> write service/churn --json',
+    '<%= config.bin %> <%= command.id %> deploy service/churn-model --infra dev-cluster',
+    '<%= config.bin %> <%= command.id %> read deployment/churn-model-on-prod-eu --as bob@example.com --explain',
+    '<%= config.bin %> <%= command.id %> deploy service/churn-model --infra prod-eu --as alice@example.com   # no (exit 3)',
+    '<%= config.bin %> <%= command.id %> create service --as alice@example.com',
+    'ACCESSCTL_TOKEN="$TOKEN" <%= config.bin %> <%= command.id %> write service/churn-model --json',
   ]
 
   static override args = {

@@ -16,8 +16,8 @@ credential is exit 3 with the reason, as for any command.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    'ACCESSCTL_TOKEN="$T" <%= config.bin %> <%= command.id %> --json',
-    'ACCESSCTL_ADMIN_KEY="$KEY" <%= config.bin %> <%= command.id %>',
+    'ACCESSCTL_TOKEN="$TOKEN" <%= config.bin %> <%= command.id %> --json',
+    'ACCESSCTL_ADMIN_KEY="$ADMIN_KEY" <%= config.bin %> <%= command.id %>',
   ]
 
   async run(): Promise<AuthWhoamiResult> {

@@ -24,6 +24,7 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
 
   static override examples = [
     'printf %s "$KEY" | <%= config.bin %> <%= command.id %> churn-model-on-prod-eu --key-stdin',
+    '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu   # no key: not admitted (exit 3)',
     '<%= config.bin %> <%= command.id %> churn-model-on-dev-cluster',
     '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --bearer "$CLIENT_TOKEN" --json',
   ]

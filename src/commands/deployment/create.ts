@@ -13,7 +13,7 @@ The id defaults to SERVICE-on-INFRA and the version to the service's newest (by 
 versions cannot be deployed (exit 4): add one first with service versions add.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> --service churn-model --infra dev-cluster',
+    '<%= config.bin %> <%= command.id %> --service churn-model --infra staging',
     '<%= config.bin %> <%= command.id %> --service churn-model --infra prod-eu --version v2 --id churn-prod',
   ]
 

@@ -12,8 +12,8 @@ export default class GroupsAddMember extends AccessctlCommand {
 Accounts that are already members are reported and left as they are, so the command is safe to repeat.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> devops -i 3076c505c36b46bdad1cf1abefaeb580',
-    '<%= config.bin %> <%= command.id %> devops -i ID1,ID2 -i ID3',
+    '<%= config.bin %> <%= command.id %> devops -i alice@example.com',
+    '<%= config.bin %> <%= command.id %> data-scientists -i bob@example.com,carol@example.com -i aeb78193c526484fa4f5c14d182ba039   # ids or names',
   ]
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}

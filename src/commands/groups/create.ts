@@ -12,8 +12,8 @@ export default class GroupsCreate extends AccessctlCommand {
 create API services. Names: 1-63 of a-z 0-9 . _ -, starting with a letter or digit.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> data-scientists --may-create-services',
-    '<%= config.bin %> <%= command.id %> platform-admins --admin',
+    '<%= config.bin %> <%= command.id %> ml-engineers --may-create-services',
+    '<%= config.bin %> <%= command.id %> sre --admin',
   ]
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}

@@ -11,7 +11,7 @@ export default class GroupsRemoveMember extends AccessctlCommand {
   static override description = `Removes one or more accounts from a group in one transaction. Accounts that were not members
 are reported and left as they are, so the command is safe to repeat.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> devops -i 3076c505c36b46bdad1cf1abefaeb580']
+  static override examples = ['<%= config.bin %> <%= command.id %> devops -i bob@example.com']
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}
   static override flags = {id: accountsFlag}

@@ -13,7 +13,7 @@ those not given stay as they are. The built-in group 'everyone' can be updated t
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> data-scientists --no-may-create-services',
-    '<%= config.bin %> <%= command.id %> platform-admins --admin',
+    '<%= config.bin %> <%= command.id %> devops --may-create-services',
   ]
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}

@@ -16,8 +16,8 @@ export default class InfraCreate extends AccessctlCommand {
 view, deploy or admin on it with infra permissions set.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> dev-cluster --stage Development',
-    '<%= config.bin %> <%= command.id %> prod-eu --stage Production',
+    '<%= config.bin %> <%= command.id %> qa-cluster --stage Test',
+    '<%= config.bin %> <%= command.id %> prod-us --stage Production',
   ]
 
   static override args = {

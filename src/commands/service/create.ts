@@ -14,7 +14,7 @@ New services are public: clients may query them without a key. Who may SEE the s
 read permissions (service permissions set).`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> churn-model',
+    '<%= config.bin %> <%= command.id %> weather',
     '<%= config.bin %> <%= command.id %> fraud-scoring --no-public --owner alice@example.com',
   ]
 

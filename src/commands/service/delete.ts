@@ -9,7 +9,10 @@ export default class ServiceDelete extends AccessctlCommand {
   static override description = `Deletes the service. Refused (exit 5) while it has deployments: delete those first. Needs admin
 on the service. Asks for confirmation on a terminal; pass --yes in scripts.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> churn-model --yes']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> legacy-model --yes',
+    '<%= config.bin %> <%= command.id %> churn-model --yes   # refused while it has deployments (exit 5)',
+  ]
   static override args = {id: serviceIdArg}
   static override flags = {...yesFlag}
 

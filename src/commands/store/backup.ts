@@ -13,7 +13,7 @@ copy is one consistent snapshot. DEST is taken literally and must not exist yet 
 backup never replaces anything. The copy is 0600 from its first byte (written in a private folder beside DEST, then
 linked into place) and is one self-contained file, readable without -wal or -shm.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> /backups/accessctl-$(date +%F).db']
+  static override examples = ['mkdir -p backups && <%= config.bin %> <%= command.id %> backups/accessctl-$(date +%F).db']
   static override args = {dest: Args.string({description: 'The file to write the copy to.', required: true})}
 
   async run(): Promise<StoreBackupResult> {

@@ -9,7 +9,7 @@ export default class StoreInfoCommand extends AccessctlCommand {
   static override summary = 'Show where the store is, its schema version, size, lock state and row counts.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    'ACCESSCTL_STORE=/data/accessctl.db <%= config.bin %> <%= command.id %> --json',
+    'ACCESSCTL_STORE=backup.db <%= config.bin %> <%= command.id %> --json',
   ]
 
   async run(): Promise<StoreInfoResult> {

@@ -10,7 +10,7 @@ export default class StoreLock extends AccessctlCommand {
 never expires (created without --ttl), so that someone can always unlock it. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
-    'KEY=$(<%= config.bin %> admin-key create --label break-glass) && <%= config.bin %> <%= command.id %> --yes',
+    'ADMIN_KEY=$(<%= config.bin %> admin-key create --label break-glass) && <%= config.bin %> <%= command.id %> --yes',
   ]
 
   static override flags = {...yesFlag}

@@ -5,7 +5,11 @@ export type StoreUnlockResult = LockState
 
 export default class StoreUnlock extends AccessctlCommand {
   static override summary = 'Unlock the store (needs an admin key).'
-  static override examples = ['ACCESSCTL_ADMIN_KEY="$KEY" <%= config.bin %> <%= command.id %>']
+  static override examples = [
+    '<%= config.bin %> store lock --yes',
+    '<%= config.bin %> <%= command.id %>   # without an admin key: refused (exit 3)',
+    'ACCESSCTL_ADMIN_KEY="$ADMIN_KEY" <%= config.bin %> <%= command.id %>',
+  ]
 
   async run(): Promise<StoreUnlockResult> {
     const {flags} = await this.parse(StoreUnlock)

@@ -17,9 +17,10 @@ a grant allows the request when it has the resource, the function, and the accou
 --explain prints every grant and which parts matched. Needs no credential.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> "$T" -f consume -r datasets -a test',
-    '<%= config.bin %> <%= command.id %> "$T" -f get -r models -a aeb78193c526484fa4f5c14d182ba039 --explain',
-    '<%= config.bin %> <%= command.id %> "$T" -f edit -r services -e my-service --json',
+    '<%= config.bin %> <%= command.id %> "$TOKEN" -f consume -r datasets -a test',
+    '<%= config.bin %> <%= command.id %> "$TOKEN" -f get -r models -a aeb78193c526484fa4f5c14d182ba039 --explain',
+    '<%= config.bin %> <%= command.id %> "$CLIENT_TOKEN" -f consume -r deployments -e churn-model-on-prod-eu --json',
+    '<%= config.bin %> <%= command.id %> "$CLIENT_TOKEN" -f edit -r services -e churn-model   # no grant allows it (exit 3)',
   ]
 
   static override credentialFree = true

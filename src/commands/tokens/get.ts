@@ -10,7 +10,7 @@ export type TokensGetResult = TokenRecord
 export default class TokensGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show one recorded token: its account, grants, dates and status (never the token).'
-  static override examples = ['<%= config.bin %> <%= command.id %> 0f8e2a7c4b1d4e6f9a3b5c7d9e1f2a3b']
+  static override examples = ['<%= config.bin %> <%= command.id %> "$JTI"']
   static override args = {jti: Args.string({description: 'The token id (jti), as tokens list shows it.', required: true})}
 
   async run(): Promise<TokensGetResult> {

@@ -15,7 +15,7 @@ be revoked one by one; -i ACCOUNT --all revokes every token of the account issue
 Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> 0f8e2a7c4b1d4e6f9a3b5c7d9e1f2a3b --yes',
+    '<%= config.bin %> <%= command.id %> "$JTI" --yes',
     '<%= config.bin %> <%= command.id %> -i aeb78193c526484fa4f5c14d182ba039 --all --yes',
   ]
 

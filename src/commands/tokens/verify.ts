@@ -20,8 +20,8 @@ and 2 when stdin holds no token. A line is at most ${formatBytes(INPUT_LIMITS.to
 input is waiting, so a program can send one token and read its answer. Needs no credential: this is what an API server calls.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> "$T"',
-    '<%= config.bin %> <%= command.id %> "$T" --json',
+    '<%= config.bin %> <%= command.id %> "$TOKEN"',
+    '<%= config.bin %> <%= command.id %> "$TOKEN" --json',
     '<%= config.bin %> <%= command.id %> - < tokens.txt',
   ]
 

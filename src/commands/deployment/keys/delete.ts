@@ -11,7 +11,7 @@ export default class DeploymentKeysDelete extends AccessctlCommand {
   static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs deploy on the
 service AND on the infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu 5f0c2a9e1b3d4c6e8f0a1b2c3d4e5f60 --yes']
+  static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu "$KEY_ID" --yes']
   static override args = {id: deploymentIdArg, keyId: keyIdArg}
   static override flags = {...yesFlag}
 

@@ -15,7 +15,7 @@ export default class ServiceVersionsAdd extends AccessctlCommand {
 service. A version name is 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit.`
 
   static override examples = [
-    '<%= config.bin %> <%= command.id %> churn-model v1',
+    '<%= config.bin %> <%= command.id %> churn-model v4',
     '<%= config.bin %> <%= command.id %> churn-model 1.2.0 --file ./churn-model-1.2.0.zip',
   ]
 

@@ -12,7 +12,10 @@ export default class ServiceVersionsDelete extends AccessctlCommand {
   static override description = `Deletes the version record. Refused (exit 5) while a deployment runs it. Needs write on the
 service. Asks for confirmation on a terminal; pass --yes in scripts.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> churn-model v1 --yes']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> churn-model v1 --yes',
+    '<%= config.bin %> <%= command.id %> churn-model v2 --yes   # refused while a deployment runs it (exit 5)',
+  ]
   static override args = {id: serviceIdArg, version: Args.string({description: 'The version name.', required: true})}
   static override flags = {...yesFlag}
 

@@ -11,7 +11,7 @@ export default class TokensKeysRetire extends AccessctlCommand {
 The last key that is not retired cannot be retired: run tokens keys rotate first. Asks for confirmation on a terminal;
 pass --yes in scripts.`
 
-  static override examples = ['<%= config.bin %> tokens keys rotate && <%= config.bin %> <%= command.id %> OLD_KID --yes']
+  static override examples = ['<%= config.bin %> tokens keys rotate && <%= config.bin %> <%= command.id %> --yes -- "$KID"']
   static override args = {kid: Args.string({description: 'The key id, as tokens keys list shows it.', required: true})}
   static override flags = {...yesFlag}
 
