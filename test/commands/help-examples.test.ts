@@ -18,7 +18,6 @@ import {readmeScript} from '../helpers/readme-script.js'
 
 interface ManifestCommand {
   id: string
-  hidden?: boolean
   examples?: Array<string | {command: string; description?: string}>
 }
 
