@@ -13,6 +13,7 @@ grain. Needs the operator, an admin key, or a token of a global administrator.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --label ci --description "deploy pipeline"',
     'KEY=$(<%= config.bin %> <%= command.id %> --label break-glass --ttl 24h)',
+    "<%= config.bin %> admin-key-create   # the seed's API-node tool name",
   ]
 
   static override flags = {

@@ -11,6 +11,7 @@ be deleted (unlock first, or create another one without --ttl). Asks for confirm
   static override examples = [
     '<%= config.bin %> <%= command.id %> 5f1c2a9b7e3d4c60 --yes',
     '<%= config.bin %> <%= command.id %> "$OLD_KEY" --yes',
+    "<%= config.bin %> admin-key-delete 5f1c2a9b7e3d4c60   # the seed's API-node tool name",
   ]
 
   static override args = {key: Args.string({description: 'The key (acak_...) or its id.', required: true})}

@@ -4,7 +4,11 @@ import {type AdminKey, listAdminKeys} from '../../domain/admin-keys.js'
 
 export default class AdminKeyList extends AccessctlCommand {
   static override summary = 'List administrative keys (never the keys themselves).'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json',
+    "<%= config.bin %> admin-keys-list   # the seed's API-node tool name",
+  ]
 
   async run(): Promise<{keys: AdminKey[]}> {
     const {flags} = await this.parse(AdminKeyList)
