@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../cli/base-command.js'
-import {documentYaml, exportDocument, type Kind, KINDS} from '../core/desired-state.js'
+import {documentYaml, exportDocument, KINDS} from '../core/desired-state.js'
 import {escapeControlKeepingNewlines} from '../core/text.js'
 import {exportState} from '../domain/declared-state.js'
 
-export type ExportResult = Record<string, unknown>
+/** The document as plain data, keys in a fixed order: the same as the YAML text. */
+export type ExportResult = ReturnType<typeof exportDocument>
 
 export default class Export extends AccessctlCommand {
   static override readsOnly = true
@@ -21,13 +22,13 @@ document as JSON.`
   ]
 
   static override flags = {
-    kind: Flags.string({description: 'Only this kind (repeatable); all kinds by default.', options: [...KINDS], multiple: true}),
+    kind: Flags.option({description: 'Only this kind (repeatable); all kinds by default.', options: KINDS, multiple: true})(),
   }
 
   async run(): Promise<ExportResult> {
     const {flags} = await this.parse(Export)
     const ctx = await this.context(flags)
-    const document = exportDocument(exportState(ctx, flags.kind as Kind[] | undefined))
+    const document = exportDocument(exportState(ctx, flags.kind))
     // YAML escapes the C0 and C1 controls itself, but not the bidirectional marks: on a terminal they are escaped as in
     // every human output; into a file or a pipe the text stays exact, so that it applies back to the same names.
     const text = documentYaml(document)
