@@ -14,7 +14,7 @@ export type TokenType = 'account' | 'ephemeral'
 /**
  * One ancestor of a token minted by a token, as the `anc` claim lists them (root first, the parent last). Ephemeral
  * tokens are not recorded, so the claim is what lets a verifier tell that an ancestor was revoked: a recorded
- * ancestor by its row, any ancestor by its account (gone, or its tokens revoked since `iat`) and its signing key.
+ * ancestor by its row, any ancestor by its account (gone, or its tokens revoked since: its `gen`) and its key.
  */
 export interface TokenLink {
   jti: string
@@ -22,6 +22,8 @@ export interface TokenLink {
   typ: TokenType
   iat: number
   kid: string
+  /** The account's token generation when it was minted; absent on tokens minted before generations existed. */
+  gen?: number
 }
 
 /** At most this many ancestors: a token minted from a token that already has as many is refused (exit 2). */
@@ -36,6 +38,12 @@ export interface TokenClaims {
   exp: number
   typ: TokenType
   role?: string
+  /**
+   * The account's token generation when the token was minted. "Revoke all" and deleting the account move the
+   * generation on, so every earlier token ends whatever its `iat` or `nbf` say: revocation that no clock can undo.
+   * Absent on tokens minted before generations existed (schema version 4), which count as generation 0.
+   */
+  gen?: number
   /** Present only on a token minted by a token. */
   anc?: TokenLink[]
   grants: Grant[]
@@ -111,6 +119,9 @@ export function headerKid(encoded: string): string | undefined {
   return header.kid
 }
 
+/** The generation a token (or an ancestor link) was minted in: tokens older than generations count as 0. */
+export const generationOf = (claims: {gen?: number}): number => claims.gen ?? 0
+
 const isStringList = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string')
 
@@ -139,7 +150,8 @@ function isLink(value: unknown): value is TokenLink {
     (link.typ === 'account' || link.typ === 'ephemeral') &&
     isTime(link.iat) &&
     typeof link.kid === 'string' &&
-    link.kid !== ''
+    link.kid !== '' &&
+    (link.gen === undefined || isTime(link.gen))
   )
 }
 
@@ -150,12 +162,13 @@ const isLineage = (value: unknown): value is TokenLink[] =>
 export function parseClaims(encoded: string): TokenClaims | undefined {
   const claims = decodeJson(encoded) as Record<string, unknown> | undefined
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined
-  const {jti, sub, iat, nbf, exp, typ, role, anc, grants} = claims
+  const {jti, sub, iat, nbf, exp, typ, role, gen, anc, grants} = claims
   if (typeof jti !== 'string' || !HEX32.test(jti)) return undefined
   if (!isSubject(sub)) return undefined
   if (!isTime(iat) || !isTime(nbf) || !isTime(exp)) return undefined
   if (typ !== 'account' && typ !== 'ephemeral') return undefined
   if (role !== undefined && typeof role !== 'string') return undefined
+  if (gen !== undefined && !isTime(gen)) return undefined
   if (anc !== undefined && !isLineage(anc)) return undefined
   if (!Array.isArray(grants) || !grants.every((grant) => isGrant(grant))) return undefined
   return claims as unknown as TokenClaims

@@ -6,7 +6,7 @@ import {mutate} from './audit.js'
 import {type Operation, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
-import {revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
+import {advanceTokenGeneration, revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
 
 export interface Account {
   id: string
@@ -213,6 +213,9 @@ export function deleteAccount(ctx: Context, input: {id: string; transferTo?: str
     }
 
     const revokedAt = nowIso()
+    // Its tokens stay revoked for good: the generation outlives the account row, so an account created later with
+    // this id (by `apply` of an old export, say) does not bring them back.
+    advanceTokenGeneration(db, account.id)
     const revokedTokens = revokeAccountRecordedTokens(db, account.id, revokedAt)
     const revokedDescendants = revokeRecordedDescendants(db, revokedAt, {accountId: account.id})
     const removedMemberships = db.prepare('DELETE FROM group_members WHERE account_id = ?').run(account.id).changes

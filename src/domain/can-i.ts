@@ -107,6 +107,7 @@ function subjectFor(ctx: Context, as: string | undefined): {context: Context; su
     expiresAt: new Date(8.64e15),
     issuedAt: new Date(),
     kid: '',
+    generation: null,
     ancestors: [],
   }
   const context: Context = {store: ctx.store, caller: asCaller}

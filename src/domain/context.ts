@@ -19,6 +19,8 @@ export type Caller =
       issuedAt: Date
       /** The signing key of the token, so a token it mints can name it among its ancestors. */
       kid: string
+      /** The account's token generation it was minted in (null before generations): tokens it mints carry it. */
+      generation: number | null
       /** The tokens it was minted by, root first: the tokens it mints carry them and itself as their ancestry. */
       ancestors: readonly TokenLink[]
     }

@@ -2,26 +2,32 @@ import {accountOfSubject, type TokenLink} from '../core/token-format.js'
 import type {Db} from '../store/store.js'
 
 /**
- * The store's side of the token hierarchy. Verification needs none of it: a token carries its ancestry and
- * TokenVerifier checks it. What lives here keeps the store telling the same story: account-wide revocation times
+ * The store's side of the token hierarchy. Verification needs none of it but the generations: a token carries its
+ * ancestry and TokenVerifier checks it. What lives here keeps the store telling the same story: token generations
  * (which also end the ephemeral tokens nothing records), and the ancestors of recorded tokens, so that revoking an
  * ancestor also marks its recorded descendants revoked in `tokens list`.
  */
 
-/** The Unix second before which every token of the account was revoked, or null if that never happened. */
-export function tokensRevokedBefore(db: Db, accountId: string): number | null {
-  return (db.prepare('SELECT tokens_revoked_before FROM accounts WHERE id = ?').pluck().get(accountId) as number | null | undefined) ?? null
+/**
+ * The account's token generation: every token carries the one it was minted in, and only tokens of the current one
+ * verify. 0 until the account's tokens are first revoked all at once (or a deleted account of that id had some).
+ */
+export function tokenGeneration(db: Db, accountId: string): number {
+  return (db.prepare('SELECT generation FROM token_generations WHERE account_id = ?').pluck().get(accountId) as number | undefined) ?? 0
 }
 
 /**
- * Revokes every token of the account issued up to now, recorded or not. `iat` counts whole seconds, so the cut is
- * the next second: every token of this second is revoked, and a token minted after this waits for that second
- * (see createToken) rather than be born revoked.
+ * Ends every token of the account minted so far, recorded or not, whatever clock minted it: the next generation.
+ * The row outlives the account, so an account created later with the same id starts past these tokens.
  */
-export function revokeAccountTokensIssuedUntil(db: Db, accountId: string, nowMs: number): number {
-  const revokedBefore = Math.floor(nowMs / 1000) + 1
-  db.prepare('UPDATE accounts SET tokens_revoked_before = max(coalesce(tokens_revoked_before, 0), ?) WHERE id = ?').run(revokedBefore, accountId)
-  return revokedBefore
+export function advanceTokenGeneration(db: Db, accountId: string): number {
+  return db
+    .prepare(
+      `INSERT INTO token_generations (account_id, generation) VALUES (?, 1)
+       ON CONFLICT (account_id) DO UPDATE SET generation = generation + 1 RETURNING generation`,
+    )
+    .pluck()
+    .get(accountId) as number
 }
 
 /** Marks revoked every unrevoked recorded token of the account; returns how many. */
@@ -38,8 +44,8 @@ export function recordAncestors(db: Db, jti: string, lineage: readonly TokenLink
   for (const link of lineage) insert.run(link.jti, accountOfSubject(link.sub), link.iat, link.kid, jti)
 }
 
-/** Which ancestors' descendants to revoke: one token's, an account's (issued before a second, or all), one key's. */
-export type AncestorSelector = {jti: string} | {accountId: string; issuedBefore?: number} | {kid: string}
+/** Which ancestors' descendants to revoke: one token's, an account's, one key's. */
+export type AncestorSelector = {jti: string} | {accountId: string} | {kid: string}
 
 /** Marks revoked the unrevoked recorded tokens that have a selected ancestor, at any depth; returns how many. */
 export function revokeRecordedDescendants(db: Db, revokedAt: string, of: AncestorSelector): number {
@@ -51,12 +57,9 @@ export function revokeRecordedDescendants(db: Db, revokedAt: string, of: Ancesto
   } else if ('kid' in of) {
     ancestors = 'ancestor_kid = ?'
     params = [of.kid]
-  } else if (of.issuedBefore === undefined) {
+  } else {
     ancestors = 'ancestor_account_id = ?'
     params = [of.accountId]
-  } else {
-    ancestors = 'ancestor_account_id = ? AND ancestor_issued_at < ?'
-    params = [of.accountId, of.issuedBefore]
   }
 
   return db

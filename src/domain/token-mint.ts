@@ -1,4 +1,3 @@
-import {setTimeout as sleep} from 'node:timers/promises'
 import {randomBytes} from 'node:crypto'
 
 import {dedupe, isAllWildcard, requireOneGrantSource, type TokenConfig} from '../core/grant-input.js'
@@ -13,7 +12,7 @@ import {findAccountById, requireAccount} from './accounts.js'
 import {mutate} from './audit.js'
 import {actorOf, type Caller, type Context} from './context.js'
 import {ensureSigningKey} from './signing-keys.js'
-import {recordAncestors, tokensRevokedBefore} from './token-lineage.js'
+import {recordAncestors, tokenGeneration} from './token-lineage.js'
 import {TokenVerifier} from './token-verifier.js'
 
 /**
@@ -112,6 +111,7 @@ function linkOf(caller: TokenCaller): TokenLink {
     typ: caller.tokenType,
     iat: Math.floor(caller.issuedAt.getTime() / 1000),
     kid: caller.kid,
+    ...(caller.generation === null ? {} : {gen: caller.generation}),
   }
 }
 
@@ -164,17 +164,17 @@ function checkTokenCaller(ctx: Context, accountId: string, grants: Grant[], expi
 export async function createToken(ctx: Context, input: CreateTokenInput): Promise<CreatedToken> {
   const {ttlSeconds, role} = validateCreateInput(input)
   const lineage = lineageOf(ctx.caller)
-  const {accountId, grants, revokedBefore} = ctx.store.read(() => {
+  const {accountId, grants, generation} = ctx.store.read(() => {
     const {db} = ctx.store
     const accountId = resolveTokenAccount(db, input)
     const requested = role ? role.expand(accountId) : (input.grants ?? input.config!.grants)
     return {
       accountId,
       grants: role ? requested : requested.map((grant) => resolveGrantAccounts(db, grant, accountId)),
-      revokedBefore: tokensRevokedBefore(db, accountId),
+      generation: tokenGeneration(db, accountId),
     }
   })
-  const iat = await issueSecond(accountId, revokedBefore)
+  const iat = Math.floor(Date.now() / 1000)
   const exp = iat + ttlSeconds
   checkTokenCaller(ctx, accountId, grants, exp, lineage)
 
@@ -187,6 +187,7 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
     exp,
     typ: input.type,
     ...(role ? {role: role.name} : {}),
+    gen: generation,
     ...(lineage.length > 0 ? {anc: lineage} : {}),
     grants,
   }
@@ -212,8 +213,13 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
 
   if (created.recorded) {
     mutate(ctx, 'tokens.create', `token:${created.jti}`, () => {
-      // The account may have gone between the read above and this write.
+      // The account may have gone, or its tokens been revoked, between the read above and this write.
       if (!findAccountById(ctx.store.db, accountId)) throw new NotFoundError(`no account with id ${accountId}`)
+      if (tokenGeneration(ctx.store.db, accountId) !== generation) {
+        throw new ConflictError(`the tokens of account ${accountId} were revoked while this one was being made`, {
+          hint: 'Run the command again: the new token would have been revoked at once.',
+        })
+      }
       ctx.store.db
         .prepare(
           `INSERT INTO tokens (jti, account_id, type, role, grants, label, kid, created_at, created_by, not_before, expires_at, revoked_at)
@@ -238,26 +244,4 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
   }
 
   return created
-}
-
-/** How long a token may wait for the second after an account-wide revocation; more means the clocks disagree. */
-const MAX_REVOCATION_WAIT_MS = 1500
-
-/**
- * The `iat` of a new token of the account. Revoking all of an account's tokens revokes those issued before the
- * next whole second; a token made within that second waits for it, or it would be born revoked.
- */
-async function issueSecond(accountId: string, revokedBefore: number | null): Promise<number> {
-  const now = Date.now()
-  if (revokedBefore === null || Math.floor(now / 1000) >= revokedBefore) return Math.floor(now / 1000)
-  const wait = revokedBefore * 1000 - now
-  if (wait > MAX_REVOCATION_WAIT_MS) {
-    throw new ConflictError(
-      `the tokens of account ${accountId} were revoked up to ${new Date(revokedBefore * 1000).toISOString()}, later than this machine's clock`,
-      {hint: "A token made now would be revoked at once. Check the clock of this machine and of the one that revoked them."},
-    )
-  }
-
-  await sleep(wait)
-  return revokedBefore
 }

@@ -3,6 +3,7 @@ import {verify as verifySignature} from 'node:crypto'
 import type {Grant} from '../core/grants.js'
 import {
   accountOfSubject,
+  generationOf,
   ED25519_SIGNATURE_BYTES,
   hasCanonicalEnding,
   headerKid,
@@ -44,6 +45,8 @@ export interface VerifiedToken {
   issuedAt: Date
   notBefore: Date
   expiresAt: Date
+  /** The account's token generation it was minted in; null for a token minted before generations existed. */
+  generation: number | null
   /** The tokens it was minted by, root first; empty for a token made by the operator or an admin key. */
   ancestors: readonly TokenLink[]
 }
@@ -57,6 +60,9 @@ export interface RejectedToken {
 }
 
 export type Verification = RejectedToken | VerifiedToken
+
+/** The account's generation, its schema-3 revocation time, and 1 when the token is recorded and unrevoked. */
+type AccountState = [generation: number, revokedBefore: number | null, recordedLive: 1 | null]
 
 const NO_ANCESTORS: readonly TokenLink[] = Object.freeze([])
 /** Distinct headers remembered; a stream of garbage cannot grow the cache past this. */
@@ -73,8 +79,7 @@ export interface SignatureCache {
 export class TokenVerifier {
   private readonly keys: Map<string, VerificationKey>
   private readonly headers = new Map<string, HeaderCheck>()
-  private readonly recordedAndLive
-  private readonly accountLive
+  private readonly accountState
 
   /**
    * `signatures` skips the Ed25519 check for a token string seen with a good signature before; only that check:
@@ -85,18 +90,16 @@ export class TokenVerifier {
     private readonly signatures?: SignatureCache,
   ) {
     this.keys = loadVerificationKeys(db)
-    // A row when the recorded token is unrevoked, belongs to the claimed account, that account still exists and
-    // its tokens were not all revoked after this one was issued.
-    this.recordedAndLive = db
+    // One row while the account exists: its token generation, the revocation time that schema version 3 kept
+    // (still in force for tokens minted before generations), and whether the token is recorded and unrevoked.
+    this.accountState = db
       .prepare(
-        `SELECT 1 FROM tokens t JOIN accounts a ON a.id = t.account_id
-         WHERE t.jti = ? AND t.account_id = ? AND t.revoked_at IS NULL
-           AND (a.tokens_revoked_before IS NULL OR a.tokens_revoked_before <= ?)`,
+        `SELECT coalesce((SELECT generation FROM token_generations g WHERE g.account_id = a.id), 0),
+                a.tokens_revoked_before,
+                (SELECT 1 FROM tokens t WHERE t.jti = ? AND t.account_id = a.id AND t.revoked_at IS NULL)
+         FROM accounts a WHERE a.id = ?`,
       )
-      .pluck()
-    this.accountLive = db
-      .prepare('SELECT 1 FROM accounts WHERE id = ? AND (tokens_revoked_before IS NULL OR tokens_revoked_before <= ?)')
-      .pluck()
+      .raw()
   }
 
   /** Verifies one compact JWS; `nowMs` is the clock, for tests. */
@@ -134,7 +137,7 @@ export class TokenVerifier {
     const nowSeconds = nowMs / 1000
     if (claims.nbf > nowSeconds) return rejected('not_yet_valid', claimed)
     if (claims.exp <= nowSeconds) return rejected('expired', claimed)
-    if (!this.linkLive(claims.jti, accountId, claims.typ, claims.iat)) return rejected('revoked', claimed)
+    if (!this.linkLive(claims, accountId)) return rejected('revoked', claimed)
     const ancestors = claims.anc ?? NO_ANCESTORS
     if (ancestors.length > 0 && !this.lineageLive(ancestors)) return rejected('revoked', claimed)
     return {
@@ -149,27 +152,32 @@ export class TokenVerifier {
       issuedAt: new Date(claims.iat * 1000),
       notBefore: new Date(claims.nbf * 1000),
       expiresAt: new Date(claims.exp * 1000),
+      generation: claims.gen ?? null,
       ancestors,
     }
   }
 
   /**
    * Whether every token of a lineage still stands: signed by a key that still verifies, its account still there
-   * with no account-wide revocation since it was issued, and, for a recorded token, its row unrevoked.
+   * and still in the generation the token was minted in, and, for a recorded token, its row unrevoked.
    */
   lineageLive(lineage: readonly TokenLink[]): boolean {
     for (const link of lineage) {
       if (!this.keys.get(link.kid)?.publicKey) return false
-      if (!this.linkLive(link.jti, accountOfSubject(link.sub), link.typ, link.iat)) return false
+      if (!this.linkLive(link, accountOfSubject(link.sub))) return false
     }
 
     return true
   }
 
-  private linkLive(jti: string, accountId: string, type: TokenType, issuedAt: number): boolean {
-    return type === 'account'
-      ? this.recordedAndLive.get(jti, accountId, issuedAt) !== undefined
-      : this.accountLive.get(accountId, issuedAt) !== undefined
+  private linkLive(token: Pick<TokenLink, 'gen' | 'iat' | 'jti' | 'typ'>, accountId: string): boolean {
+    const state = this.accountState.get(token.typ === 'account' ? token.jti : null, accountId) as AccountState | undefined
+    if (!state) return false
+    const [generation, revokedBefore, recordedLive] = state
+    if (generationOf(token) !== generation) return false
+    // Before generations, "revoke all" was a time: tokens minted then still answer to it (their own clock's iat).
+    if (token.gen === undefined && revokedBefore !== null && token.iat < revokedBefore) return false
+    return token.typ !== 'account' || recordedLive === 1
   }
 
   private checkHeader(encoded: string): HeaderCheck {
@@ -204,6 +212,7 @@ export function tokenCaller(token: VerifiedToken): Caller {
     expiresAt: token.expiresAt,
     issuedAt: token.issuedAt,
     kid: token.kid,
+    generation: token.generation,
     ancestors: token.ancestors,
   }
 }

@@ -9,7 +9,7 @@ import {requireAccount} from './accounts.js'
 import {mutate} from './audit.js'
 import {isGlobalAdmin, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
-import {revokeAccountTokensIssuedUntil, revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
+import {advanceTokenGeneration, revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
 
 /**
  * The records of account tokens (never the tokens themselves): list, get, revoke one, revoke all of an account.
@@ -188,25 +188,28 @@ export interface AccountTokensRevocation {
   /** Recorded tokens of any account minted from one of them (or from one of its ephemeral tokens). */
   descendantsRevoked: number
   revokedAt: string
-  /** Every token of the account issued before this time is revoked, ephemeral ones included. */
-  revokedBefore: string
+  /**
+   * The account's token generation from now on: every token minted before, ephemeral ones included and whatever
+   * clock minted them, carries an earlier one and is revoked.
+   */
+  generation: number
 }
 
 /**
- * Revokes every token of an account issued until now: recorded ones are marked revoked, and the account's
- * revocation time ends its ephemeral tokens and every token minted from any of them.
+ * Revokes every token of an account minted until now: recorded ones are marked revoked, and the account's next
+ * generation ends its ephemeral tokens and every token minted from any of them, whatever their clocks said.
  */
 export function revokeAccountTokens(ctx: Context, account: string): AccountTokensRevocation {
   return mutate(ctx, 'tokens.revoke-all', (result) => `account:${result.accountId}`, () => {
     const {db} = ctx.store
     const accountId = requireAccount(db, account).id
     requireTokenAccess(ctx, 'delete', accountId, 'tokens.revoke-all', `account:${accountId}`)
-    const nowMs = Date.now()
-    const revokedAt = new Date(nowMs).toISOString()
-    const revokedBefore = revokeAccountTokensIssuedUntil(db, accountId, nowMs)
+    const revokedAt = nowIso()
+    const generation = advanceTokenGeneration(db, accountId)
     const revoked = revokeAccountRecordedTokens(db, accountId, revokedAt)
-    const descendantsRevoked = revokeRecordedDescendants(db, revokedAt, {accountId, issuedBefore: revokedBefore})
-    return {accountId, revoked, descendantsRevoked, revokedAt, revokedBefore: new Date(revokedBefore * 1000).toISOString()}
+    // Every token of the account that exists now is of an earlier generation, so all their descendants end.
+    const descendantsRevoked = revokeRecordedDescendants(db, revokedAt, {accountId})
+    return {accountId, revoked, descendantsRevoked, revokedAt, generation}
   })
 }
 

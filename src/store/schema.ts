@@ -214,4 +214,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX token_ancestors_by_kid ON token_ancestors (ancestor_kid);
     `,
   },
+  {
+    version: 4,
+    description: 'token generations: revocation that outlives accounts and clocks',
+    // Every token carries its account's generation (the `gen` claim); "revoke all" and deleting the account move it
+    // on. The table has no foreign key and its rows are never deleted, so an account id used again starts past every
+    // token its earlier holder had. Accounts deleted before this version get generation 1 (from the audit trail and
+    // from the recorded tokens left behind), so their older tokens, which count as generation 0, stay ended too.
+    sql: `
+      CREATE TABLE token_generations (
+        account_id TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL CHECK (generation >= 0)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO token_generations (account_id, generation)
+        SELECT DISTINCT substr(target, 9), 1 FROM audit_log
+        WHERE action = 'accounts.delete' AND outcome = 'ok' AND target LIKE 'account:%';
+      INSERT OR IGNORE INTO token_generations (account_id, generation)
+        SELECT DISTINCT account_id, 1 FROM tokens WHERE account_id NOT IN (SELECT id FROM accounts);
+    `,
+  },
 ]

@@ -37,7 +37,7 @@ beforeAll(() => {
   createInfra(op(), {id: 'inf', stage: 'Test'})
   const asOwner: Context = {
     store,
-    caller: {kind: 'token', accountId: ownerId, jti: 'x', tokenType: 'account', grants: [{resources: ['*'], functions: ['*'], accounts: ['*'], entities: ['*']}], expiresAt: new Date(Date.now() + 60_000), issuedAt: new Date(), kid: 'none', ancestors: []},
+    caller: {kind: 'token', accountId: ownerId, jti: 'x', tokenType: 'account', grants: [{resources: ['*'], functions: ['*'], accounts: ['*'], entities: ['*']}], expiresAt: new Date(Date.now() + 60_000), issuedAt: new Date(), kid: 'none', generation: 0, ancestors: []},
   }
   createDeployment(asOwner, {service: 'svc', infra: 'inf', id: 'dep'})
 })

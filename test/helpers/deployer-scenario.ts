@@ -79,6 +79,7 @@ export function tokenCallerFor(accountId: string, grants: Grant[] = ADMIN_GRANTS
     expiresAt: new Date(Date.now() + 3_600_000),
     issuedAt: new Date(),
     kid: 'none',
+    generation: 0,
     ancestors: [],
   }
 }

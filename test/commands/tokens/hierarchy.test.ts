@@ -39,7 +39,7 @@ describe('token hierarchy', () => {
     const child = printedToken(await as(parent, ['tokens', 'create', '-t', 'ephemeral', '-i', alice, '--role', 'AuditDeveloper', '--ttl', '24h']))
     const claims = decodePart(child, 1)
     expect(claims.anc).toEqual([
-      {jti: decodePart(parent, 1).jti, sub: `Account/${alice}`, typ: 'account', iat: decodePart(parent, 1).iat, kid: decodePart(parent, 0).kid},
+      {jti: decodePart(parent, 1).jti, sub: `Account/${alice}`, typ: 'account', iat: decodePart(parent, 1).iat, kid: decodePart(parent, 0).kid, gen: 0},
     ])
     expect((await as(child, ['service', 'create', 'before'])).code).toBe(0)
 
