@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import {createPrivateKey, randomBytes} from 'node:crypto'
+import {createPrivateKey, type JsonWebKey, randomBytes} from 'node:crypto'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {encodeToken, subjectOf, type TokenClaims} from '../../src/core/token-format.js'
@@ -32,7 +32,7 @@ describe('migration 4: token generations', () => {
       typ: 'ephemeral',
       grants: [{resources: ['*'], functions: ['*'], accounts: [accountId], entities: ['*']}],
     }
-    return encodeToken(claims, kid, createPrivateKey({key: JSON.parse(privateJwk) as object, format: 'jwk'}))
+    return encodeToken(claims, kid, createPrivateKey({key: JSON.parse(privateJwk) as JsonWebKey, format: 'jwk'}))
   }
 
   it('ends the old tokens of accounts deleted before the upgrade, and keeps the others', async () => {
