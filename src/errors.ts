@@ -64,6 +64,20 @@ export class NotFoundError extends AccessctlError {
   readonly exitCode = 4
 }
 
+/**
+ * Exit 4 for an object that exists but that the caller may not see: to the caller it does not exist, so it gets the
+ * very answer a missing object gets (`notFound`'s message and hint), and nothing tells the two apart. The refusal
+ * is still audited, as the denied attempt it is (`denial`).
+ */
+export class UnseenError extends NotFoundError {
+  constructor(
+    notFound: NotFoundError,
+    readonly denial: DeniedError,
+  ) {
+    super(notFound.message, {hint: notFound.hint})
+  }
+}
+
 /** Exit 5: a duplicate, or an object that still has dependents. */
 export class ConflictError extends AccessctlError {
   readonly code = 'conflict'

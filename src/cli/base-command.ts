@@ -7,7 +7,7 @@ import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
 import {rehearse} from '../domain/rehearse.js'
-import {AccessctlError, DeniedError, StoreError, UsageError, VerdictError} from '../errors.js'
+import {AccessctlError, DeniedError, StoreError, UnseenError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {type Display, displayFor} from './display.js'
 import {chalkFor, humanText, type Rendered, writeError} from './output.js'
@@ -186,6 +186,7 @@ export abstract class AccessctlCommand extends Command {
     if (isOclifExit(thrown)) throw thrown
     const error = toAccessctlError(thrown)
     if (error instanceof DeniedError) this.auditDenial(error)
+    else if (error instanceof UnseenError) this.auditDenial(error.denial)
     process.exitCode = error.exitCode
     if (this.jsonEnabled() && error instanceof VerdictError && error.document !== undefined) {
       if (error.document !== null) this.logJson(error.document)

@@ -6,9 +6,9 @@ import {escapeControl} from '../core/text.js'
 import type {TokenType} from '../core/token-format.js'
 import {formatTtl, parseTtl} from '../core/ttl.js'
 import {AccessctlError} from '../errors.js'
-import {requireAccount} from '../domain/accounts.js'
+import {requireSeenAccount} from '../domain/accounts.js'
 import type {Context} from '../domain/context.js'
-import {DEFAULT_TTL_SECONDS, validateCreateInput} from '../domain/token-mint.js'
+import {DEFAULT_TTL_SECONDS, resolveGrantAccount, validateCreateInput} from '../domain/token-mint.js'
 import {PROMPT_CONTEXT, PromptAborted} from './prompts.js'
 
 /**
@@ -65,12 +65,11 @@ function checked(check: (value: string) => unknown): (value: string) => true | s
 
 /** The checks of createToken, one answer at a time. */
 function checksFor(ctx: Context, type: TokenType) {
-  const {db} = ctx.store
   return {
-    account: (text: string) => ctx.store.read(() => requireAccount(db, text.trim())),
+    account: (text: string) => ctx.store.read(() => requireSeenAccount(ctx, text.trim())),
     grantAccounts: (text: string) =>
       ctx.store.read(() => {
-        for (const name of splitComma(text)) if (name !== WILDCARD && name !== PUBLIC_ACCOUNT) requireAccount(db, name)
+        for (const reference of splitComma(text)) resolveGrantAccount(ctx, reference)
       }),
     ttl: (text: string) => {
       const ttlSeconds = parseTtl(text, 'the ttl')
@@ -214,7 +213,7 @@ async function confirmAdmin(): Promise<void> {
 
 /** The token about to be made, as the person will review it (stored text escaped, as all human output is). */
 function review(ctx: Context, start: PromptStart, chosen: PromptedToken): string {
-  const account = ctx.store.read(() => requireAccount(ctx.store.db, chosen.account))
+  const account = ctx.store.read(() => requireSeenAccount(ctx, chosen.account))
   const ttlSeconds = chosen.ttlSeconds ?? start.ttlSeconds ?? DEFAULT_TTL_SECONDS[start.type]
   const label = chosen.label ?? start.label
   const grants = chosen.role

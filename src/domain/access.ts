@@ -1,6 +1,6 @@
 import {type AccessRequest, allows} from '../core/grants.js'
 import {EVERYONE_GROUP} from '../core/names.js'
-import {DeniedError} from '../errors.js'
+import {DeniedError, type NotFoundError, UnseenError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import type {Caller, Context} from './context.js'
 
@@ -82,4 +82,18 @@ export function requireOwnAccountOrGlobalAdmin(ctx: Context, operation: Operatio
   if (caller.kind !== 'token') return
   if (caller.accountId === operation.account) requireTokenPermits(caller, operation)
   else requireGlobalAdmin(ctx, operation)
+}
+
+/**
+ * The guard that decides whether the caller may see an object it named. If it refuses, the object does not exist
+ * for the caller: the answer is `notFound()`, the one a missing object gets, so no exit code or message tells
+ * "exists but not yours" from "does not exist". The refusal is still audited as a denied attempt.
+ */
+export function requireSeen(guard: () => void, notFound: () => NotFoundError): void {
+  try {
+    guard()
+  } catch (error) {
+    if (error instanceof DeniedError) throw new UnseenError(notFound(), error)
+    throw error
+  }
 }

@@ -3,7 +3,7 @@ import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccount
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
-import {type Operation, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
+import {type Operation, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin, requireSeen} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {requireGroup} from './groups.js'
 import {advanceTokenGeneration, revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
@@ -71,11 +71,43 @@ export function requireAccountById(db: Db, id: string): Account {
   return account
 }
 
+const accountNotFound = (idOrName: string) => new NotFoundError(`no account with id or name '${preview(idOrName)}'`)
+
 /** Resolves an account given by id or by name: ids win, because names may look like anything. */
 export function requireAccount(db: Db, idOrName: string): Account {
   const account = (isAccountId(idOrName) && findAccountById(db, idOrName)) || findAccountByName(db, idOrName)
-  if (!account) throw new NotFoundError(`no account with id or name '${preview(idOrName)}'`)
+  if (!account) throw accountNotFound(idOrName)
   return account
+}
+
+/**
+ * An account the caller may see, by id or by name: a token sees its own account and, as `accounts get` does, the
+ * accounts its account and grants let it read; any other answers exactly as a missing one (exit 4).
+ */
+export function requireSeenAccount(ctx: Context, idOrName: string): Account {
+  const account = requireAccount(ctx.store.db, idOrName)
+  requireAccountSeen(ctx, account, () => accountNotFound(idOrName))
+  return account
+}
+
+/** Refuses an account the caller may not see with `notFound`, the answer a missing account gets where it was named. */
+export function requireAccountSeen(ctx: Context, account: Account, notFound: () => NotFoundError): void {
+  const {caller} = ctx
+  if (caller.kind !== 'token' || caller.accountId === account.id) return
+  requireSeen(() => requireAccountReadable(ctx, account), notFound)
+}
+
+/** Whether the caller may see the account (see requireSeenAccount). */
+export function seesAccount(ctx: Context, accountId: string): boolean {
+  const account = findAccountById(ctx.store.db, accountId)
+  if (!account) return false
+  try {
+    requireAccountSeen(ctx, account, () => accountNotFound(accountId))
+    return true
+  } catch (error) {
+    if (error instanceof NotFoundError) return false
+    throw error
+  }
 }
 
 /**
@@ -94,13 +126,16 @@ export function getAccount(ctx: Context, by: {id?: string; name?: string}): Acco
   return ctx.store.read(() => {
     const {db} = ctx.store
     let account: Account | undefined
+    const notFound = () =>
+      by.id === undefined ? new NotFoundError(`no account named '${preview(by.name ?? '')}'`) : new NotFoundError(`no account with id ${by.id}`)
     if (by.id === undefined) {
       account = findAccountByName(db, validateAccountName(by.name ?? ''))
-      if (!account) throw new NotFoundError(`no account named '${preview(by.name ?? '')}'`)
+      if (!account) throw notFound()
     } else {
       account = requireAccountById(db, by.id)
     }
 
+    requireAccountSeen(ctx, account, notFound)
     requireAccountReadable(ctx, account)
 
     const groups = db

@@ -3,7 +3,7 @@ import {AccessctlError, ConflictError, DeniedError, NotFoundError, StoreError, U
 import {reuseStatements, type Store} from '../store/store.js'
 import {carryOut, type Refused} from './apply-changes.js'
 import type {Context} from './context.js'
-import {readCurrentState, visibleIds} from './declared-state.js'
+import {readSeenState, visibleIds} from './declared-state.js'
 
 /**
  * `apply` and `diff` over the store. The plan is computed from one bulk read of the store (declared-state.ts); it is
@@ -22,7 +22,7 @@ export interface ApplyResult extends PlanResult {
 }
 
 function plan(ctx: Context, parsed: ParsedDocument, prune: boolean): PlannedChange[] {
-  const current = readCurrentState(ctx.store.db)
+  const current = readSeenState(ctx)
   const {changes, problems} = computePlan(parsed.state, current, {prune, prunable: prune ? visibleIds(ctx) : undefined})
   if (problems.length > 0) throw new DocumentError(problems.slice(0, 20).map(parsed.locate).join('\n'))
   return changes

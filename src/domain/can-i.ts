@@ -1,8 +1,9 @@
+import {preview} from '../core/names.js'
 import {INFRA_PRIVILEGES, SERVICE_PRIVILEGES} from '../core/deployer.js'
 import {DeniedError, NotFoundError} from '../errors.js'
 import type {Db} from '../store/store.js'
-import {findAccountById, requireAccount} from './accounts.js'
-import {requireGlobalAdmin} from './access.js'
+import {findAccountById, requireSeenAccount} from './accounts.js'
+import {isGlobalAdmin, requireGlobalAdmin} from './access.js'
 import {type Plan, planOf} from './can-i-checks.js'
 import type {CanIAction, CanIQuestion, NeededPrivilege} from './can-i-question.js'
 import type {Caller, Context} from './context.js'
@@ -94,7 +95,13 @@ function subjectFor(ctx: Context, as: string | undefined): {context: Context; su
     return {context: ctx, subject, described: {kind: 'account', accountId: caller.accountId, accountName: name, viaToken: true}}
   }
 
-  const account = requireAccount(db, as)
+  // Who may ask about another account is decided before the account is looked up, so that a caller who may not ask
+  // cannot tell from the answer whether it exists; a token narrowed away from that account does not see it either.
+  if (ctx.caller.kind === 'token' && !isGlobalAdmin(db, ctx.caller.accountId)) {
+    requireGlobalAdmin(ctx, {function: 'get', resource: 'accounts', action: 'auth.can-i', target: `account:${preview(as)}`})
+  }
+
+  const account = requireSeenAccount(ctx, as)
   requireGlobalAdmin(ctx, {function: 'get', resource: 'accounts', account: account.id, action: 'auth.can-i', target: `account:${account.id}`})
   // The account with its own rights only: a caller of that account whose grants allow everything, so the guards
   // ask exactly what the account holds and no token narrows it.

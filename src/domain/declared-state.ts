@@ -3,7 +3,7 @@ import {compare, type CurrentState, type ExportedState, type Kind, KINDS, type P
 import {EVERYONE_GROUP} from '../core/names.js'
 import {DeniedError} from '../errors.js'
 import type {Db} from '../store/store.js'
-import {isGlobalAdmin, requireGlobalAdmin} from './access.js'
+import {isGlobalAdmin, MEMBER_GROUPS, memberGroupParams, requireGlobalAdmin} from './access.js'
 import type {Context} from './context.js'
 import {deploymentVisibleFilter, infraViewableFilter, serviceReadableFilter} from './object-access.js'
 
@@ -95,6 +95,53 @@ export function visibleIds(ctx: Context): PlanOptions['prunable'] | undefined {
     infrastructures: ids(`SELECT i.id FROM infrastructures i WHERE ${infras.sql}`, infras.params),
     deployments: ids(`SELECT d.id FROM deployments d JOIN services s ON s.id = d.service_id WHERE ${deployments.sql}`, deployments.params),
   }
+}
+
+/**
+ * The current state as a token caller may see it, for planning its document: what it may not see is left out, so a
+ * reference to it (an `owner:`, a group in `permissions`, a deployment's service) is answered as a reference to
+ * nothing (exit 2, at its line), never as a denial that would tell that it exists. A token sees its own account;
+ * group names are seen by global administrators and by the administrators of any service or infrastructure (who
+ * must name groups to grant them privileges), and the groups in the permissions of what the caller sees. The operator and admin keys see everything.
+ */
+export function readSeenState(ctx: Context): CurrentState {
+  const current = readCurrentState(ctx.store.db)
+  const visible = visibleIds(ctx)
+  if (!visible || ctx.caller.kind !== 'token') return current
+  const accounts = new Set(visible.accounts).add(ctx.caller.accountId)
+  const keep = <V>(map: Map<string, V>, seen: ReadonlySet<string>) => new Map([...map].filter(([key]) => seen.has(key)))
+  const services = keep(current.services, visible.services)
+  const infrastructures = keep(current.infrastructures, visible.infrastructures)
+  // Besides everyone's, the groups named in the permissions the caller can list (`service permissions list`).
+  const groups = new Set([EVERYONE_GROUP])
+  if (visible.groups.size > 0 || administersAnything(ctx)) for (const group of current.groups.keys()) groups.add(group)
+  for (const object of [...services.values(), ...infrastructures.values()]) for (const group of object.permissions.keys()) groups.add(group)
+  const members = new Map<string, Set<string>>()
+  for (const [group, ids] of current.members) {
+    if (groups.has(group)) members.set(group, new Set([...ids].filter((id) => accounts.has(id))))
+  }
+
+  return {
+    groups: keep(current.groups, groups),
+    accounts: keep(current.accounts, accounts),
+    accountIdByName: new Map([...current.accountIdByName].filter(([, id]) => accounts.has(id))),
+    members,
+    services,
+    infrastructures,
+    deployments: keep(current.deployments, visible.deployments),
+  }
+}
+
+/** Whether the token's account administers a service or an infrastructure (as owner or through a group). */
+function administersAnything(ctx: Context): boolean {
+  if (ctx.caller.kind !== 'token') return true
+  const {db} = ctx.store
+  const accountId = ctx.caller.accountId
+  return (
+    db.prepare('SELECT 1 FROM services WHERE owner_account_id = ? LIMIT 1').get(accountId) !== undefined ||
+    db.prepare(`SELECT 1 FROM service_permissions WHERE can_admin = 1 AND group_name IN ${MEMBER_GROUPS} LIMIT 1`).get(...memberGroupParams(accountId)) !== undefined ||
+    db.prepare(`SELECT 1 FROM infra_permissions WHERE can_admin = 1 AND group_name IN ${MEMBER_GROUPS} LIMIT 1`).get(...memberGroupParams(accountId)) !== undefined
+  )
 }
 
 /**

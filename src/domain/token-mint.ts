@@ -4,11 +4,11 @@ import {dedupe, isAllWildcard, requireOneGrantSource, type TokenConfig} from '..
 import {covers, type Grant, WILDCARD} from '../core/grants.js'
 import {PUBLIC_ACCOUNT, type Role, requireRole} from '../core/roles.js'
 import {encodeToken, MAX_TOKEN_ANCESTORS, subjectOf, type TokenClaims, type TokenLink, type TokenType} from '../core/token-format.js'
+import {isAccountId} from '../core/names.js'
 import {formatTtl} from '../core/ttl.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
-import type {Db} from '../store/store.js'
 import {requireOwnAccountOrGlobalAdmin} from './access.js'
-import {findAccountById, requireAccount} from './accounts.js'
+import {findAccountById, requireSeenAccount, seesAccount} from './accounts.js'
 import {mutate} from './audit.js'
 import {actorOf, type Caller, type Context} from './context.js'
 import {ensureSigningKey} from './signing-keys.js'
@@ -82,16 +82,26 @@ export function validateCreateInput(input: CreateTokenInput): {ttlSeconds: numbe
 }
 
 /** `public` and `*` stand for themselves; anything else is an account id or name, resolved to its id. */
-function resolveGrantAccounts(db: Db, grant: Grant, ownAccountId: string): Grant {
-  const accounts = grant.accounts.map((name) => (name === WILDCARD || name === PUBLIC_ACCOUNT ? name : requireAccount(db, name).id))
+/**
+ * An account a grant names, as an id. Names must be of accounts the caller may see. A token may name any id without
+ * learning whether it exists: a grant on an id that names no account matches nothing.
+ */
+export function resolveGrantAccount(ctx: Context, reference: string): string {
+  if (reference === WILDCARD || reference === PUBLIC_ACCOUNT) return reference
+  if (ctx.caller.kind === 'token' && isAccountId(reference) && !seesAccount(ctx, reference)) return reference
+  return requireSeenAccount(ctx, reference).id
+}
+
+function resolveGrantAccounts(ctx: Context, grant: Grant, ownAccountId: string): Grant {
+  const accounts = grant.accounts.map((reference) => resolveGrantAccount(ctx, reference))
   // A grant that names neither accounts nor entities would match nothing; it means the token's own account.
   const own = accounts.length === 0 && grant.entities.length === 0 ? [ownAccountId] : accounts
   return {...grant, accounts: dedupe(own)}
 }
 
-function resolveTokenAccount(db: Db, input: CreateTokenInput): string {
-  const fromFlag = input.account === undefined ? undefined : requireAccount(db, input.account).id
-  const fromConfig = input.config?.account === undefined ? undefined : requireAccount(db, input.config.account).id
+function resolveTokenAccount(ctx: Context, input: CreateTokenInput): string {
+  const fromFlag = input.account === undefined ? undefined : requireSeenAccount(ctx, input.account).id
+  const fromConfig = input.config?.account === undefined ? undefined : requireSeenAccount(ctx, input.config.account).id
   if (fromFlag && fromConfig && fromFlag !== fromConfig) {
     throw new UsageError(`-i names account ${fromFlag} but the config names account ${fromConfig}; give one, or make them agree`)
   }
@@ -166,11 +176,11 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
   const lineage = lineageOf(ctx.caller)
   const {accountId, grants, generation} = ctx.store.read(() => {
     const {db} = ctx.store
-    const accountId = resolveTokenAccount(db, input)
+    const accountId = resolveTokenAccount(ctx, input)
     const requested = role ? role.expand(accountId) : (input.grants ?? input.config!.grants)
     return {
       accountId,
-      grants: role ? requested : requested.map((grant) => resolveGrantAccounts(db, grant, accountId)),
+      grants: role ? requested : requested.map((grant) => resolveGrantAccounts(ctx, grant, accountId)),
       generation: tokenGeneration(db, accountId),
     }
   })

@@ -4,10 +4,9 @@ import {preview} from '../core/names.js'
 import {looksSecret} from '../core/redact.js'
 import type {TokenType} from '../core/token-format.js'
 import {NotFoundError, UsageError} from '../errors.js'
-import type {Db} from '../store/store.js'
-import {requireAccount} from './accounts.js'
+import {requireSeenAccount} from './accounts.js'
 import {mutate} from './audit.js'
-import {isGlobalAdmin, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin} from './access.js'
+import {isGlobalAdmin, requireGlobalAdmin, requireOwnAccountOrGlobalAdmin, requireSeen} from './access.js'
 import {type Context, type Page, type PageOf, pageOf} from './context.js'
 import {advanceTokenGeneration, revokeAccountRecordedTokens, revokeRecordedDescendants} from './token-lineage.js'
 
@@ -81,7 +80,7 @@ function requireTokenAccess(ctx: Context, fn: string, accountId: string, action:
 export function listTokens(ctx: Context, filter: Page & {account?: string; all?: boolean}): PageOf<TokenRecord> {
   return ctx.store.read(() => {
     const {db} = ctx.store
-    let accountId = filter.account === undefined ? null : requireAccount(db, filter.account).id
+    let accountId = filter.account === undefined ? null : requireSeenAccount(ctx, filter.account).id
     const {caller} = ctx
     // A token that is not a global admin's sees its own account's tokens only.
     if (accountId === null && caller.kind === 'token' && !isGlobalAdmin(db, caller.accountId)) accountId = caller.accountId
@@ -120,21 +119,31 @@ function validateJti(jti: string): void {
   throw new UsageError(`'${preview(jti)}' is not a token id: a jti is 32 lowercase hexadecimal characters`)
 }
 
-function findToken(db: Db, jti: string): TokenRecord {
-  const row = db.prepare(`${TOKEN_SELECT} WHERE t.jti = ?`).get(jti) as TokenRow | undefined
-  if (!row) {
-    throw new NotFoundError(`no recorded token with id ${jti}`, {
-      hint: 'Ephemeral tokens are not recorded; they cannot be listed or revoked and expire on their own.',
-    })
+const tokenNotFound = (jti: string) =>
+  new NotFoundError(`no recorded token with id ${jti}`, {
+    hint: 'Ephemeral tokens are not recorded; they cannot be listed or revoked and expire on their own.',
+  })
+
+/**
+ * A recorded token the caller may see: one of its own account's, or, as `tokens get` needs, of an account whose
+ * tokens it may read. Another's answers exactly as a missing one.
+ */
+function findToken(ctx: Context, jti: string): TokenRecord {
+  const row = ctx.store.db.prepare(`${TOKEN_SELECT} WHERE t.jti = ?`).get(jti) as TokenRow | undefined
+  if (!row) throw tokenNotFound(jti)
+  const token = toRecord(row, nowIso())
+  const {caller} = ctx
+  if (caller.kind === 'token' && caller.accountId !== token.accountId) {
+    requireSeen(() => requireTokenAccess(ctx, 'get', token.accountId, 'tokens.get', `token:${jti}`), () => tokenNotFound(jti))
   }
 
-  return toRecord(row, nowIso())
+  return token
 }
 
 export function getToken(ctx: Context, jti: string): TokenRecord {
   validateJti(jti)
   return ctx.store.read(() => {
-    const token = findToken(ctx.store.db, jti)
+    const token = findToken(ctx, jti)
     requireTokenAccess(ctx, 'get', token.accountId, 'tokens.get', `token:${jti}`)
     return token
   })
@@ -156,7 +165,7 @@ export interface TokenRevocation {
 export function findTokenToRevoke(ctx: Context, jti: string): TokenRecord {
   validateJti(jti)
   return ctx.store.read(() => {
-    const token = findToken(ctx.store.db, jti)
+    const token = findToken(ctx, jti)
     requireTokenAccess(ctx, 'delete', token.accountId, 'tokens.revoke', `token:${jti}`)
     return token
   })
@@ -167,7 +176,7 @@ export function revokeToken(ctx: Context, jti: string): TokenRevocation {
   validateJti(jti)
   return mutate(ctx, 'tokens.revoke', `token:${jti}`, () => {
     const {db} = ctx.store
-    const token = findToken(db, jti)
+    const token = findToken(ctx, jti)
     requireTokenAccess(ctx, 'delete', token.accountId, 'tokens.revoke', `token:${jti}`)
     const now = nowIso()
     // Also when it was revoked already: a descendant recorded in the meantime is revoked all the same.
@@ -202,7 +211,7 @@ export interface AccountTokensRevocation {
 export function revokeAccountTokens(ctx: Context, account: string): AccountTokensRevocation {
   return mutate(ctx, 'tokens.revoke-all', (result) => `account:${result.accountId}`, () => {
     const {db} = ctx.store
-    const accountId = requireAccount(db, account).id
+    const accountId = requireSeenAccount(ctx, account).id
     requireTokenAccess(ctx, 'delete', accountId, 'tokens.revoke-all', `account:${accountId}`)
     const revokedAt = nowIso()
     const generation = advanceTokenGeneration(db, accountId)
