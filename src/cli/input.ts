@@ -337,8 +337,8 @@ export function readFirstLine(input: InputSource, options: ReadTextOptions): str
  * A secret (an admin key, a query key) from the first line of stdin, trimmed; '' when stdin holds none. Only the
  * first line is read, at most INPUT_LIMITS.secretLine: the rest of the pipe is left unread.
  */
-export function readSecretFromStdin(what: string): string {
-  return (readFirstLine(openInput('-', what), {what, cap: INPUT_LIMITS.secretLine, strictUtf8: false}) ?? '').trim()
+export function readSecretFromStdin(what: string, cap: number = INPUT_LIMITS.secretLine): string {
+  return (readFirstLine(openInput('-', what), {what, cap, strictUtf8: false}) ?? '').trim()
 }
 
 /** The input's bytes, a chunk at a time, with no cap: for archives, which are only hashed and measured. */

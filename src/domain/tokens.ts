@@ -128,13 +128,13 @@ const tokenNotFound = (jti: string) =>
  * A recorded token the caller may see: one of its own account's, or, as `tokens get` needs, of an account whose
  * tokens it may read. Another's answers exactly as a missing one.
  */
-function findToken(ctx: Context, jti: string): TokenRecord {
+function findToken(ctx: Context, jti: string, action: string): TokenRecord {
   const row = ctx.store.db.prepare(`${TOKEN_SELECT} WHERE t.jti = ?`).get(jti) as TokenRow | undefined
   if (!row) throw tokenNotFound(jti)
   const token = toRecord(row, nowIso())
   const {caller} = ctx
   if (caller.kind === 'token' && caller.accountId !== token.accountId) {
-    requireSeen(() => requireTokenAccess(ctx, 'get', token.accountId, 'tokens.get', `token:${jti}`), () => tokenNotFound(jti))
+    requireSeen(() => requireTokenAccess(ctx, 'get', token.accountId, action, `token:${jti}`), () => tokenNotFound(jti))
   }
 
   return token
@@ -143,7 +143,7 @@ function findToken(ctx: Context, jti: string): TokenRecord {
 export function getToken(ctx: Context, jti: string): TokenRecord {
   validateJti(jti)
   return ctx.store.read(() => {
-    const token = findToken(ctx, jti)
+    const token = findToken(ctx, jti, 'tokens.get')
     requireTokenAccess(ctx, 'get', token.accountId, 'tokens.get', `token:${jti}`)
     return token
   })
@@ -165,7 +165,7 @@ export interface TokenRevocation {
 export function findTokenToRevoke(ctx: Context, jti: string): TokenRecord {
   validateJti(jti)
   return ctx.store.read(() => {
-    const token = findToken(ctx, jti)
+    const token = findToken(ctx, jti, 'tokens.revoke')
     requireTokenAccess(ctx, 'delete', token.accountId, 'tokens.revoke', `token:${jti}`)
     return token
   })
@@ -176,7 +176,7 @@ export function revokeToken(ctx: Context, jti: string): TokenRevocation {
   validateJti(jti)
   return mutate(ctx, 'tokens.revoke', `token:${jti}`, () => {
     const {db} = ctx.store
-    const token = findToken(ctx, jti)
+    const token = findToken(ctx, jti, 'tokens.revoke')
     requireTokenAccess(ctx, 'delete', token.accountId, 'tokens.revoke', `token:${jti}`)
     const now = nowIso()
     // Also when it was revoked already: a descendant recorded in the meantime is revoked all the same.

@@ -34,9 +34,15 @@ beforeAll(async () => {
 afterAll(() => dir.cleanup())
 
 describe('a refusal is audited as the attempted action', () => {
+  it("tokens revoke of another account's token: not found for the caller (exit 4), audited as the refused revocation", async () => {
+    const result: CliResult = await run(['tokens', 'revoke', bobTokenJti, '--yes'], {ACCESSCTL_TOKEN: aliceToken})
+    expect(result.code, result.stderr).toBe(4)
+    expect(result.stderr).toContain(`no recorded token with id ${bobTokenJti}`)
+    expect(lastDenial()).toMatchObject({action: 'tokens.revoke', target: `token:${bobTokenJti}`, actor: expect.stringMatching(`^account:${alice}/token:`)})
+  })
+
   it.each<[string, () => string[], string, () => string]>([
     ['accounts delete', () => ['accounts', 'delete', '-i', bob, '--yes'], 'accounts.delete', () => `account:${bob}`],
-    ['tokens revoke', () => ['tokens', 'revoke', bobTokenJti, '--yes'], 'tokens.revoke', () => `token:${bobTokenJti}`],
     ['groups delete', () => ['groups', 'delete', 'ops', '--yes'], 'groups.delete', () => 'group:ops'],
     ['admin-key delete', () => ['admin-key', 'delete', adminKeyId, '--yes'], 'admin-key.delete', () => `admin-key:${adminKeyId}`],
     ['admin-key delete of an unknown id', () => ['admin-key', 'delete', '0123456789abcdef', '--yes'], 'admin-key.delete', () => 'admin-key:0123456789abcdef'],

@@ -7,7 +7,7 @@ import {isCanonicalBase64url, MAX_TOKEN_ANCESTORS, type TokenLink} from '../../s
 import {createToken, type CreatedToken} from '../../src/domain/token-mint.js'
 import {tokenCaller, TokenVerifier, type VerifiedToken, verifyToken} from '../../src/domain/token-verifier.js'
 import {revokeAccountTokens, revokeToken} from '../../src/domain/tokens.js'
-import {DeniedError, UsageError} from '../../src/errors.js'
+import {DeniedError, NotFoundError, UsageError} from '../../src/errors.js'
 import {Store} from '../../src/store/store.js'
 import {type TempDir, tempDir} from '../helpers/cli.js'
 import {claimsFor, decodePart, signJwt, storeSigningKey, strangerKey} from '../helpers/tokens.js'
@@ -59,8 +59,9 @@ describe('createToken and verifyToken', () => {
     await expect(createToken(developer, {type: 'account', account: alice, role: 'AuditDeveloper', ttlSeconds: 3 * 3600})).rejects.toThrow(
       /outlive the token creating it/,
     )
-    await expect(createToken(developer, {type: 'ephemeral', account: bob, role: 'AuditDeveloper'})).rejects.toThrow(DeniedError)
-    await expect(createToken(developer, {type: 'ephemeral', account: bob, role: 'AuditDeveloper'})).rejects.toThrow(/global administrator/)
+    // Bob's account does not exist for alice's token: the answer a missing account gets (issue 17, item 3).
+    await expect(createToken(developer, {type: 'ephemeral', account: bob, role: 'AuditDeveloper'})).rejects.toThrow(NotFoundError)
+    await expect(createToken(developer, {type: 'ephemeral', account: bob, role: 'AuditDeveloper'})).rejects.toThrow(`no account with id or name '${bob}'`)
   })
 
   it('a global admin token may mint for another account, still within its own grants', async () => {

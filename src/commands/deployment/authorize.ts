@@ -20,13 +20,15 @@ the deployment? Exit 0 naming what admitted it, exit 3 saying why not. Needs no 
 A client token (--bearer, as sent in Authorization: Bearer) is admitted in every mode when it is valid, grants
 consume on deployments for the deployment's owner account or its id, AND its account may see the deployment (read on
 the service and view on the infrastructure): a token never exceeds its account. With no key nor token, the answer is
-for an anonymous client. Prefer --key-stdin to --key: arguments show in the process list.`
+for an anonymous client. Prefer --key-stdin to --key and --bearer-stdin to --bearer: other users can read a
+process's arguments (/proc/PID/cmdline), not its stdin.`
 
   static override examples = [
     'printf %s "$KEY" | <%= config.bin %> <%= command.id %> churn-model-on-prod-eu --key-stdin',
     '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu   # no key: not admitted (exit 3)',
     '<%= config.bin %> <%= command.id %> churn-model-on-dev-cluster',
     '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --bearer "$CLIENT_TOKEN" --json',
+    'printf %s "$CLIENT_TOKEN" | <%= config.bin %> <%= command.id %> churn-model-on-prod-eu --bearer-stdin',
   ]
 
   /** API servers call this on every request: no credential needed, even on a locked store. */
@@ -34,12 +36,19 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
 
   static override args = {id: deploymentIdArg}
   static override flags = {
-    key: Flags.string({description: 'The query key the client presented.', exclusive: ['key-stdin', 'bearer']}),
+    key: Flags.string({description: 'The query key the client presented.', exclusive: ['key-stdin', 'bearer', 'bearer-stdin']}),
     'key-stdin': Flags.boolean({
       description: `Read the query key from the first line of stdin (at most ${formatBytes(INPUT_LIMITS.secretLine)}; the rest is not read).`,
-      exclusive: ['key', 'bearer'],
+      exclusive: ['key', 'bearer', 'bearer-stdin'],
     }),
-    bearer: Flags.string({description: 'The token the client presented (the Authorization: Bearer value).', exclusive: ['key', 'key-stdin']}),
+    bearer: Flags.string({
+      description: 'The token the client presented (the Authorization: Bearer value).',
+      exclusive: ['key', 'key-stdin', 'bearer-stdin'],
+    }),
+    'bearer-stdin': Flags.boolean({
+      description: `Read the client's token from the first line of stdin (at most ${formatBytes(INPUT_LIMITS.tokenLine)}; the rest is not read).`,
+      exclusive: ['key', 'key-stdin', 'bearer'],
+    }),
   }
 
   async run(): Promise<DeploymentAuthorizeResult> {
@@ -53,7 +62,13 @@ for an anonymous client. Prefer --key-stdin to --key: arguments show in the proc
   }
 }
 
-async function credentialFrom(flags: {key?: string; 'key-stdin'?: boolean; bearer?: string}): Promise<ClientCredential> {
+async function credentialFrom(flags: {key?: string; 'key-stdin'?: boolean; bearer?: string; 'bearer-stdin'?: boolean}): Promise<ClientCredential> {
+  if (flags['bearer-stdin']) {
+    const token = readSecretFromStdin("the client's token", INPUT_LIMITS.tokenLine)
+    if (token === '') throw new UsageError('the token is empty', {hint: 'Write the token to stdin.'})
+    return {kind: 'bearer', token}
+  }
+
   if (flags.bearer !== undefined) return {kind: 'bearer', token: flags.bearer.trim()}
   let key = flags.key
   if (flags['key-stdin']) key = readSecretFromStdin('a query key')

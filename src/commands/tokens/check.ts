@@ -3,7 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderLines} from '../../cli/output.js'
 import {checkToken, type TokenCheck} from '../../domain/token-check.js'
-import {VerdictError} from '../../errors.js'
+import {INPUT_LIMITS, readSecretFromStdin} from '../../cli/input.js'
+import {UsageError, VerdictError} from '../../errors.js'
 
 export type TokensCheckResult = TokenCheck
 
@@ -21,10 +22,16 @@ a grant allows the request when it has the resource, the function, and the accou
     '<%= config.bin %> <%= command.id %> "$TOKEN" -f get -r models -a aeb78193c526484fa4f5c14d182ba039 --explain',
     '<%= config.bin %> <%= command.id %> "$CLIENT_TOKEN" -f consume -r deployments -e churn-model-on-prod-eu --json',
     '<%= config.bin %> <%= command.id %> "$CLIENT_TOKEN" -f edit -r services -e churn-model   # no grant allows it (exit 3)',
+    'printf %s "$TOKEN" | <%= config.bin %> <%= command.id %> - -f consume -r datasets -a test   # the token from stdin, not argv',
   ]
 
   static override credentialFree = true
-  static override args = {token: Args.string({description: 'The token to check.', required: true})}
+  static override args = {
+    token: Args.string({
+      description: 'The token to check, or - to read it from the first line of stdin (other users can read arguments in /proc, not stdin).',
+      required: true,
+    }),
+  }
   static override flags = {
     function: Flags.string({char: 'f', description: 'The function asked for, e.g. consume or get.', required: true}),
     resource: Flags.string({char: 'r', description: 'The resource type, e.g. datasets.', required: true}),
@@ -37,7 +44,9 @@ a grant allows the request when it has the resource, the function, and the accou
     const {args, flags} = await this.parse(TokensCheck)
     const {store} = await this.context(flags)
     const request = {function: flags.function, resource: flags.resource, account: flags.account ?? null, entity: flags.entity ?? null}
-    const {check} = checkToken(store, args.token, request)
+    const token = args.token === '-' ? readSecretFromStdin('a token', INPUT_LIMITS.tokenLine) : args.token
+    if (token === '') throw new UsageError('no token on stdin', {hint: 'Write the token to stdin, or give it as the argument.'})
+    const {check} = checkToken(store, token, request)
     if (flags.explain) this.explain(check)
     if (!check.valid) throw new VerdictError(`invalid token: ${check.reason}`, check)
     if (!check.allowed) throw new VerdictError(`denied: no grant of token ${check.jti} allows '${check.request.function}' on '${check.request.resource}'`, check)
