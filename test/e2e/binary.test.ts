@@ -1,10 +1,36 @@
-import {spawn} from 'node:child_process'
-import {copyFileSync, createReadStream, mkdirSync, readdirSync, statSync} from 'node:fs'
+import {spawn, spawnSync} from 'node:child_process'
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import {createHash} from 'node:crypto'
 import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type CliResult, type TempDir, tempDir} from '../helpers/cli.js'
+import {type CliResult, PROJECT_ROOT, type TempDir, tempDir} from '../helpers/cli.js'
+
+/** The uid and gid the tests switch to for another user (nobody on Debian). */
+const OTHER_USER = 65534
+const isRoot = process.getuid?.() === 0
+const setpriv = spawnSync('sh', ['-c', 'command -v setpriv'], {encoding: 'utf8'}).stdout.trim()
+const compiler = spawnSync('sh', ['-c', 'command -v cc'], {encoding: 'utf8'}).stdout.trim()
+
+interface RunOptions {
+  /** Added to the environment; undefined removes a variable (XDG_CACHE_HOME among them). */
+  env?: Record<string, string | undefined>
+  /** Runs as OTHER_USER through setpriv, this copy of the executable (one that user may read). */
+  asOtherUser?: {binary: string}
+}
 
 /**
  * The single executable on its own: a copy far from the checkout, no Node on PATH, no node_modules beside it, an
@@ -25,10 +51,18 @@ describe('the single executable', () => {
   afterAll(() => dir?.cleanup())
 
   /** Runs the copy with nothing of the machine's: PATH=/nonexistent, its own HOME and cache, cwd a temp folder. */
-  function run(args: string[], cache: string, store = join(dir.path, 'store.db')): Promise<CliResult> {
-    const env = {PATH: '/nonexistent', HOME: dir.path, XDG_CACHE_HOME: cache, ACCESSCTL_STORE: store, NO_COLOR: '1'}
+  function run(args: string[], cache: string, store = join(dir.path, 'store.db'), options: RunOptions = {}): Promise<CliResult> {
+    const env: Record<string, string | undefined> = {PATH: '/nonexistent', HOME: dir.path, XDG_CACHE_HOME: cache, ACCESSCTL_STORE: store, NO_COLOR: '1'}
+    for (const [name, value] of Object.entries(options.env ?? {})) {
+      if (value === undefined) delete env[name]
+      else env[name] = value
+    }
+
+    const [file, fileArgs] = options.asOtherUser
+      ? [setpriv, [`--reuid=${OTHER_USER}`, `--regid=${OTHER_USER}`, '--clear-groups', '--', options.asOtherUser.binary, ...args]]
+      : [binary, args]
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(binary, args, {env, cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn(file, fileArgs, {env, cwd: options.asOtherUser ? '/' : dir.path, stdio: ['ignore', 'pipe', 'pipe']})
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
@@ -77,8 +111,175 @@ describe('the single executable', () => {
     expect(files.filter((file) => file.endsWith('.node'))).toHaveLength(1)
   })
 
-  it('reports a cache it cannot write as an error, not a crash', async () => {
-    const result = await run(['accounts', 'list'], '/etc/passwd')
+  /** Creates an account in a new store: a command that certainly opens a store, hence loads the addon. */
+  let stores = 0
+  function createAccount(cache: string, options: RunOptions = {}, store = join(dir.path, `new-${++stores}.db`)): Promise<CliResult> {
+    return run(['accounts', 'create', '-n', 'someone@example.com'], cache, store, options)
+  }
+
+  /** `<sha256>.node`, the name the executable gives its addon, learnt from a first run with an empty cache. */
+  let addonName: string | undefined
+  async function theAddonName(): Promise<string> {
+    if (addonName) return addonName
+    const cache = join(dir.path, 'cache-reference')
+    expect(await createAccount(cache)).toMatchObject({code: 0, stderr: ''})
+    const [name] = readdirSync(join(cache, 'accessctl'))
+    expect(name).toBe(`${await sha256(join(cache, 'accessctl', name))}.node`)
+    addonName = name
+    return name
+  }
+
+  /** A folder made for one test, with `mode` set past the umask. */
+  function folder(path: string, mode = 0o700): string {
+    mkdirSync(path, {recursive: true})
+    chmodSync(path, mode)
+    return path
+  }
+
+  /**
+   * Files another user could plant at the addon's name: garbage, better-sqlite3 built for another Node, and (when a C
+   * compiler is here) a library whose constructor leaves a mark when it is loaded, which is what the attack runs.
+   */
+  function plants(where: string): {files: Record<string, string>; mark: string} {
+    folder(where)
+    const mark = join(where, 'constructor-ran')
+    // The library first: against an executable that loads what it finds, its mark is the first thing to fail.
+    const files: Record<string, string> = {}
+    if (compiler) {
+      const source = join(where, 'planted.c')
+      writeFileSync(
+        source,
+        `#include <fcntl.h>\n#include <unistd.h>\n__attribute__((constructor)) static void planted(void) {\n` +
+          `  int fd = open(${JSON.stringify(mark)}, O_WRONLY | O_CREAT, 0644);\n  if (fd >= 0) close(fd);\n}\n`,
+      )
+      const library = join(where, 'planted.so')
+      const compiled = spawnSync(compiler, ['-shared', '-fPIC', '-o', library, source], {encoding: 'utf8'})
+      if (compiled.status !== 0) throw new Error(`cc failed: ${compiled.stderr}`)
+      files['a library with a constructor'] = library
+    }
+
+    const otherBuild = join(PROJECT_ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')
+    if (existsSync(otherBuild)) files['better-sqlite3 built for another Node'] = otherBuild
+    files.garbage = join(where, 'garbage')
+    writeFileSync(files.garbage, 'not an ELF file\n')
+
+    return {files, mark}
+  }
+
+  it('never loads a file planted under the addon\'s name with other content, and puts the addon in its place', async () => {
+    const name = await theAddonName()
+    const {files, mark} = plants(join(dir.path, 'plants-content'))
+    for (const [what, plant] of Object.entries(files)) {
+      const cache = join(dir.path, `cache-planted-${what.replaceAll(' ', '-')}`)
+      const file = join(folder(join(cache, 'accessctl')), name)
+      copyFileSync(plant, file)
+      const result = await createAccount(cache)
+      expect({what, constructorRan: existsSync(mark)}).toEqual({what, constructorRan: false})
+      expect({what, ...result}).toMatchObject({what, code: 0, stderr: ''})
+      expect(`${await sha256(file)}.node`).toBe(name)
+      expect(readdirSync(join(cache, 'accessctl'))).toEqual([name])
+    }
+  })
+
+  it('does not follow a link planted under the addon\'s name: it is replaced, and what it pointed to is untouched', async () => {
+    const name = await theAddonName()
+    const {files, mark} = plants(join(dir.path, 'plants-link'))
+    const target = files['a library with a constructor'] ?? files.garbage
+    const before = readFileSync(target)
+    const cache = join(dir.path, 'cache-link')
+    const file = join(folder(join(cache, 'accessctl')), name)
+    symlinkSync(target, file)
+
+    const result = await createAccount(cache)
+    expect(existsSync(mark)).toBe(false)
+    expect(result).toMatchObject({code: 0, stderr: ''})
+    expect(lstatSync(file).isFile()).toBe(true)
+    expect(`${await sha256(file)}.node`).toBe(name)
+    expect(readFileSync(target).equals(before)).toBe(true)
+  })
+
+  it('does not use a cache folder that others may write: the addon goes to a temporary folder, removed at exit', async () => {
+    // The cache folder itself, then the folder above it (XDG_CACHE_HOME), writable by all.
+    const openFolder = join(dir.path, 'cache-open')
+    folder(join(openFolder, 'accessctl'), 0o777)
+    const openParent = folder(join(dir.path, 'cache-open-parent'), 0o777)
+    for (const cache of [openFolder, openParent]) {
+      const temporary = folder(join(dir.path, `tmp-${cache.split('/').at(-1)}`))
+      const result = await createAccount(cache, {env: {TMPDIR: temporary}})
+      expect({cache, ...result}).toMatchObject({cache, code: 0, stderr: ''})
+      expect(readdirSync(temporary)).toEqual([])
+    }
+
+    expect(readdirSync(join(openFolder, 'accessctl'))).toEqual([])
+    expect(readdirSync(openParent)).toEqual([])
+  })
+
+  it.skipIf(!isRoot)("does not use another user's cache folder, nor, for root, another user's HOME (sudo -E)", async () => {
+    const otherCache = join(dir.path, 'cache-other-user')
+    chownSync(folder(join(otherCache, 'accessctl')), OTHER_USER, OTHER_USER)
+    const otherHome = folder(join(dir.path, 'home-other-user'), 0o755)
+    chownSync(otherHome, OTHER_USER, OTHER_USER)
+    const temporary = folder(join(dir.path, 'tmp-other-user'))
+
+    const inCache = await createAccount(otherCache, {env: {TMPDIR: temporary}})
+    expect(inCache).toMatchObject({code: 0, stderr: ''})
+    const inHome = await createAccount('', {env: {HOME: otherHome, XDG_CACHE_HOME: undefined, TMPDIR: temporary}})
+    expect(inHome).toMatchObject({code: 0, stderr: ''})
+
+    expect(readdirSync(join(otherCache, 'accessctl'))).toEqual([])
+    expect(readdirSync(otherHome)).toEqual([])
+    expect(readdirSync(temporary)).toEqual([])
+  })
+
+  describe.skipIf(!isRoot || !setpriv)('as another user (setpriv)', () => {
+    /** A folder of OTHER_USER's below a 0755 folder: the executable copy, its store, its home. */
+    let shared: string
+    let sharedBinary: string
+    beforeAll(() => {
+      shared = folder(join(dir.path, 'shared'), 0o755)
+      // dir.path is 0700 (mkdtemp): the other user must be able to reach the copy.
+      chmodSync(dir.path, 0o755)
+      sharedBinary = join(shared, 'accessctl')
+      copyFileSync(binary, sharedBinary)
+      chmodSync(sharedBinary, 0o755)
+      chownSync(folder(join(shared, 'data')), OTHER_USER, OTHER_USER)
+    })
+    afterAll(() => chmodSync(dir.path, 0o700))
+
+    it('works with HOME=/ and no XDG_CACHE_HOME (a container), from a temporary folder', async () => {
+      const hadRootCache = existsSync('/.cache')
+      const options = {env: {HOME: '/', XDG_CACHE_HOME: undefined}, asOtherUser: {binary: sharedBinary}}
+      const store = join(shared, 'data', 'slash-home.db')
+      expect(await createAccount('', options, store)).toMatchObject({code: 0, stderr: ''})
+      const listed = await run(['accounts', 'list', '--json'], '', store, options)
+      expect(listed).toMatchObject({code: 0, stderr: ''})
+      expect(JSON.parse(listed.stdout)).toMatchObject({items: [{name: 'someone@example.com'}]})
+      if (!hadRootCache) expect(existsSync('/.cache')).toBe(false)
+    })
+
+    it('keeps the addon in its own home as any user would', async () => {
+      const home = folder(join(shared, 'home'))
+      chownSync(home, OTHER_USER, OTHER_USER)
+      const options = {env: {HOME: home, XDG_CACHE_HOME: undefined}, asOtherUser: {binary: sharedBinary}}
+      const store = join(shared, 'data', 'own-home.db')
+      expect(await createAccount('', options, store)).toMatchObject({code: 0, stderr: ''})
+      expect(await run(['accounts', 'list'], '', store, options)).toMatchObject({code: 0, stderr: ''})
+
+      const cache = join(home, '.cache', 'accessctl')
+      expect(statSync(cache)).toMatchObject({uid: OTHER_USER})
+      expect(statSync(cache).mode & 0o777).toBe(0o700)
+      expect(readdirSync(cache)).toEqual([await theAddonName()])
+      expect(statSync(join(cache, await theAddonName())).uid).toBe(OTHER_USER)
+    })
+  })
+
+  it('falls back to a temporary folder when the cache cannot be written', async () => {
+    const result = await createAccount('/etc/passwd')
+    expect(result).toMatchObject({code: 0, stderr: ''})
+  })
+
+  it('reports a cache and a temporary folder it cannot write as an error, not a crash', async () => {
+    const result = await createAccount('/etc/passwd', {env: {TMPDIR: '/etc/passwd'}})
     expect(result.code).toBe(6)
     expect(result.stderr).toContain('SQLite addon')
     expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?/)
