@@ -90,6 +90,8 @@ const REALM = 'Bearer realm="accessctl"'
 const DEPLOYMENT_HEADER = 'x-accessctl-deployment'
 /** Every method: Envoy's ext_authz sends the client's own method, nginx and Traefik send GET. */
 const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+/** The headers that carry a client's credential: at most one of them, sent once, with a value. */
+const CREDENTIAL_HEADERS = ['x-api-key', 'authorization'] as const
 
 const errorBody = (code: string, message: string) => ({error: {code, message}})
 
@@ -227,12 +229,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     })
     const byPath = (request: FastifyRequest) => (request.params as {id: string}).id
     const byHeader = (request: FastifyRequest) => {
-      const named = request.headers[DEPLOYMENT_HEADER]
-      if (typeof named !== 'string' || named.trim() === '') {
+      const named = request.raw.headersDistinct[DEPLOYMENT_HEADER] ?? []
+      if (named.length > 1) throw new HttpProblem(400, 'invalid_request', 'send the X-Accessctl-Deployment header once')
+      if (named.length === 0 || named[0].trim() === '') {
         throw new HttpProblem(400, 'invalid_request', 'name the deployment in the X-Accessctl-Deployment header')
       }
 
-      return named.trim()
+      return named[0].trim()
     }
 
     // The `/*` forms take Envoy's path_prefix, which appends the client's path.
@@ -336,20 +339,29 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
 const DECISION_ENDPOINTS = new Set<Endpoint>(['authorize', 'check', 'verify'])
 
-/** The client's credential: `X-API-Key: KEY`, or `Authorization: Bearer VALUE` where VALUE is a query key or a token. */
+/**
+ * The client's credential: `X-API-Key: KEY`, or `Authorization: Bearer VALUE` where VALUE is a query key or a token.
+ * An ambiguous or empty one is refused, never read loosely: a credential header sent more than once (in any case of
+ * its name), X-API-Key and Authorization together (whatever the scheme), an empty or blank value, or Bearer with no
+ * value. The headers are read as sent (headersDistinct): Node keeps only the first Authorization in `headers`, and
+ * joins repeated X-API-Keys with commas. An Authorization of another scheme (Basic) alone is no credential.
+ */
 function credentialOf(request: FastifyRequest, decisions: DecisionPoint): ClientCredential {
   const invalid = (message: string) => new HttpProblem(401, 'invalid_request', message, {'www-authenticate': `${REALM}, error="invalid_request"`})
-  const apiKey = request.headers['x-api-key']
-  const authorization = request.headers.authorization
-  const bearer = typeof authorization === 'string' && /^bearer(\s|$)/i.test(authorization) ? authorization.slice(6).trim() : undefined
-  if (apiKey !== undefined && bearer !== undefined) throw invalid('give one credential: X-API-Key or Authorization: Bearer, not both')
-  if (apiKey !== undefined) {
-    const key = (Array.isArray(apiKey) ? apiKey.join(',') : apiKey).trim()
+  const [apiKeys, authorizations] = CREDENTIAL_HEADERS.map((name) => request.raw.headersDistinct[name] ?? [])
+  if (apiKeys.length > 1 || authorizations.length > 1) throw invalid('send a credential header once: it was sent more than once')
+  if (apiKeys.length > 0 && authorizations.length > 0) throw invalid('give one credential: X-API-Key or Authorization, not both')
+  if (apiKeys.length > 0) {
+    const key = apiKeys[0].trim()
     if (key === '') throw invalid('the X-API-Key header is empty')
     return {kind: 'key', key}
   }
 
-  if (bearer === undefined) return {kind: 'none'}
+  if (authorizations.length === 0) return {kind: 'none'}
+  const authorization = authorizations[0].trim()
+  if (authorization === '') throw invalid('the Authorization header is empty')
+  if (!/^bearer(\s|$)/i.test(authorization)) return {kind: 'none'}
+  const bearer = authorization.slice(6).trim()
   if (bearer === '') throw invalid('the Authorization: Bearer header has no value')
   if (bearer.length > SERVE_LIMITS.tokenChars) throw invalid(`the bearer value is over ${SERVE_LIMITS.tokenChars} characters`)
   return decisions.bearerCredential(bearer)
