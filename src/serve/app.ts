@@ -1,6 +1,6 @@
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify'
 import {createHash} from 'node:crypto'
-import {createServer, STATUS_CODES} from 'node:http'
+import {createServer, type IncomingMessage, METHODS, STATUS_CODES} from 'node:http'
 import type {Socket} from 'node:net'
 import {collectDefaultMetrics, Counter, Histogram, Registry} from 'prom-client'
 
@@ -23,6 +23,8 @@ export const SERVE_LIMITS = {
   bodyBytes: 64 * 1024,
   /** A token in a body or a header; longer is refused before it is parsed. */
   tokenChars: 16 * 1024,
+  /** One segment of a path that is a parameter (a deployment id); longer is a 414. */
+  paramChars: 256,
   jwksMaxAgeSeconds: 60,
 } as const
 
@@ -74,7 +76,11 @@ declare module 'fastify' {
   }
 }
 
-/** A refusal decided by serve itself (a malformed request), with the JSON error body every endpoint uses. */
+/**
+ * Every error answer of serve, whatever raised it: its status, the code of the JSON error body every endpoint uses,
+ * and a message written here, which never quotes the request (nor a path of the server). toProblem makes one of
+ * anything thrown.
+ */
 class HttpProblem extends Error {
   constructor(
     readonly status: number,
@@ -88,24 +94,59 @@ class HttpProblem extends Error {
 
 const REALM = 'Bearer realm="accessctl"'
 const DEPLOYMENT_HEADER = 'x-accessctl-deployment'
-/** Every method: Envoy's ext_authz sends the client's own method, nginx and Traefik send GET. */
-const ANY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+/**
+ * Every method Node parses: Envoy's ext_authz sends the client's own method, nginx and Traefik send GET. CONNECT asks
+ * for a tunnel, which serve does not make (the server's `connect` event answers it with a 501).
+ */
+const ANY_METHOD = METHODS.filter((method) => method !== 'CONNECT')
+/** The headers that carry a client's credential: at most one of them, sent once, with a value. */
+const CREDENTIAL_HEADERS = ['x-api-key', 'authorization'] as const
 
 const errorBody = (code: string, message: string) => ({error: {code, message}})
+const sendProblem = (reply: FastifyReply, problem: HttpProblem) =>
+  void reply.code(problem.status).headers(problem.headers).send(errorBody(problem.code, problem.message))
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const {decisions, accessLog} = options
   const metrics = createMetrics()
+  /** Every answer, whoever made it (a route, fastify's router, Node's parser), is counted and logged here. */
+  const record = (entry: Omit<AccessLogEntry, 'time'>, seconds: number) => {
+    if (options.tally) options.tally.answered++
+    metrics.duration.observe({endpoint: entry.endpoint ?? 'none', status: String(entry.status)}, seconds)
+    if (entry.endpoint && entry.outcome && DECISION_ENDPOINTS.has(entry.endpoint)) {
+      metrics.decisions.inc({endpoint: entry.endpoint, outcome: entry.outcome})
+    }
+
+    accessLog?.({time: new Date().toISOString(), ...entry})
+  }
+
+  /** An answer written on the socket, for what never becomes a request fastify sees: Node's parse errors, CONNECT. */
+  const answerOnSocket = (socket: Socket, problem: HttpProblem, method: string) => {
+    const body = JSON.stringify(errorBody(problem.code, problem.message))
+    const remote = socket.remoteAddress
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      )
+    }
+
+    socket.destroy()
+    record({method, route: '-', status: problem.status, ms: 0, remote, error: problem.code}, 0)
+  }
+
   const app = Fastify({
     logger: false,
     bodyLimit: SERVE_LIMITS.bodyBytes,
-    return503OnClosing: true,
+    // While stopping, a request that still arrives on an open connection is answered (with Connection: close)
+    // rather than given fastify's own 503 body: the store stays open until the last connection is closed.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
-    routerOptions: {maxParamLength: 256},
+    routerOptions: {maxParamLength: SERVE_LIMITS.paramChars},
     // Types as sent: a number is not a token, and an unknown field is an error rather than silently dropped.
     ajv: {customOptions: {coerceTypes: false, removeAdditional: false, useDefaults: false}},
-    serverFactory: (handler) =>
-      createServer(
+    serverFactory: (handler) => {
+      const server = createServer(
         {
           maxHeaderSize: SERVE_LIMITS.headerBytes,
           requestTimeout: options.requestTimeoutMs,
@@ -114,36 +155,37 @@ export function buildApp(options: AppOptions): FastifyInstance {
           connectionsCheckingInterval: Math.min(1000, options.requestTimeoutMs),
           // Longer than the idle timeout of gateways' upstream pools (nginx 60 s), so they close first.
           keepAliveTimeout: 65_000,
+          // Node would answer a missing Host itself, with an empty 400: the onRequest hook refuses it instead.
+          requireHostHeader: false,
         },
         handler,
-      ),
-    clientErrorHandler: (error: Error & {code?: string}, socket: Socket) => {
+      )
+      // Node would answer these itself (417 with no body; CONNECT by closing the connection).
+      server.on('checkExpectation', handler)
+      server.on('connect', (request: IncomingMessage, socket: Socket) => answerOnSocket(socket, toProblem(new ConnectMethod()), request.method ?? '-'))
+      return server
+    },
+    clientErrorHandler: (error: ParseError, socket: Socket) => {
       if (error.code === 'ECONNRESET' || socket.destroyed) return
-      const [status, code] =
-        error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, 'request_timeout']
-          : error.code === 'HPE_HEADER_OVERFLOW'
-            ? [431, 'headers_too_large']
-            : [400, 'malformed_request']
-      const message =
-        status === 408
-          ? `the request did not arrive within ${options.requestTimeoutMs / 1000} s`
-          : status === 431
-            ? `the request headers are over ${SERVE_LIMITS.headerBytes} bytes`
-            : 'the request is not valid HTTP'
-      const body = JSON.stringify(errorBody(code, message))
-      if (socket.writable) {
-        socket.write(
-          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-            `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        )
-      }
-
-      socket.destroy()
-      metrics.duration.observe({endpoint: 'none', status: String(status)}, 0)
-      accessLog?.({time: new Date().toISOString(), method: '-', route: '-', status, ms: 0, remote: socket.remoteAddress, error: code})
+      answerOnSocket(socket, toProblem(error, {requestTimeoutMs: options.requestTimeoutMs}), '-')
+    },
+    // Fastify's router refuses a bad %-escape and an over-long parameter before any route or hook runs.
+    frameworkErrors: (error, request, reply) => {
+      const problem = toProblem(error)
+      sendProblem(reply as FastifyReply, problem)
+      record({method: request.method, route: '-', status: problem.status, ms: 0, remote: request.ip, error: problem.code}, 0)
     },
   })
+
+  // Fastify refuses a QUERY without Content-Type (RFC 10008) before any route runs, but a gateway asking about a
+  // client's QUERY need not send one: serve reads no body of forward authentication, so QUERY is made bodyless.
+  for (const method of ANY_METHOD) {
+    const known = app.supportedMethods.includes(method)
+    if (!known || method === 'QUERY') app.addHttpMethod(method, {hasBody: method !== 'QUERY', overrideExisting: known})
+  }
+
+  // Only JSON bodies: fastify's default text/plain parser would hand a string to the schema (a 400, not a 415).
+  app.removeContentTypeParser('text/plain')
 
   // Once closing, a connection whose request was in flight is dropped as soon as its answer is sent, rather than
   // kept idle until the drain deadline (no per-request hook: Node reads this when a response ends).
@@ -155,40 +197,30 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.decorateRequest('accessctl', null)
   app.addHook('onRequest', (request, _reply, done) => {
     request.accessctl = {}
-    done()
+    const problem = framingProblem(request.raw)
+    if (problem) done(problem)
+    else done()
   })
   app.addHook('onResponse', (request, reply, done) => {
     const note = request.accessctl ?? {}
-    if (options.tally) options.tally.answered++
     const ms = reply.elapsedTime
-    const status = reply.statusCode
-    metrics.duration.observe({endpoint: note.endpoint ?? 'none', status: String(status)}, ms / 1000)
-    if (note.endpoint && note.outcome && DECISION_ENDPOINTS.has(note.endpoint)) {
-      metrics.decisions.inc({endpoint: note.endpoint, outcome: note.outcome})
-    }
-
-    accessLog?.({
-      time: new Date().toISOString(),
-      method: request.method,
-      route: request.routeOptions.url ?? '-',
-      status,
-      ms: Math.round(ms * 100) / 100,
-      remote: request.ip,
-      ...note,
-    })
+    record(
+      {method: request.method, route: request.routeOptions.url ?? '-', status: reply.statusCode, ms: Math.round(ms * 100) / 100, remote: request.ip, ...note},
+      ms / 1000,
+    )
     done()
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const note = (request.accessctl ??= {})
-    const problem = toProblem(error)
+    const problem = toProblem(error, {endpoint: note.endpoint})
     note.outcome ??= problem.status >= 500 ? 'error' : 'invalid_request'
-    note.error = problem.code
-    if (problem.status >= 500 && problem.code === 'internal') note.error = `internal: ${error.message}`
-    void reply.code(problem.status).headers(problem.headers).send(errorBody(problem.code, problem.message))
+    // The log (not the answer) keeps the reason of a server-side failure, e.g. the store's path and what is wrong.
+    note.error = problem.status >= 500 ? `${problem.code}: ${error.message}` : problem.code
+    sendProblem(reply, problem)
   })
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(errorBody('not_found', `no such endpoint: ${request.method} ${request.url.split('?')[0].slice(0, 200)}`))
+  app.setNotFoundHandler(() => {
+    throw new HttpProblem(404, 'not_found', 'no such endpoint')
   })
 
   app.get('/healthz', (request) => {
@@ -227,28 +259,30 @@ export function buildApp(options: AppOptions): FastifyInstance {
     })
     const byPath = (request: FastifyRequest) => (request.params as {id: string}).id
     const byHeader = (request: FastifyRequest) => {
-      const named = request.headers[DEPLOYMENT_HEADER]
-      if (typeof named !== 'string' || named.trim() === '') {
+      const named = request.raw.headersDistinct[DEPLOYMENT_HEADER] ?? []
+      if (named.length > 1) throw new HttpProblem(400, 'invalid_request', 'send the X-Accessctl-Deployment header once')
+      if (named.length === 0 || named[0].trim() === '') {
         throw new HttpProblem(400, 'invalid_request', 'name the deployment in the X-Accessctl-Deployment header')
       }
 
-      return named.trim()
+      return named[0].trim()
     }
 
     // The `/*` forms take Envoy's path_prefix, which appends the client's path.
     for (const url of ['/v1/deployments/:id/authorize', '/v1/deployments/:id/authorize/*']) {
-      scope.route({method: ANY_METHOD, url, handler: (request, reply) => authorize(request, reply, byPath(request))})
+      scope.route({method: ANY_METHOD, url, handler: (request, reply) => authorize(request, reply, byPath)})
     }
 
     for (const url of ['/v1/authorize', '/v1/authorize/*']) {
-      scope.route({method: ANY_METHOD, url, handler: (request, reply) => authorize(request, reply, byHeader(request))})
+      scope.route({method: ANY_METHOD, url, handler: (request, reply) => authorize(request, reply, byHeader)})
     }
   })
 
-  function authorize(request: FastifyRequest, reply: FastifyReply, deploymentId: string): FastifyReply {
+  function authorize(request: FastifyRequest, reply: FastifyReply, deploymentOf: (request: FastifyRequest) => string): FastifyReply {
     const note = request.accessctl!
     note.endpoint = 'authorize'
     const credential = credentialOf(request, decisions)
+    const deploymentId = deploymentOf(request)
     let decision: ClientDecision
     try {
       decision = decisions.authorize(deploymentId, credential)
@@ -336,23 +370,50 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
 const DECISION_ENDPOINTS = new Set<Endpoint>(['authorize', 'check', 'verify'])
 
-/** The client's credential: `X-API-Key: KEY`, or `Authorization: Bearer VALUE` where VALUE is a query key or a token. */
+/**
+ * The client's credential: `X-API-Key: KEY`, or `Authorization: Bearer VALUE` where VALUE is a query key or a token.
+ * An ambiguous or empty one is refused, never read loosely: a credential header sent more than once (in any case of
+ * its name), X-API-Key and Authorization together (whatever the scheme), an empty or blank value, or Bearer with no
+ * value. The headers are read as sent (headersDistinct): Node keeps only the first Authorization in `headers`, and
+ * joins repeated X-API-Keys with commas. An Authorization of another scheme (Basic) alone is no credential.
+ */
 function credentialOf(request: FastifyRequest, decisions: DecisionPoint): ClientCredential {
   const invalid = (message: string) => new HttpProblem(401, 'invalid_request', message, {'www-authenticate': `${REALM}, error="invalid_request"`})
-  const apiKey = request.headers['x-api-key']
-  const authorization = request.headers.authorization
-  const bearer = typeof authorization === 'string' && /^bearer(\s|$)/i.test(authorization) ? authorization.slice(6).trim() : undefined
-  if (apiKey !== undefined && bearer !== undefined) throw invalid('give one credential: X-API-Key or Authorization: Bearer, not both')
-  if (apiKey !== undefined) {
-    const key = (Array.isArray(apiKey) ? apiKey.join(',') : apiKey).trim()
+  const [apiKeys, authorizations] = CREDENTIAL_HEADERS.map((name) => request.raw.headersDistinct[name] ?? [])
+  if (apiKeys.length > 1 || authorizations.length > 1) throw invalid('send a credential header once: it was sent more than once')
+  if (apiKeys.length > 0 && authorizations.length > 0) throw invalid('give one credential: X-API-Key or Authorization, not both')
+  if (apiKeys.length > 0) {
+    const key = apiKeys[0].trim()
     if (key === '') throw invalid('the X-API-Key header is empty')
     return {kind: 'key', key}
   }
 
-  if (bearer === undefined) return {kind: 'none'}
+  if (authorizations.length === 0) return {kind: 'none'}
+  const authorization = authorizations[0].trim()
+  if (authorization === '') throw invalid('the Authorization header is empty')
+  if (!/^bearer(\s|$)/i.test(authorization)) return {kind: 'none'}
+  const bearer = authorization.slice(6).trim()
   if (bearer === '') throw invalid('the Authorization: Bearer header has no value')
   if (bearer.length > SERVE_LIMITS.tokenChars) throw invalid(`the bearer value is over ${SERVE_LIMITS.tokenChars} characters`)
   return decisions.bearerCredential(bearer)
+}
+
+/**
+ * What Node's parser lets through but HTTP/1.1 forbids, and Node would otherwise answer with an empty body: no Host
+ * (HTTP/1.1) or more than one, and an Expect other than 100-continue.
+ */
+function framingProblem(raw: IncomingMessage): HttpProblem | undefined {
+  const hosts = raw.headersDistinct.host?.length ?? 0
+  if (hosts > 1 || (hosts === 0 && raw.httpVersion !== '1.0')) {
+    return new HttpProblem(400, 'malformed_request', 'an HTTP/1.1 request has exactly one Host header')
+  }
+
+  const expect = raw.headers.expect
+  if (expect !== undefined && expect.trim().toLowerCase() !== '100-continue') {
+    return new HttpProblem(417, 'expectation_failed', 'the only Expect serve meets is 100-continue')
+  }
+
+  return undefined
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -374,19 +435,72 @@ const ACCESSCTL_CODES = new Set(['conflict', 'denied', 'internal', 'invalid_inpu
 /** Exit code of the CLI to HTTP status: usage 400, denied 403, not found 404, conflict 409, store unusable 503. */
 const STATUS_BY_EXIT: Record<number, number> = {2: 400, 3: 403, 4: 404, 5: 409, 6: 503}
 
-function toProblem(error: FastifyError | Error): HttpProblem {
+/**
+ * The message of one of accessctl's errors, by endpoint and code: the domain's own message quotes what was asked (a
+ * deployment id, a function name) or the store's path, which an answer must not echo.
+ */
+const DOMAIN_MESSAGES: Partial<Record<`${Endpoint | 'any'}:${string}`, string>> = {
+  'authorize:invalid_input': 'the deployment id is not a valid id',
+  'authorize:not_found': 'no such deployment',
+  'check:invalid_input': 'the function, resource, account or entity is not valid (see accessctl tokens check --help)',
+  'any:invalid_input': 'the request is not valid',
+  'any:not_found': 'not found',
+  'any:denied': 'denied',
+  'any:conflict': 'conflict',
+  'any:store_unusable': 'the store cannot be read now',
+}
+
+/** Errors raised by fastify or Node's parser, by their code: [status, code of the answer, message]. */
+const KNOWN_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'send the request body as Content-Type: application/json'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large', `the request body is over ${SERVE_LIMITS.bodyBytes} bytes`],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_request', 'the request body is empty'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_request', 'the request body is not JSON (or has a __proto__ or constructor key)'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_request', 'the request body does not match its Content-Length'],
+  FST_ERR_BAD_URL: [400, 'invalid_request', 'the request path has a malformed %-escape'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', `a path segment is over ${SERVE_LIMITS.paramChars} characters`],
+  HPE_HEADER_OVERFLOW: [431, 'headers_too_large', `the request line and headers are over ${SERVE_LIMITS.headerBytes} bytes`],
+  ACCESSCTL_CONNECT_METHOD: [501, 'not_implemented', 'serve is not a proxy: CONNECT is not supported'],
+}
+
+/** An error of Node's HTTP parser (the clientError event), with the bytes it could not parse (a Buffer). */
+type ParseError = Error & {code?: string; rawPacket?: unknown}
+
+/** A CONNECT request, which Node hands to the server's `connect` event rather than to fastify. */
+class ConnectMethod extends Error {
+  readonly code = 'ACCESSCTL_CONNECT_METHOD'
+}
+
+/** A request line of the form METHOD SP target SP HTTP/x.y: an unknown method, rather than bytes that are not HTTP. */
+const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ \S+ HTTP\/\d\.\d\r?\n/
+
+/** The one place that gives anything thrown its status, code and message (see HttpProblem). */
+function toProblem(error: unknown, context: {endpoint?: Endpoint; requestTimeoutMs?: number} = {}): HttpProblem {
   if (error instanceof HttpProblem) return error
   const known = accessctlError(error)
   if (known && STATUS_BY_EXIT[known.exitCode]) {
-    return new HttpProblem(STATUS_BY_EXIT[known.exitCode], known.code, known.message, known.exitCode === 6 ? {'retry-after': '1'} : {})
+    const message = DOMAIN_MESSAGES[`${context.endpoint ?? 'any'}:${known.code}`] ?? DOMAIN_MESSAGES[`any:${known.code}`] ?? 'the request failed'
+    return new HttpProblem(STATUS_BY_EXIT[known.exitCode], known.code, message, known.exitCode === 6 ? {'retry-after': '1'} : {})
   }
 
-  const fastifyError = error as FastifyError
-  const status = fastifyError.statusCode
-  if (fastifyError.validation) return new HttpProblem(400, 'invalid_input', `the request body ${error.message.replace(/^body\s*/, '')}`)
-  if (status === 413) return new HttpProblem(413, 'body_too_large', `the request body is over ${SERVE_LIMITS.bodyBytes} bytes`)
-  if (status === 415) return new HttpProblem(415, 'unsupported_media_type', 'send the request body as Content-Type: application/json')
-  if (status !== undefined && status >= 400 && status < 500) return new HttpProblem(status, 'invalid_request', error.message)
+  const {code, statusCode: status, validation, rawPacket} = error as Partial<FastifyError> & ParseError
+  const fixed = code === undefined ? undefined : KNOWN_ERRORS[code]
+  if (fixed) return new HttpProblem(...fixed)
+  // ajv's message names the schema's properties and limits, never the value sent.
+  if (validation) return new HttpProblem(400, 'invalid_input', `the request body ${(error as Error).message.replace(/^body\s*/, '')}`)
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new HttpProblem(408, 'request_timeout', `the request did not arrive within ${(context.requestTimeoutMs ?? 0) / 1000} s`)
+  }
+
+  if (code === 'HPE_INVALID_METHOD' && Buffer.isBuffer(rawPacket) && REQUEST_LINE.test(rawPacket.toString('latin1'))) {
+    return new HttpProblem(501, 'not_implemented', 'the request method is not one serve knows')
+  }
+
+  if (code?.startsWith('HPE_')) return new HttpProblem(400, 'malformed_request', 'the request is not valid HTTP')
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new HttpProblem(status, 'invalid_request', `the request was refused: ${STATUS_CODES[status] ?? status}`)
+  }
+
   return new HttpProblem(500, 'internal', 'internal error')
 }
 

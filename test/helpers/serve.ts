@@ -133,3 +133,56 @@ export function rawRequest(url: string, request: string | Buffer, waitMs = 15_00
     socket.write(request)
   })
 }
+
+/** A request on a fresh connection that the server is asked to close after answering, parsed: the body as JSON. */
+export async function rawJson(url: string, request: string | Buffer, waitMs = 15_000): Promise<RawResponse & {json: unknown; raw: string}> {
+  const answer = await rawRequest(url, request, waitMs)
+  return {...answer, raw: `${answer.headers}\r\n\r\n${answer.body}`, json: answer.body === '' ? undefined : JSON.parse(answer.body)}
+}
+
+/** The value of one header in the head of a raw response, or undefined. */
+export function rawHeader(head: string, name: string): string | undefined {
+  const line = head.split('\r\n').find((candidate) => candidate.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+  return line?.slice(name.length + 1).trim()
+}
+
+/**
+ * GET /metrics, parsed: the value of every sample, keyed by its name and labels as printed
+ * (`accessctl_decisions_total{endpoint="authorize",outcome="admitted"}`).
+ */
+export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const samples = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue
+    const at = line.lastIndexOf(' ')
+    samples.set(line.slice(0, at), Number(line.slice(at + 1)))
+  }
+
+  return samples
+}
+
+/** How many answers had this status, over every endpoint (the count of the request-duration histogram). */
+export function answeredWithStatus(samples: Map<string, number>, status: number): number {
+  let total = 0
+  for (const [key, value] of samples) {
+    if (key.startsWith('accessctl_http_request_duration_seconds_count{') && key.includes(`status="${status}"`)) total += value
+  }
+
+  return total
+}
+
+/** Waits (up to 5 s) for an access log line after the first `since` lines that matches, and returns it. */
+export async function awaitLogLine(
+  server: RunningServe,
+  since: number,
+  matches: (line: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 5000
+  for (;;) {
+    const line = server.logLines().slice(since).find(matches)
+    if (line) return line
+    if (Date.now() > deadline) throw new Error(`no access log line matched after line ${since}:\n${server.logLines().slice(since).map((l) => JSON.stringify(l)).join('\n')}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
