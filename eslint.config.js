@@ -32,6 +32,25 @@ const LAYER_RULES = [
   },
 ]
 
+/**
+ * A command prints human output with `say` and a document (JSON, YAML, a token, a key) with
+ * `printDocument(Document...)`, whose types keep the two apart. So it makes no JSON or YAML text of its own (handed to
+ * `say`, a document is escaped into one line that no parser reads: `tokens jwks > jwks.json` did) and writes nothing
+ * to stdout itself.
+ */
+const DOCUMENT_TEXT = 'Build a Document (src/cli/output.ts: Document.json, Document.yaml(yamlText(...)), Document.credential) and print it with printDocument.'
+const OUTPUT_RULES = {
+  files: ['src/commands/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {paths: [{name: 'yaml', message: DOCUMENT_TEXT}, {name: 'js-yaml', message: DOCUMENT_TEXT}]}],
+    'no-restricted-syntax': [
+      'error',
+      {selector: "MemberExpression[object.name='JSON'][property.name='stringify']", message: DOCUMENT_TEXT},
+      {selector: "MemberExpression[object.object.name='process'][object.property.name='stdout'][property.name='write']", message: DOCUMENT_TEXT},
+    ],
+  },
+}
+
 export default tseslint.config(
   {ignores: ['dist/**', 'node_modules/**', 'oclif.manifest.json']},
   js.configs.recommended,
@@ -44,4 +63,5 @@ export default tseslint.config(
     },
   },
   ...LAYER_RULES,
+  OUTPUT_RULES,
 )

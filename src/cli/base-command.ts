@@ -10,7 +10,7 @@ import {rehearse} from '../domain/rehearse.js'
 import {AccessctlError, DeniedError, StoreError, UnseenError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {type Display, displayFor} from './display.js'
-import {chalkFor, humanText, type Rendered, writeError} from './output.js'
+import {chalkFor, Document, humanText, type Rendered, writeError} from './output.js'
 import {confirmDestructive} from './prompts.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AccessctlCommand)['baseFlags'] & T['flags']>
@@ -165,12 +165,22 @@ export abstract class AccessctlCommand extends Command {
 
   /**
    * Human output, printed unless --json is on. A plain string is one message line and is escaped whole (a name
-   * with a newline in it stays on its line); a Rendered table, field list or block was escaped cell by cell.
+   * with a newline in it stays on its line); a Rendered table, field list or block was escaped cell by cell. A
+   * document is not human output: it goes through printDocument, which does not escape it.
    */
   protected say(text: string | Rendered | undefined): void {
     if (text === undefined) return
     const shown = humanText(text)
     if (shown !== '') this.log(shown)
+  }
+
+  /**
+   * A document for a program (JSON, YAML, a token, a key), printed exactly as it was built unless --json is on
+   * (then the command's result is the document). Never escaped here: escaping a line break of a JSON document on
+   * the way out made `tokens jwks > jwks.json` unreadable; a Document was made safe when it was built.
+   */
+  protected printDocument(document: Document): void {
+    if (!this.jsonEnabled()) document.writeTo(process.stdout)
   }
 
   /** A note for the person at the terminal, on stderr so that stdout stays the result; escaped like `say`. */
@@ -204,7 +214,7 @@ export abstract class AccessctlCommand extends Command {
 
   /** Result objects are printed as plain JSON: stable, uncoloured, one document. */
   override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    Document.json(json).writeTo(process.stdout)
   }
 }
 

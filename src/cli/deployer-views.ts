@@ -19,6 +19,9 @@ export const deploymentIdArg = Args.string({description: 'The deployment id.', r
 export const keyIdArg = Args.string({description: 'The key id, as shown by the keys list command.', required: true})
 
 const list = (items: readonly string[]) => (items.length === 0 ? '-' : items.join(', '))
+// In fields, nothing is shown empty: YAML reads it as null, where `-` would not be valid YAML.
+const fieldList = (items: readonly string[]) => (items.length === 0 ? null : items.join(', '))
+const fieldAccount = (show: Display, id: string | null) => (id === null ? null : show.account(id))
 
 export function serviceColumns(show: Display): Array<Column<Service>> {
   return [
@@ -33,12 +36,12 @@ export function serviceFields(service: ServiceDetails, show: Display): Rendered 
   return renderFields([
     ['id', service.id],
     ['public', yesNo(service.public)],
-    ['owner', show.account(service.ownerAccountId)],
+    ['owner', fieldAccount(show, service.ownerAccountId)],
     ['created', `${show.time(service.createdAt)} by ${show.actor(service.createdBy)}`],
-    ['versions', `${service.versionCount}${service.latestVersion ? ` (latest ${service.latestVersion})` : ''}`],
-    ['keys', String(service.keyCount)],
-    ['deployments', String(service.deploymentCount)],
-    ['your privileges', list(service.privileges)],
+    ['versions', service.latestVersion ? `${service.versionCount} (latest ${service.latestVersion})` : service.versionCount],
+    ['keys', service.keyCount],
+    ['deployments', service.deploymentCount],
+    ['your privileges', fieldList(service.privileges)],
   ])
 }
 
@@ -87,10 +90,10 @@ export function infraFields(infra: InfrastructureDetails, show: Display): Render
   return renderFields([
     ['id', infra.id],
     ['stage', infra.stage],
-    ['owner', show.account(infra.ownerAccountId)],
+    ['owner', fieldAccount(show, infra.ownerAccountId)],
     ['created', `${show.time(infra.createdAt)} by ${show.actor(infra.createdBy)}`],
-    ['deployments', String(infra.deploymentCount)],
-    ['your privileges', list(infra.privileges)],
+    ['deployments', infra.deploymentCount],
+    ['your privileges', fieldList(infra.privileges)],
   ])
 }
 
@@ -116,12 +119,13 @@ export function deploymentFields(deployment: DeploymentDetails, show: Display): 
     ['id', deployment.id],
     ['service', deployment.service],
     ['infrastructure', deployment.infrastructure],
-    ['version', deployment.version ?? '-'],
+    ['version', deployment.version],
     ['enabled', yesNo(deployment.enabled)],
     ['auth mode', deployment.authMode],
-    ['keys', String(deployment.keyCount)],
-    ['owner', show.account(deployment.ownerAccountId)],
+    ['keys', deployment.keyCount],
+    ['owner', fieldAccount(show, deployment.ownerAccountId)],
     ['created', `${show.time(deployment.createdAt)} by ${show.actor(deployment.createdBy)}`],
-    ['your privileges', `service: ${list(deployment.privileges.service)}; infrastructure: ${list(deployment.privileges.infrastructure)}`],
+    ['your service privileges', fieldList(deployment.privileges.service)],
+    ['your infra privileges', fieldList(deployment.privileges.infrastructure)],
   ])
 }

@@ -1,6 +1,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
-import {escapeControl, escapeControlKeepingNewlines} from '../core/text.js'
+import {escapeControl, escapeControlKeepingNewlines, jsonText, yamlScalar} from '../core/text.js'
+import type {SafeYamlText} from '../core/yaml-text.js'
 import type {AccessctlError} from '../errors.js'
 
 /**
@@ -8,6 +9,11 @@ import type {AccessctlError} from '../errors.js'
  * on a terminal, tab-separated rows without a header when piped (so `cut -f1` works), like GitHub CLI. It is also
  * the one place that makes stored text safe to print: every cell, field and message line goes through
  * escapeControl, so a name or label can neither drive a terminal nor add a line or a column to piped output.
+ *
+ * What is printed is one of two kinds, kept apart by type: human output (a message, or a Rendered table, field list
+ * or block), escaped as it is printed, and a Document (JSON, YAML, a token or a key) that a program reads, printed
+ * exactly as it was built and made safe when it was built. Escaping a document on the way out is what turned
+ * `tokens jwks > jwks.json` into one line of `\x0a` that no JSON parser reads.
  */
 export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
@@ -21,13 +27,78 @@ export function chalkFor(stream: NodeJS.WriteStream): ChalkInstance {
 
 /**
  * Human output that is already safe, line by line: what the renderers return. A plain string handed to the
- * base command's `say` is one message line and is escaped whole, line breaks included.
+ * base command's `say` is one message line and is escaped whole, line breaks included. Never a document: those are
+ * Documents, which `say` does not take.
  */
 export class Rendered {
   constructor(readonly text: string) {}
 
   toString(): string {
     return this.text
+  }
+}
+
+/** A token or a key: the characters of base64url and JWS compact serialisation, on one line, nothing else. */
+const CREDENTIAL = /^[A-Za-z0-9_.~-]+$/
+
+/**
+ * What a program reads from stdout: a JSON or YAML document, or a credential that a script captures with `$(...)`.
+ * Printed exactly as built (by the base command's printDocument), so its content is made safe where it is built:
+ * JSON and YAML escape, in their own syntax, every character that could drive a terminal or add a line, and a
+ * credential is checked to be one line of plain characters. Its text cannot be read back out into a message.
+ */
+export class Document {
+  readonly #text: string
+
+  private constructor(text: string) {
+    this.#text = text.endsWith('\n') ? text.slice(0, -1) : text
+  }
+
+  /** A JSON document, indented as --json prints one. */
+  static json(value: unknown): Document {
+    return new Document(jsonText(value, 2))
+  }
+
+  /** A YAML document from yamlText, whose type says its scalars were made safe. */
+  static yaml(text: SafeYamlText): Document {
+    return new Document(text)
+  }
+
+  /** A token or a key, alone on its line. Anything else here is a bug, and is refused rather than printed. */
+  static credential(secret: string): Document {
+    if (!CREDENTIAL.test(secret)) throw new Error('a credential to print is not one line of base64url characters')
+    return new Document(secret)
+  }
+
+  /** Writes the document and a final line break. */
+  writeTo(stream: {write(text: string): unknown}): void {
+    stream.write(`${this.#text}\n`)
+  }
+}
+
+/**
+ * JSON Lines for a stream of answers (`tokens verify -`): gathered into chunks, since one write per line would cost
+ * more than making the answer, and written with back-pressure, so a slow reader does not make output pile up.
+ */
+export class JsonLines {
+  #pending = ''
+
+  push(value: unknown): void {
+    this.#pending += `${jsonText(value)}\n`
+  }
+
+  get pendingLength(): number {
+    return this.#pending.length
+  }
+
+  flush(stream: NodeJS.WritableStream = process.stdout): Promise<void> {
+    const text = this.#pending
+    this.#pending = ''
+    if (text === '') return Promise.resolve()
+    return new Promise((resolve) => {
+      if (stream.write(text)) resolve()
+      else stream.once('drain', resolve)
+    })
   }
 }
 
@@ -54,11 +125,25 @@ export function renderTable<T>(rows: readonly T[], columns: ReadonlyArray<Column
   return new Rendered([color.bold(pad(columns.map((column) => column.header))), ...cells.map(pad)].join('\n'))
 }
 
-/** `key: value` lines for a single object, keys aligned. */
-export function renderFields(fields: ReadonlyArray<[string, string]>, stream = process.stdout): Rendered {
+/** A field's value: text, a count, or nothing (shown empty, which YAML reads as null, as --json has it). */
+export type FieldValue = string | number | null
+
+/**
+ * `key: value` lines for a single object, keys aligned, that are also valid YAML reading back as the values shown:
+ * a value YAML would read otherwise (`ci: deploy #1`, `-`, `0123`, `null`) is double-quoted, and one holding a
+ * control character double-quoted with it escaped, so a label can neither drive a terminal nor forge a field.
+ */
+export function renderFields(fields: ReadonlyArray<readonly [string, FieldValue]>, stream = process.stdout): Rendered {
   const color = chalkFor(stream)
-  const width = Math.max(...fields.map(([key]) => key.length))
-  return new Rendered(fields.map(([key, value]) => `${color.dim(`${key}:`.padEnd(width + 1))} ${escapeControl(value)}`).join('\n'))
+  const keys = fields.map(([key]) => `${yamlScalar(key)}:`)
+  const width = Math.max(...keys.map((key) => key.length))
+  const shown = (value: FieldValue) => (value === null ? '' : typeof value === 'number' ? String(value) : yamlScalar(value))
+  return new Rendered(fields.map(([, value], i) => `${color.dim(keys[i].padEnd(width))} ${shown(value)}`.trimEnd()).join('\n'))
+}
+
+/** A YAML block in human output (a token's grants), as safe as the fields it follows. */
+export function renderYaml(text: SafeYamlText): Rendered {
+  return new Rendered(text.trimEnd())
 }
 
 /** Several lines, each escaped on its own: for multi-line output that is neither a table nor fields. */
@@ -84,7 +169,7 @@ export function writeError(error: AccessctlError, json: boolean): void {
   if (json) {
     const body: ErrorJson = {error: {code: error.code, message: error.message, exitCode: error.exitCode}}
     if (error.hint) body.error.hint = error.hint
-    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`)
+    Document.json(body).writeTo(process.stdout)
     return
   }
 

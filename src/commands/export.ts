@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../cli/base-command.js'
+import {Document} from '../cli/output.js'
 import {documentYaml, exportDocument, KINDS} from '../core/desired-state.js'
-import {escapeControlKeepingNewlines} from '../core/text.js'
 import {exportState} from '../domain/declared-state.js'
 
 /** The document as plain data, keys in a fixed order: the same as the YAML text. */
@@ -29,10 +29,7 @@ document as JSON.`
     const {flags} = await this.parse(Export)
     const ctx = await this.context(flags)
     const document = exportDocument(exportState(ctx, flags.kind))
-    // YAML escapes the C0 and C1 controls itself, but not the bidirectional marks: on a terminal they are escaped as in
-    // every human output; into a file or a pipe the text stays exact, so that it applies back to the same names.
-    const text = documentYaml(document)
-    if (!this.jsonEnabled()) process.stdout.write(process.stdout.isTTY ? escapeControlKeepingNewlines(text) : text)
+    this.printDocument(Document.yaml(documentYaml(document)))
     return document
   }
 }

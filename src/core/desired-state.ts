@@ -5,6 +5,7 @@ import {UsageError} from '../errors.js'
 import {AUTH_MODES, type AuthMode, INFRA_PRIVILEGES, INFRA_STAGES, type InfraPrivilege, type InfraStage, SERVICE_PRIVILEGES, type ServicePrivilege} from './deployer.js'
 import {EVERYONE_GROUP, isAccountId, MAX_ACCOUNT_NAME_LENGTH} from './names.js'
 import {preview} from './text.js'
+import {type SafeYamlText, yamlText} from './yaml-text.js'
 
 /**
  * The declarative document of `apply`, `diff` and `export` (pure: no I/O): its parser with strict key and type
@@ -1036,12 +1037,18 @@ export function exportDocument(state: ExportedState): Record<string, unknown> {
 /**
  * YAML text of a document: block style down to each object, flow style inside it (`groups: [a, b]`,
  * `permissions: {devops: [deploy]}`), so one object reads as a few lines and a diff between two exports is small.
+ * A name holding a control character, a line break or a bidirectional mark is double-quoted with it escaped, so the
+ * same text is safe on a terminal and exact in a file: it applies back to the same names.
  */
-export function documentYaml(document: Record<string, unknown>): string {
-  return `# yaml-language-server: $schema=https://unpkg.com/accessctl/schema/accessctl.schema.json\n${dumpYaml(document, {
-    flowLevel: 3,
-    lineWidth: -1,
-    noRefs: true,
-    noCompatMode: true,
-  })}`
+export function documentYaml(document: Record<string, unknown>): SafeYamlText {
+  return yamlText(
+    document,
+    (value) =>
+      `# yaml-language-server: $schema=https://unpkg.com/accessctl/schema/accessctl.schema.json\n${dumpYaml(value, {
+        flowLevel: 3,
+        lineWidth: -1,
+        noRefs: true,
+        noCompatMode: true,
+      })}`,
+  )
 }

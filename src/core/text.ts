@@ -29,3 +29,64 @@ export function escapeControlKeepingNewlines(text: string): string {
 export function preview(text: string, max = 60): string {
   return escapeControl(text.length > max ? `${text.slice(0, max)}…` : text)
 }
+
+/**
+ * Characters that YAML does not allow in a document at all (outside its printable set, beyond what UNSAFE holds): the
+ * byte order mark inside the text, the non-characters U+FFFE and U+FFFF, and halves of a surrogate pair on their own.
+ */
+const NOT_YAML_PRINTABLE = /[\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+const UNSAFE_CHARACTER = new RegExp(UNSAFE.source)
+const NOT_YAML_PRINTABLE_CHARACTER = new RegExp(NOT_YAML_PRINTABLE.source)
+
+/** Whether YAML must write `text` double-quoted with escapes for it to be safe to print and exact to read back. */
+export function needsYamlEscapes(text: string): boolean {
+  return UNSAFE_CHARACTER.test(text) || NOT_YAML_PRINTABLE_CHARACTER.test(text)
+}
+
+/**
+ * A YAML double-quoted scalar holding exactly `text`, on one line: every character escapeControl escapes is written
+ * as the same `\xNN` or `\uNNNN`, which YAML reads back as that character.
+ */
+export function yamlDoubleQuoted(text: string): string {
+  return `"${escapeControl(text.replaceAll(/["\\]/g, '\\$&')).replaceAll(NOT_YAML_PRINTABLE, escapeOne)}"`
+}
+
+// What may start a plain scalar: a letter, a digit or a few marks that are never YAML indicators (not `.`: a line
+// starting `...` ends a document).
+const PLAIN_START = /^[\p{L}\p{N}_/(]/u
+// What the YAML 1.2 core schema reads as null, a boolean or a number rather than as the string written.
+const NOT_A_STRING =
+  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/
+
+/**
+ * One YAML scalar for `text` (in block context: a mapping's key or value), on one line, that a YAML reader takes as
+ * exactly that string: plain when it is plainly a string (`alice@example.com`, `2 hours ago`), else double-quoted with escapes (`"ci: deploy #1"`, `"-"`,
+ * `"0123"`, `"a\x0ab"`). Deliberately stricter than YAML needs, so that a plain value is never a surprise; it needs
+ * no YAML library, so the commands that print fields do not load one.
+ */
+export function yamlScalar(text: string): string {
+  const plain =
+    PLAIN_START.test(text) &&
+    !text.endsWith(' ') &&
+    !text.endsWith(':') &&
+    !text.includes(': ') &&
+    !text.includes(' #') &&
+    !NOT_A_STRING.test(text) &&
+    !needsYamlEscapes(text)
+  return plain ? text : yamlDoubleQuoted(text)
+}
+
+// The same characters as UNSAFE_BUT_NEWLINE: JSON.stringify escapes only the C0 controls among them.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_JSON = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g
+
+/**
+ * JSON text of `value` that is safe to print: JSON.stringify escapes the C0 controls, and this escapes what it leaves
+ * raw (DEL, the C1 controls, the line separators and the bidirectional marks) as `\uNNNN`, which every JSON reader
+ * reads back as the same character. Line breaks are only the layout's own (with `indent`).
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  const text = JSON.stringify(value, null, indent) ?? 'null'
+  return text.replaceAll(UNSAFE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}

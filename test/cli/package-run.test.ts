@@ -90,6 +90,10 @@ describe('bin/run.js: the fast path of the npm package (src/cli/package-run.ts)'
       ['admin-keys-list', '--json'],
       ['auth', 'can-i', 'read', 'service/x'],
       ['auth', 'whoami', '--json'],
+      // Documents, printed by printDocument on both paths: JSON, YAML.
+      ['tokens', 'jwks'],
+      ['tokens', 'roles', 'get', 'AuditDeveloper', '-i', alice.id],
+      ['export'],
       ['store', 'check', 'extra'],
       ['--version'],
     ]

@@ -12,7 +12,9 @@ import {readmeScript} from '../helpers/readme-script.js'
  * Every command's `--help` examples are a test, as the README's are: each command's examples run in order in one
  * bash, as written (`<%= config.bin %>` is accessctl, `<%= command.id %>` the command), against a copy of one
  * fixture store, so the examples of one command never see what another's did. A command whose comment says
- * `(exit N)` must exit N; any other must succeed. The secrets the examples use ($TOKEN, $KEY, ...) cannot be
+ * `(exit N)` must exit N; any other must succeed. What an example shows is checked as in the README
+ * (test/helpers/readme-script.ts): `# => TEXT` is its stdout, `# Error: MESSAGE` how its stderr starts, and a
+ * `.json` or `.yaml` file it writes with `>` is read with JSON.parse or the yaml package. The secrets the examples use ($TOKEN, $KEY, ...) cannot be
  * written out: the fixture makes them with their commands and the examples get them as variables.
  */
 
@@ -171,6 +173,11 @@ describe('help examples', () => {
     const unset = runScript(readmeScript([{firstLine: 1, lines: ['echo "$NOT_SET"']}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
     expect(unset.status).not.toBe(0)
     expect(unset.stderr).toContain('NOT_SET: unbound variable')
+    // What an example shows (`# => TEXT`) is what it prints, and a document it writes (`> jwks.json`) is read by its parser.
+    const shown = runScript(readmeScript([{firstLine: 1, lines: ['accessctl tokens roles list --json | jq -r .nextOffset   # => 0']}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
+    expect(shown.stderr).toContain('example line 1: stdout line 1 is "null", not "0" as shown')
+    const broken = runScript(readmeScript([{firstLine: 1, lines: ["printf '{' > jwks.json"]}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
+    expect(broken.stderr).toContain('example line 1: jwks.json is not JSON')
   })
 
   const runnable = commands.filter((command) => !(command.id in NOT_RUN)).map((command) => [command.id.replaceAll(':', ' '), command] as const)

@@ -33,6 +33,34 @@ describe('the README', () => {
     expect(failed.stderr).toContain('README line 3: exited 1')
   })
 
+  it('the harness: what a command shows is what it prints, and a document it writes is read by its parser', () => {
+    const harness = join(work, 'harness')
+    mkdirSync(harness, {recursive: true})
+    const run = (markdown: string) => {
+      const result = spawnSync('bash', ['-c', readmeScript(shellBlocks(markdown)).script], {cwd: harness, encoding: 'utf8'})
+      return result.status === 0 ? 'ok' : (result.stderr.match(/README line \d+: .*/)?.[0] ?? `exit ${result.status}: ${result.stderr}`)
+    }
+
+    const sh = (body: string) => `\`\`\`sh\n${body}\n\`\`\`\n`
+    expect(run(sh('echo hello   # => hello'))).toBe('ok')
+    expect(run(sh('echo "created 3076c505"   # prints it => created ...'))).toBe('ok')
+    expect(run(sh('echo hullo   # => hello'))).toBe('README line 2: stdout line 1 is "hullo", not "hello" as shown')
+    expect(run(sh('printf "a\\nb\\n"\n# => a\n# => b'))).toBe('ok')
+    expect(run(sh('printf "a\\nb\\nc\\n"\n# => a\n# => b'))).toBe('README line 2: stdout line 3 is "c", not "(nothing more)" as shown')
+    expect(run(sh('sh -c "echo Error: no store at x >&2; echo a hint >&2; exit 6"   # Error: no store at x (exit 6)'))).toBe('ok')
+    expect(run(sh('sh -c "echo Error: no such store >&2; exit 6"   # Error: no store at ... (exit 6)'))).toBe(
+      'README line 2: stderr line 1 is "Error: no such store", not "Error: no store at ..." as shown',
+    )
+    expect(run(sh('sh -c "echo Error: x >&2; exit 6"   # Error: x (exit 3)'))).toBe('README line 2: expected exit 3, got 6')
+    expect(run(sh("sh -c 'cat >&2; exit 3' <<'EOF'   # refused (exit 3)\nError: nothing applied\n  line 6: refused\nEOF\n# Error: nothing applied\n#   line 6: ..."))).toBe('ok')
+    expect(run('```console\n$ sh -c "echo hi; echo Error: there >&2; exit 2"\nhi\nError: there\n```\n')).toBe('ok')
+    expect(run('```console\n$ echo hi\nho\n```\n')).toBe('README line 2: the output line 1 is "hi", not "ho" as shown')
+    expect(run(sh('echo \'{"keys": []}\' > good.json\necho "a: [b]" > good.yaml\necho "{" > notes.txt'))).toBe('ok')
+    // What `tokens jwks > jwks.json` wrote before documents were kept apart from messages.
+    expect(run(sh(String.raw`printf '%s' '{\x0a  "keys": []\x0a}' > jwks.json`))).toMatch(/^README line 2: jwks\.json is not JSON/)
+    expect(run(sh("cat > access.yaml <<'EOF'\na: [b\nEOF"))).toMatch(/^README line 2: access\.yaml is not YAML/)
+  })
+
   it('runs every shell example in order against a fresh store, each command with the exit its comment promises', () => {
     const home = join(work, 'home')
     const cwd = join(work, 'cwd')

@@ -208,10 +208,15 @@ describe('export format', () => {
     expect(exportDocument({})).toEqual({apiVersion: API_VERSION})
   })
 
-  it('keeps names exactly as stored, whatever they hold', () => {
-    const names = ['a\nb', 'x\u202Ey', '\u001B[31mred', 'true', '~', '- x', '#c', '  lead', ': c', '0123', '2026-01-01', '😀']
+  it('keeps names exactly as stored, whatever they hold, and escapes in YAML syntax what could drive a terminal', () => {
+    const names = ['a\nb', 'x\u202Ey', '\u001B[31mred', 'true', '~', '- x', '#c', '  lead', ': c', '0123', '2026-01-01', '😀', 'c1\u009B', '\uFEFFbom', 'tab\tx']
     const text = documentYaml(exportDocument({accounts: names.map((name, i) => ({name, id: i.toString(16).padStart(32, '0'), groups: []}))}))
     expect(parse(text).state.accounts.map((a) => a.name)).toEqual(names)
+    // One name, one line: the same text is safe on a terminal and exact in a file.
+    expect(text).toContain('- name: "x\\u202ey"\n')
+    expect(text).toContain('- name: "a\\x0ab"\n')
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/)
   })
 })
 

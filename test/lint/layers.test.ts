@@ -35,3 +35,29 @@ describe('layer rule (eslint no-restricted-imports per folder)', () => {
     expect(await layerErrors(file, `${code}\n`)).toEqual([])
   })
 })
+
+/** The messages of the output rule for a snippet linted as the file at `filePath`. */
+async function outputErrors(filePath: string, code: string): Promise<string[]> {
+  const eslint = new ESLint({cwd: PROJECT_ROOT})
+  const [result] = await eslint.lintText(code, {filePath: `${PROJECT_ROOT}/${filePath}`})
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-syntax' || m.ruleId === 'no-restricted-imports').map((m) => m.message)
+}
+
+describe('output rule: a command prints documents only as Documents (eslint, src/commands)', () => {
+  it.each([
+    ['src/commands/tokens/x.ts', 'export const text = JSON.stringify({keys: []}, null, 2)'],
+    ['src/commands/x.ts', "import {stringify} from 'yaml'\nexport const text = stringify({})"],
+    ['src/commands/x.ts', "import {dump} from 'js-yaml'\nexport const text = dump({})"],
+    ['src/commands/x.ts', "process.stdout.write('{}\\n')"],
+  ])('refuses document text made or written by a command: %s: %s', async (file, code) => {
+    expect(await outputErrors(file, `${code}\n`)).toHaveLength(1)
+  })
+
+  it.each([
+    ['src/commands/x.ts', "import {Document} from '../cli/output.js'\nexport const document = Document.json({keys: []})"],
+    ['src/cli/x.ts', 'export const text = JSON.stringify({})'],
+    ['src/domain/x.ts', 'export const text = JSON.stringify({})'],
+  ])('lets a Document, and JSON outside the commands, pass: %s: %s', async (file, code) => {
+    expect(await outputErrors(file, `${code}\n`)).toEqual([])
+  })
+})

@@ -33,7 +33,7 @@ of its recorded tokens are active. Give exactly one of --name and --id. Never sh
         ['name', account.name],
         ['created', this.display().time(account.createdAt)],
         ['groups', account.groups.join(', ')],
-        ['active tokens', String(account.activeTokenCount)],
+        ['active tokens', account.activeTokenCount],
       ]),
     )
     return account

@@ -1,5 +1,6 @@
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {descriptionFlag, durationFlag, labelFlag} from '../../cli/flags.js'
+import {Document} from '../../cli/output.js'
 import {createAdminKey, type CreatedAdminKey} from '../../domain/admin-keys.js'
 
 export type AdminKeyCreateResult = CreatedAdminKey
@@ -25,7 +26,7 @@ grain. Needs the operator, an admin key, or a token of a global administrator.`
     const {flags} = await this.parse(AdminKeyCreate)
     const ttlMs = flags.ttl === undefined ? undefined : flags.ttl * 1000
     const key = createAdminKey(await this.context(flags), {label: flags.label, description: flags.description, ttlMs})
-    this.say(key.key)
+    this.printDocument(Document.credential(key.key))
     this.inform(`created admin key ${key.id}: store it now, it will not be shown again`)
     return key
   }

@@ -23,7 +23,7 @@ each object and through which group, and the account's groups and global privile
   static override examples = [
     '<%= config.bin %> <%= command.id %> deploy service/churn-model --infra dev-cluster',
     '<%= config.bin %> <%= command.id %> read deployment/churn-model-on-prod-eu --as bob@example.com --explain',
-    '<%= config.bin %> <%= command.id %> deploy service/churn-model --infra prod-eu --as alice@example.com   # no (exit 3)',
+    '<%= config.bin %> <%= command.id %> deploy service/churn-model --infra prod-eu --as alice@example.com   # => no (exit 3)',
     '<%= config.bin %> <%= command.id %> create service --as alice@example.com',
     'ACCESSCTL_TOKEN="$TOKEN" <%= config.bin %> <%= command.id %> write service/churn-model --json',
   ]

@@ -1,7 +1,6 @@
-import {stringify} from 'yaml'
-
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {renderFields, renderLines} from '../../cli/output.js'
+import {renderFields, renderYaml} from '../../cli/output.js'
+import {yamlText} from '../../core/yaml-text.js'
 import {whoAmI, type WhoAmI} from '../../domain/whoami.js'
 
 export type AuthWhoamiResult = WhoAmI
@@ -25,16 +24,16 @@ credential is exit 3 with the reason, as for any command.`
     const me = whoAmI(await this.context(flags))
     switch (me.kind) {
       case 'operator': {
-        this.say(renderFields([['caller', 'operator (no credential): full rights'], ['user', me.user]]))
+        this.say(renderFields([['caller', 'operator with full rights (no credential)'], ['user', me.user]]))
         break
       }
 
       case 'admin-key': {
         this.say(
           renderFields([
-            ['caller', 'admin key: full rights'],
+            ['caller', 'admin key with full rights'],
             ['key id', me.keyId],
-            ['label', me.label ?? ''],
+            ['label', me.label],
             ['expires', me.expiresAt ?? 'never'],
           ]),
         )
@@ -56,7 +55,7 @@ credential is exit 3 with the reason, as for any command.`
             ['expires', me.token.expiresAt],
           ]),
         )
-        this.say(renderLines(['grants:', ...stringify(me.token.grants, {aliasDuplicateObjects: false}).trimEnd().split('\n')]))
+        this.say(renderYaml(yamlText({grants: me.token.grants})))
         break
       }
     }

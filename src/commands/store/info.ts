@@ -18,11 +18,11 @@ export default class StoreInfoCommand extends AccessctlCommand {
     this.say(
       renderFields([
         ['path', info.path],
-        ['schema version', String(info.schemaVersion)],
+        ['schema version', info.schemaVersion],
         ['size', `${info.sizeBytes} bytes`],
         ['journal mode', info.journalMode],
         ['locked', yesNo(info.locked)],
-        ...Object.entries(info.counts).map(([key, n]): [string, string] => [key, String(n)]),
+        ...Object.entries(info.counts).map(([key, n]): [string, number] => [key, n]),
       ]),
     )
     return info

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {accountFlag, durationFlag, labelFlag, splitList} from '../../cli/flags.js'
+import {Document} from '../../cli/output.js'
 import {closeInput, formatBytes, INPUT_LIMITS, openInput, readAllText} from '../../cli/input.js'
 import {isInteractive} from '../../cli/prompts.js'
 import {promptToken} from '../../cli/token-prompts.js'
@@ -127,7 +128,7 @@ EOF`,
 
     const created = await createToken(await this.context(flags), input)
     if (created.warning) this.warnUser(created.warning)
-    this.say(created.token)
+    this.printDocument(Document.credential(created.token))
     const {warning: _warning, ...result} = created
     return result
   }

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
-import {stringify} from 'yaml'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {renderFields, renderLines} from '../../cli/output.js'
+import {renderFields, renderYaml} from '../../cli/output.js'
+import {yamlText} from '../../core/yaml-text.js'
 import {getToken, type TokenRecord} from '../../domain/tokens.js'
 
 export type TokensGetResult = TokenRecord
@@ -22,16 +22,16 @@ export default class TokensGet extends AccessctlCommand {
         ['id', token.jti],
         ['account', token.accountName ? `${token.accountName} (${token.accountId})` : token.accountId],
         ['type', token.type],
-        ['role', token.role ?? '-'],
-        ['label', token.label ?? '-'],
+        ['role', token.role],
+        ['label', token.label],
         ['created', `${show.time(token.createdAt)} by ${show.actor(token.createdBy)}`],
         ['expires', show.time(token.expiresAt)],
-        ['revoked', show.time(token.revokedAt)],
+        ['revoked', token.revokedAt === null ? null : show.time(token.revokedAt)],
         ['status', token.status],
         ['signing key', token.kid],
       ]),
     )
-    this.say(renderLines(['grants:', ...stringify(token.grants, {aliasDuplicateObjects: false}).trimEnd().split('\n')]))
+    this.say(renderYaml(yamlText({grants: token.grants})))
     return token
   }
 }

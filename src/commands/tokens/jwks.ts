@@ -1,4 +1,5 @@
 import {AccessctlCommand} from '../../cli/base-command.js'
+import {Document} from '../../cli/output.js'
 import {type Jwks, publicJwks} from '../../domain/signing-keys.js'
 
 export type TokensJwksResult = Jwks
@@ -15,7 +16,7 @@ JOSE library can verify tokens without the store. Retired keys are left out. Nee
   async run(): Promise<TokensJwksResult> {
     const {flags} = await this.parse(TokensJwks)
     const jwks = publicJwks(await this.context(flags))
-    this.say(JSON.stringify(jwks, null, 2))
+    this.printDocument(Document.json(jwks))
     return jwks
   }
 }

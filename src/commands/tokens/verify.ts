@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {formatBytes, INPUT_LIMITS, LineReader, openInput} from '../../cli/input.js'
+import {JsonLines} from '../../cli/output.js'
 import {UsageError, VerdictError} from '../../errors.js'
 import {TokenVerifier, verificationJson, type VerificationJson} from '../../domain/token-verifier.js'
 
@@ -46,15 +47,12 @@ input is waiting, so a program can send one token and read its answer. Needs no 
   private async verifyStream(verifier: TokenVerifier): Promise<void> {
     let total = 0
     let invalid = 0
-    let out = ''
+    const out = new JsonLines()
     // Tokens are ASCII: a stray byte makes its line malformed, which the verdict says, rather than stopping the stream.
     const lines = new LineReader(openInput('-', 'tokens, one per line'), {what: 'a token', cap: INPUT_LIMITS.tokenLine, strictUtf8: false})
     for (;;) {
       // Answer what was read before waiting for more: a caller may wait for an answer before it sends the next token.
-      if (out !== '' && !lines.hasBufferedLine()) {
-        await writeOut(out)
-        out = ''
-      }
+      if (!lines.hasBufferedLine()) await out.flush()
 
       const next = lines.next()
       if (next.done) break
@@ -63,24 +61,12 @@ input is waiting, so a program can send one token and read its answer. Needs no 
       const verdict = verificationJson(verifier.verify(token))
       total++
       if (!verdict.valid) invalid++
-      out += `${JSON.stringify(verdict)}\n`
-      if (out.length >= OUTPUT_CHUNK) {
-        await writeOut(out)
-        out = ''
-      }
+      out.push(verdict)
+      if (out.pendingLength >= OUTPUT_CHUNK) await out.flush()
     }
 
-    await writeOut(out)
+    await out.flush()
     if (total === 0) throw new UsageError('no token on stdin', {hint: 'Write one token per line: accessctl tokens verify - < tokens.txt'})
     if (invalid > 0) throw new VerdictError(`${invalid} of ${total} token(s) are invalid`, null)
   }
-}
-
-/** Writes and waits when the pipe is full, so a slow reader does not make the output pile up in memory. */
-function writeOut(text: string): Promise<void> {
-  if (text === '') return Promise.resolve()
-  return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve()
-    else process.stdout.once('drain', resolve)
-  })
 }

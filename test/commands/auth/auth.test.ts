@@ -35,7 +35,7 @@ describe('auth whoami and auth can-i through the CLI', () => {
   it('whoami: the operator, an admin key, a token; a bad credential is exit 3', async () => {
     const operator = await json<WhoAmI>(['auth', 'whoami'])
     expect(operator.json).toEqual({kind: 'operator', user: userInfo().username, fullRights: true})
-    expect((await run(['auth', 'whoami'])).stdout).toMatch(/^caller: +operator \(no credential\): full rights\nuser: +\S+\n$/)
+    expect((await run(['auth', 'whoami'])).stdout).toMatch(/^caller: +operator with full rights \(no credential\)\nuser: +\S+\n$/)
 
     const key = await json<WhoAmI>(['auth', 'whoami'], {ACCESSCTL_ADMIN_KEY: adminKey})
     expect(key.json).toMatchObject({kind: 'admin-key', label: 'ops', fullRights: true})
@@ -57,7 +57,7 @@ describe('auth whoami and auth can-i through the CLI', () => {
     expect(token.stdout).not.toContain(bobToken)
     const human = await run(['auth', 'whoami'], {ACCESSCTL_TOKEN: bobToken})
     expect(human.stdout).toMatch(/^caller: +account token\naccount: +[0-9a-f]{32}\nname: +bob\ngroups: +everyone, devops\n/)
-    expect(human.stdout).toMatch(/\ngrants:\n- resources:/)
+    expect(human.stdout).toMatch(/\ngrants:\n {2}- resources:/)
 
     const bad = await json<ErrorJson>(['auth', 'whoami'], {ACCESSCTL_TOKEN: `${bobToken}x`})
     expect(bad.code).toBe(3)

@@ -57,7 +57,7 @@ describe('tokens list, get, revoke and roles', () => {
     expect(got.json).toMatchObject({jti: jtiOf(tokens[0]), accountId: alice, accountName: 'alice', role: 'AuditDeveloper', status: 'active'})
     expect(got.json).not.toHaveProperty('token')
     const human = await cli(['tokens', 'get', jtiOf(tokens[1])])
-    expect(human.stdout).toMatch(/grants:\n- resources:\n {4}- models/)
+    expect(human.stdout).toMatch(/grants:\n {2}- resources:\n {6}- models/)
     expect((await cli(['tokens', 'get', 'f'.repeat(32)])).code).toBe(4)
     expect((await cli(['tokens', 'get', 'not-a-jti'])).code).toBe(2)
   })

@@ -1,5 +1,6 @@
 import {AccessctlCommand} from '../../../cli/base-command.js'
 import {descriptionFlag, labelFlag} from '../../../cli/flags.js'
+import {Document} from '../../../cli/output.js'
 import {createdKeyNote, deploymentIdArg} from '../../../cli/deployer-views.js'
 import type {CreatedApiKey} from '../../../domain/api-keys.js'
 import {createDeploymentKey} from '../../../domain/deployments.js'
@@ -26,7 +27,7 @@ on stdout; only its SHA-256 is stored. Needs deploy on the service AND on the in
   async run(): Promise<DeploymentKeysCreateResult> {
     const {args, flags} = await this.parse(DeploymentKeysCreate)
     const key = createDeploymentKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
-    this.say(key.key)
+    this.printDocument(Document.credential(key.key))
     this.inform(createdKeyNote(key))
     return key
   }

@@ -1,5 +1,6 @@
 import {AccessctlCommand} from '../../../cli/base-command.js'
 import {descriptionFlag, labelFlag} from '../../../cli/flags.js'
+import {Document} from '../../../cli/output.js'
 import {createdKeyNote, serviceIdArg} from '../../../cli/deployer-views.js'
 import type {CreatedApiKey} from '../../../domain/api-keys.js'
 import {createServiceKey} from '../../../domain/services.js'
@@ -26,7 +27,7 @@ only its SHA-256 is stored. Needs admin on the service.`
   async run(): Promise<ServiceKeysCreateResult> {
     const {args, flags} = await this.parse(ServiceKeysCreate)
     const key = createServiceKey(await this.context(flags), args.id, {label: flags.label, description: flags.description})
-    this.say(key.key)
+    this.printDocument(Document.credential(key.key))
     this.inform(createdKeyNote(key))
     return key
   }

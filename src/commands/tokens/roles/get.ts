@@ -1,11 +1,11 @@
 import {Args} from '@oclif/core'
-import {stringify} from 'yaml'
 
 import {AccessctlCommand} from '../../../cli/base-command.js'
 import {accountFlag, accountIdsOf} from '../../../cli/flags.js'
-import {renderLines} from '../../../cli/output.js'
+import {Document} from '../../../cli/output.js'
 import {isAccountId} from '../../../core/names.js'
 import {roleGrants} from '../../../core/roles.js'
+import {yamlText} from '../../../core/yaml-text.js'
 
 export type TokensRolesGetResult = ReturnType<typeof roleGrants>
 
@@ -26,7 +26,7 @@ export default class TokensRolesGet extends AccessctlCommand {
     // An id needs no store (the expansion is pure); only a name is looked up, in a store that must exist.
     const accountId = isAccountId(flags.id) ? flags.id : accountIdsOf(await this.context(flags), [flags.id])[0]
     const expansion = roleGrants(args.role, accountId)
-    this.say(renderLines(stringify({account: expansion.accountId, grants: expansion.grants}, {aliasDuplicateObjects: false}).trimEnd().split('\n')))
+    this.printDocument(Document.yaml(yamlText({account: expansion.accountId, grants: expansion.grants})))
     return expansion
   }
 }
