@@ -106,6 +106,44 @@ describe('parsers under hostile input', () => {
     )
   })
 
+  it('the ttl parser has one cap for every unit: n units are accepted exactly when n * unit seconds are, and "too long" reads the same', () => {
+    const unitSeconds = {s: 1, m: 60, h: 3600, d: 86_400, w: 604_800} as const
+    const cap = 100 * 365 * 86_400
+    const unit = fc.constantFrom(...(Object.keys(unitSeconds) as Array<keyof typeof unitSeconds>))
+    // Around each unit's maximum, and anywhere up to far past it.
+    const count = fc.oneof(fc.integer({min: -3, max: 3}).map((delta) => ({delta})), fc.bigInt({min: 1n, max: 10n ** 25n}).map((n) => ({n})))
+    fc.assert(
+      fc.property(unit, count, fc.nat({max: 3}), (u, c, zeros) => {
+        const n = 'n' in c ? c.n : BigInt(Math.floor(cap / unitSeconds[u]) + c.delta)
+        if (n <= 0n) return
+        const text = `${'0'.repeat(zeros)}${n}${u}`
+        const seconds = n * BigInt(unitSeconds[u])
+        const inSeconds = `${seconds}s`
+        if (seconds <= BigInt(cap)) {
+          expect(parseTtl(text)).toBe(Number(seconds))
+          expect(parseTtl(inSeconds)).toBe(Number(seconds))
+        } else {
+          expect(() => parseTtl(text)).toThrow(`--ttl '${text}' is too long: at most 100 years (3153600000s, 36500d)`)
+          expect(() => parseTtl(inSeconds)).toThrow(`--ttl '${inSeconds}' is too long: at most 100 years (3153600000s, 36500d)`)
+        }
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('the ttl parser refuses any white space around a duration it would otherwise take', () => {
+    const space = fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\ufeff')
+    const valid = fc.tuple(fc.integer({min: 1, max: 5214}), fc.constantFrom('s', 'm', 'h', 'd', 'w')).map(([n, u]) => `${n}${u}`)
+    fc.assert(
+      fc.property(valid, space, fc.constantFrom('before', 'after', 'both'), (text, ws, where) => {
+        expect(parseTtl(text)).toBeGreaterThan(0)
+        const padded = where === 'before' ? ws + text : where === 'after' ? text + ws : ws + text + ws
+        expect(() => parseTtl(padded)).toThrow(/is not a duration/)
+      }),
+      {numRuns: 500},
+    )
+  })
+
   it('the import parsers take control characters, byte order marks and duplicate keys, and say why (exit 2)', () => {
     const entry = fc.oneof(controlish, fc.record({name: controlish, groups: fc.array(controlish, {maxLength: 3})}, {requiredKeys: []}))
     fc.assert(
