@@ -56,7 +56,7 @@ export class Store {
     const absolute = literalPath(path, 'store path')
     if (options.mustExist && !existsSync(absolute)) {
       throw new StoreError(`no store at ${absolute}`, {
-        hint: 'Create one with a command that writes, e.g. accessctl accounts create NAME, or check --store / ACCESSCTL_STORE.',
+        hint: 'Create one with a command that writes, e.g. `accessctl accounts create -n NAME`, or check --store / ACCESSCTL_STORE.',
       })
     }
 
