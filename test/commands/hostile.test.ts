@@ -1,10 +1,11 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type CliResult, cliCommand, expectNoStackTrace, PROJECT_ROOT, runCli, runCliWithEndlessStdin, type TempDir, tempDir} from '../helpers/cli.js'
+import {type CliResult, expectNoStackTrace, PROJECT_ROOT, runCli, runCliWithEndlessStdin, type TempDir, tempDir} from '../helpers/cli.js'
+import {NOBODY, otherUserCliOrStop, otherUserEnv} from '../helpers/other-user.js'
 import {countRows} from '../helpers/store.js'
 
 const DOCUMENTED_EXIT_CODES = [0, 2, 3, 4, 5, 6]
@@ -64,21 +65,18 @@ describe('hostile input', () => {
     expectCleanFailure(await run(['tokens', 'create', '-c', '-'], `account: ${account}\ngrants:\n- resources: [datasets\n`), 2)
   })
 
-  it('a read-only store is exit 6 with a clear message, for a user who may not write it', async () => {
-    if (process.getuid?.() !== 0) return // needs root to act as another user; CI runs as root
+  it('a read-only store is exit 6 with a clear message, for a user who may not write it', async (context) => {
+    // Needs root to act as another user, and a program that user can reach (a copy of it if the checkout is not).
+    const program = otherUserCliOrStop(context)
     const readonlyDir = tempDir('accessctl-ro-')
     try {
       chmodSync(readonlyDir.path, 0o755)
       await runCli(['accounts', 'create', '-n', 'alice'], {store: readonlyDir.storePath})
       chmodSync(readonlyDir.storePath, 0o644)
-      const {file, prefix} = cliCommand()
-      const cache = `${readonlyDir.path}-cache`
-      mkdirSync(cache, {mode: 0o777})
-      chmodSync(cache, 0o777)
       const asNobody = (args: string[]) => {
-        const result = spawnSync('runuser', ['-u', 'nobody', '--', file, ...prefix, ...args], {
-          // The executable unpacks its SQLite addon under XDG_CACHE_HOME: give nobody a writable one.
-          env: {...process.env, ACCESSCTL_STORE: readonlyDir.storePath, XDG_CACHE_HOME: cache, HOME: '/tmp', NO_COLOR: '1'},
+        const result = spawnSync('runuser', ['-u', NOBODY.name, '--', program.file, ...program.prefix, ...args], {
+          cwd: program.cwd,
+          env: otherUserEnv(program.cwd, {ACCESSCTL_STORE: readonlyDir.storePath}),
         })
         return {code: result.status ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString()}
       }
@@ -89,7 +87,7 @@ describe('hostile input', () => {
       expect(countRows(readonlyDir.storePath, 'accounts')).toBe(1)
     } finally {
       readonlyDir.cleanup()
-      rmSync(`${readonlyDir.path}-cache`, {recursive: true, force: true})
+      program.cleanup()
     }
   })
 
