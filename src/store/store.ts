@@ -298,6 +298,7 @@ export function migrate(db: Db, migrations: readonly Migration[], path = db.name
         from = db.pragma('user_version', {simple: true}) as number
         if (from >= migration.version) return
         db.exec(migration.sql)
+        migration.backfill?.(db)
         db.pragma(`application_id = ${APPLICATION_ID}`)
         db.pragma(`user_version = ${migration.version}`)
       }).immediate()
