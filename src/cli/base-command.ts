@@ -60,7 +60,8 @@ export abstract class AccessctlCommand extends Command {
 
   /**
    * Commands that only read never create a store: on a missing one they stop with exit 6 and the path, rather
-   * than leave an empty store (and its folder) behind. Commands that write create it on first use.
+   * than leave an empty store (and its folder) behind. Commands that write create it on first use. A store they may
+   * not write (a backup on a read-only mount) they open read-only, as serve does (Store.openToRead).
    */
   static readsOnly = false
 
@@ -113,7 +114,8 @@ export abstract class AccessctlCommand extends Command {
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
   protected async context(flags: {store?: string; 'admin-key'?: string; token?: string}): Promise<Context> {
-    this.openedStore ??= Store.open(flags.store ?? defaultStorePath(), {mustExist: (this.constructor as typeof AccessctlCommand).readsOnly})
+    const path = flags.store ?? defaultStorePath()
+    this.openedStore ??= (this.constructor as typeof AccessctlCommand).readsOnly ? Store.openToRead(path) : Store.open(path)
     if (!this.resolvedCaller) {
       const operator = localOperator()
       this.resolvedCaller = (this.constructor as typeof AccessctlCommand).credentialFree

@@ -48,7 +48,7 @@ finishes the requests in flight and exits 0; with --json it then prints {url, st
   async run(): Promise<ServeResult> {
     const {flags} = await this.parse(Serve)
     const listen = parseListenAddress(flags.listen)
-    const timeoutSeconds = parseTtl(flags['request-timeout'])
+    const timeoutSeconds = parseTtl(flags['request-timeout'], '--request-timeout')
     if (timeoutSeconds > MAX_REQUEST_TIMEOUT_SECONDS) throw new UsageError(`--request-timeout is at most ${MAX_REQUEST_TIMEOUT_SECONDS}s`)
     const decisions = DecisionPoint.open(flags.store ?? defaultStorePath())
     try {

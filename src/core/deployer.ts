@@ -281,6 +281,12 @@ export function validateObjectId(kind: 'service' | 'infrastructure' | 'deploymen
   return id
 }
 
+/** The name of a new version: a valid version that does not look like a key (it would be stored and listed in clear). */
+export function validateNewVersion(version: string): string {
+  if (looksSecret(version)) throw new UsageError('a version cannot be a key or a token: it would be stored and listed in clear')
+  return validateVersion(version)
+}
+
 export function validateVersion(version: string): string {
   if (!isValidVersion(version)) {
     throw new UsageError(

@@ -3,7 +3,8 @@ import {isNode, isPair, LineCounter, parseAllDocuments} from 'yaml'
 
 import {UsageError} from '../errors.js'
 import {AUTH_MODES, type AuthMode, INFRA_PRIVILEGES, INFRA_STAGES, type InfraPrivilege, type InfraStage, SERVICE_PRIVILEGES, type ServicePrivilege} from './deployer.js'
-import {EVERYONE_GROUP, isAccountId, MAX_ACCOUNT_NAME_LENGTH} from './names.js'
+import {accountNameClash, accountNameKey, accountNameProblem, EVERYONE_GROUP, isAccountId, MAX_ACCOUNT_NAME_LENGTH, normalizeAccountName} from './names.js'
+import {looksSecret} from './redact.js'
 import {preview} from './text.js'
 import {type SafeYamlText, yamlText} from './yaml-text.js'
 
@@ -590,10 +591,12 @@ export function computePlan(desired: DesiredState, current: CurrentState, option
     if (account.id) byId.set(account.id, account)
   }
 
+  // A name in the document finds the stored account of that name, or of its NFC form (the form names are stored in).
+  const storedIdOf = (name: string) => current.accountIdByName.get(name) ?? current.accountIdByName.get(normalizeAccountName(name))
   const resolveAccount = (reference: string, path: DocPath): AccountRef | undefined => {
     if (isAccountId(reference) && current.accounts.has(reference)) return {id: reference, name: current.accounts.get(reference)!.name}
-    const stored = current.accountIdByName.get(reference)
-    if (stored !== undefined) return {id: stored, name: reference}
+    const stored = storedIdOf(reference)
+    if (stored !== undefined) return {id: stored, name: current.accounts.get(stored)?.name ?? reference}
     const planned = byName.get(reference) ?? byId.get(reference)
     if (planned) return planned.id && current.accounts.has(planned.id) ? {id: planned.id, name: planned.name} : {name: planned.name}
     problems.push({path, message: `no account with id or name '${preview(reference)}' in the document or the store`})
@@ -606,6 +609,11 @@ export function computePlan(desired: DesiredState, current: CurrentState, option
   for (const group of desired.groups) {
     const stored = current.groups.get(group.name)
     if (!stored) {
+      if (looksSecret(group.name)) {
+        problems.push({path: [...group.path, 'name'], message: 'a group name cannot be a key or a token: it would be stored and listed in clear'})
+        continue
+      }
+
       add({op: 'create', kind: 'group', target: group.name, values: {admin: group.admin ?? false, mayCreateServices: group.mayCreateServices ?? false}}, group.path)
       continue
     }
@@ -650,25 +658,43 @@ export function computePlan(desired: DesiredState, current: CurrentState, option
   }
 
   const newAccountGroups = new Map<string, string[]>()
+  // New names must not look like stored ones, nor like each other: the key of every name, stored or planned.
+  const nameByKey = new Map<string, string>()
+  for (const {name} of current.accounts.values()) if (!nameByKey.has(accountNameKey(name))) nameByKey.set(accountNameKey(name), name)
   for (const account of desired.accounts) {
-    const storedId = account.id ?? current.accountIdByName.get(account.name)
+    const storedId = account.id ?? storedIdOf(account.name)
     const stored = storedId === undefined ? undefined : current.accounts.get(storedId)
     if (stored) {
-      if (stored.name !== account.name) {
+      if (stored.name !== account.name && stored.name !== normalizeAccountName(account.name)) {
         problems.push({path: [...account.path, 'name'], message: `account ${storedId} is named '${preview(stored.name)}' in the store; an account cannot be renamed`})
       }
 
       continue
     }
 
-    if (account.id !== undefined && current.accountIdByName.has(account.name)) {
+    if (account.id !== undefined && storedIdOf(account.name) !== undefined) {
       problems.push({
         path: [...account.path, 'id'],
-        message: `an account named '${preview(account.name)}' exists with another id (${current.accountIdByName.get(account.name)})`,
+        message: `an account named '${preview(account.name)}' exists with another id (${storedIdOf(account.name)})`,
       })
       continue
     }
 
+    // The rule of every new name (src/core/names.ts), and no collision with a stored or an earlier new name.
+    const problem = accountNameProblem(account.name)
+    if (problem !== undefined) {
+      problems.push({path: [...account.path, 'name'], message: problem})
+      continue
+    }
+
+    const key = accountNameKey(account.name)
+    const clash = nameByKey.get(key)
+    if (clash !== undefined) {
+      problems.push({path: [...account.path, 'name'], message: accountNameClash(normalizeAccountName(account.name), clash)})
+      continue
+    }
+
+    nameByKey.set(key, normalizeAccountName(account.name))
     newAccountGroups.set(account.name, [])
     add({op: 'create', kind: 'account', target: account.name, values: {id: account.id, groups: newAccountGroups.get(account.name)!}}, account.path)
   }
@@ -734,6 +760,11 @@ export function computePlan(desired: DesiredState, current: CurrentState, option
     const versions = stored?.versions ?? []
     for (const [index, version] of (service.versions ?? []).entries()) {
       if (!versions.includes(version)) {
+        if (looksSecret(version)) {
+          problems.push({path: [...service.path, 'versions', index], message: 'a version cannot be a key or a token: it would be stored and listed in clear'})
+          continue
+        }
+
         add({op: 'create', kind: 'service-version', target: `${service.id}/${version}`, service: service.id, version}, [...service.path, 'versions', index])
       }
     }

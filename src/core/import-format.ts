@@ -2,7 +2,7 @@ import {FAILSAFE_SCHEMA, load as loadYaml} from 'js-yaml'
 import {isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit} from 'yaml'
 
 import {UsageError} from '../errors.js'
-import {accountNameProblem} from './names.js'
+import {accountNameProblem, normalizeAccountName} from './names.js'
 import {preview} from './text.js'
 
 /**
@@ -59,10 +59,11 @@ function toRecord(value: unknown, line: number): ImportRecord {
   return {line, name: checkName(entry.name, line), groups}
 }
 
+/** A name to import, checked by the rule of every new account name and in NFC, the form it is stored in. */
 function checkName(name: string, line: number): string {
   const problem = accountNameProblem(name)
   if (problem !== undefined) fail(line, problem)
-  return name
+  return normalizeAccountName(name)
 }
 
 /** JSON Lines: one object (or name string) per line; blank lines are skipped. */

@@ -1,5 +1,15 @@
 import {newId, nowIso} from '../core/ids.js'
-import {EVERYONE_GROUP, isAccountId, preview, validateAccountId, validateAccountName} from '../core/names.js'
+import {
+  accountNameClash,
+  accountNameKey,
+  accountNameSpellings,
+  EVERYONE_GROUP,
+  isAccountId,
+  preview,
+  validateAccountId,
+  validateAccountName,
+  validateAccountNameLookup,
+} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
@@ -41,17 +51,27 @@ export function createAccount(ctx: Context, input: {name: string; groups?: strin
     requireGlobalAdmin(ctx, {function: 'create', resource: 'accounts', action: 'accounts.create'})
     const {db} = ctx.store
     for (const group of groups) requireGroup(db, group)
-    if (db.prepare('SELECT 1 FROM accounts WHERE name = ?').get(name)) {
-      throw new ConflictError(`an account named '${preview(name)}' already exists`)
-    }
-
+    const key = accountNameKey(name)
+    const clash = findNameClash(db, name, key)
+    if (clash !== undefined) throw new ConflictError(accountNameClash(name, clash))
     if (input.id !== undefined && findAccountById(db, input.id)) throw new ConflictError(`an account with id ${input.id} already exists`)
     const account: Account = {id: input.id ?? newId(), name, createdAt: nowIso()}
-    db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)').run(account.id, account.name, account.createdAt)
+    db.prepare('INSERT INTO accounts (id, name, name_key, created_at) VALUES (?, ?, ?, ?)').run(account.id, account.name, key, account.createdAt)
     const addMember = db.prepare('INSERT INTO group_members (group_name, account_id, added_at) VALUES (?, ?, ?)')
     for (const group of groups) addMember.run(group, account.id, account.createdAt)
     return account
   })
+}
+
+/**
+ * The stored name a new name (in NFC) collides with: the same name, or one with the same key (accountNameKey), so
+ * that names differing only in case or in look-alike forms are one. Stores may hold such pairs from before the key;
+ * they are kept, and the first found is named.
+ */
+export function findNameClash(db: Db, name: string, key: string): string | undefined {
+  return db.prepare('SELECT name FROM accounts WHERE name = ? OR name_key = ? ORDER BY name = ? DESC, created_at LIMIT 1').pluck().get(name, key, name) as
+    | string
+    | undefined
 }
 
 export function findAccountById(db: Db, id: string): Account | undefined {
@@ -59,9 +79,15 @@ export function findAccountById(db: Db, id: string): Account | undefined {
   return row && toAccount(row)
 }
 
+/** The account of this exact name, or of its NFC form (names are stored in NFC; older ones as they were given). */
 export function findAccountByName(db: Db, name: string): Account | undefined {
-  const row = db.prepare('SELECT id, name, created_at FROM accounts WHERE name = ?').get(name) as AccountRow | undefined
-  return row && toAccount(row)
+  const byName = db.prepare('SELECT id, name, created_at FROM accounts WHERE name = ?')
+  for (const spelling of accountNameSpellings(name)) {
+    const row = byName.get(spelling) as AccountRow | undefined
+    if (row) return toAccount(row)
+  }
+
+  return undefined
 }
 
 export function requireAccountById(db: Db, id: string): Account {
@@ -129,7 +155,7 @@ export function getAccount(ctx: Context, by: {id?: string; name?: string}): Acco
     const notFound = () =>
       by.id === undefined ? new NotFoundError(`no account named '${preview(by.name ?? '')}'`) : new NotFoundError(`no account with id ${by.id}`)
     if (by.id === undefined) {
-      account = findAccountByName(db, validateAccountName(by.name ?? ''))
+      account = findAccountByName(db, validateAccountNameLookup(by.name ?? ''))
       if (!account) throw notFound()
     } else {
       account = requireAccountById(db, by.id)

@@ -156,11 +156,14 @@ export function checkAdminKey(db: Db, presented: string, now = new Date()): Admi
 
 const REASON_TEXT = {malformed: 'not an admin key', unknown_key: 'unknown admin key', expired: 'admin key expired'}
 
-/** Resolves `--admin-key` into its key, recording when it was last used; an invalid key is exit 3, never a fall-back. */
-export function authenticateAdminKey(db: Db, presented: string): AdminKey {
+/**
+ * Resolves `--admin-key` into its key, recording when it was last used (unless `record` is false: a store opened
+ * read-only cannot take it); an invalid key is exit 3, never a fall-back.
+ */
+export function authenticateAdminKey(db: Db, presented: string, record = true): AdminKey {
   const check = checkAdminKey(db, presented)
   if (!check.valid) throw new DeniedError(`invalid credential: ${REASON_TEXT[check.reason]}`)
-  db.transaction(() => db.prepare('UPDATE admin_keys SET last_used_at = ? WHERE id = ?').run(nowIso(), check.key.id)).immediate()
+  if (record) db.transaction(() => db.prepare('UPDATE admin_keys SET last_used_at = ? WHERE id = ?').run(nowIso(), check.key.id)).immediate()
   return check.key
 }
 

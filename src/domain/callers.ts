@@ -24,7 +24,7 @@ export async function resolveCaller(store: Store, credentials: Credentials, oper
 
   if (adminKey !== undefined) {
     try {
-      const key = authenticateAdminKey(store.db, adminKey)
+      const key = authenticateAdminKey(store.db, adminKey, store.access === 'read-write')
       return {kind: 'admin-key', keyId: key.id}
     } catch (error) {
       if (error instanceof DeniedError) {

@@ -7,13 +7,14 @@ import {
   SERVICE_ACTIONS,
   type ServiceAction,
 } from '../core/deployer.js'
+import {validateObjectId} from '../core/deployer.js'
 import {preview} from '../core/names.js'
 import {DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {requireTokenPermits} from './access.js'
 import type {CanIAction, CanIQuestion, CanITarget, NeededPrivilege} from './can-i-question.js'
 import type {Context} from './context.js'
-import {findDeployment} from './deployments.js'
+import {deploymentIdFor, findDeployment, guardDeploymentCreate} from './deployments.js'
 import {findInfra} from './infrastructures.js'
 import {guardDeployment, guardInfra, guardService, infraNotFound, serviceNotFound, type Standing as Subject} from './object-access.js'
 import {findService, mayCreateServices} from './services.js'
@@ -38,6 +39,10 @@ const DEPLOYMENT_ACTION_OF: Partial<Record<CanIAction, DeploymentAction>> = {rea
 
 export function planOf(db: Db, question: CanIQuestion): Plan {
   const {action, target} = question
+  if (question.id !== undefined && (action !== 'deploy' || target.kind === 'deployment')) {
+    throw new UsageError('--id names the deployment that deploy would create: ask deploy service/S --infra I --id ID (or deploy infra/I --service S --id ID)')
+  }
+
   if (action === 'create') return createPlan(target)
   if (target.id === undefined) {
     throw new UsageError(`${action} needs one object: ${target.kind === 'infrastructure' ? 'infra' : target.kind}/ID (a kind alone is for create)`)
@@ -46,7 +51,7 @@ export function planOf(db: Db, question: CanIQuestion): Plan {
   const {id} = target
   switch (target.kind) {
     case 'service': {
-      if (action === 'deploy') return deployPlan(db, question.service ?? id, question.infra, `service/${id}`)
+      if (action === 'deploy') return deployPlan(db, question.service ?? id, question.infra, `service/${id}`, question.id)
       const serviceAction = SERVICE_ACTION_OF[action]!
       const service = findService(db, id)
       const object = {kind: 'service' as const, id, ownerAccountId: service?.ownerAccountId ?? null}
@@ -62,7 +67,7 @@ export function planOf(db: Db, question: CanIQuestion): Plan {
     }
 
     case 'infrastructure': {
-      if (action === 'deploy') return deployPlan(db, question.service, question.infra ?? id, `infra/${id}`)
+      if (action === 'deploy') return deployPlan(db, question.service, question.infra ?? id, `infra/${id}`, question.id)
       const infraAction = INFRA_ACTION_OF[action]
       if (!infraAction) throw new UsageError('an infrastructure has no write privilege: ask read (view), deploy or administer')
       const infra = findInfra(db, id)
@@ -122,9 +127,18 @@ export function planOf(db: Db, question: CanIQuestion): Plan {
 
 /**
  * `deploy service/S` (and `deploy infra/I`) alone: the half of `deployment create` about that object. With the other
- * half given (--infra / --service), exactly the check of `deployment create --service S --infra I`.
+ * half given (--infra / --service), exactly the permission check of `deployment create --service S --infra I [--id
+ * ID]` (guardDeploymentCreate), the token's grants for that deployment id included. Like kubectl's can-i, it answers
+ * about permission: an id already taken is still a yes (deployment create then refuses it with exit 5).
  */
-function deployPlan(db: Db, serviceId: string | undefined, infraId: string | undefined, target: string): Plan {
+function deployPlan(db: Db, serviceId: string | undefined, infraId: string | undefined, target: string, deploymentId: string | undefined): Plan {
+  // The id deployment create would give it, refused (exit 2) as that command refuses it.
+  const id =
+    serviceId !== undefined && infraId !== undefined
+      ? deploymentIdFor({service: serviceId, infra: infraId, id: deploymentId})
+      : deploymentId === undefined
+        ? undefined
+        : validateObjectId('deployment', deploymentId)
   const service = serviceId === undefined ? undefined : findService(db, serviceId)
   const infra = infraId === undefined ? undefined : findInfra(db, infraId)
   const {service: servicePrivilege, infra: infraPrivilege} = DEPLOYMENT_ACTIONS.create
@@ -140,25 +154,20 @@ function deployPlan(db: Db, serviceId: string | undefined, infraId: string | und
     if (infra) objects.push({kind: 'infrastructure', id: infra.id, ownerAccountId: infra.ownerAccountId})
   }
 
+  const both = serviceId !== undefined && infraId !== undefined ? `service/${serviceId} on infra/${infraId}` : target
   return {
-    target: serviceId !== undefined && infraId !== undefined ? `service/${serviceId} on infra/${infraId}` : target,
+    target: deploymentId === undefined ? both : `${both} as deployment/${id}`,
     needs,
     objects,
     check(context, subject) {
-      if (serviceId !== undefined && !service) throw serviceNotFound(serviceId)
-      if (infraId !== undefined && !infra) throw infraNotFound(infraId)
-      // The deployment `deployment create` would make: its default id, owned by the caller's account.
-      const owner = subject.kind === 'account' ? subject.accountId : null
-      if (service && infra) {
-        guardDeployment(
-          context,
-          {deployment: {id: `${service.id}-on-${infra.id}`, ownerAccountId: owner}, service, infraId: infra.id},
-          'create',
-          {...ATTEMPT, target: `deployment:${service.id}-on-${infra.id}`},
-        )
+      if (serviceId !== undefined && infraId !== undefined) {
+        guardDeploymentCreate(context, {service: serviceId, infra: infraId, id: id!}, {...ATTEMPT, target: `deployment:${id}`})
         return
       }
 
+      if (serviceId !== undefined && !service) throw serviceNotFound(serviceId)
+      if (infraId !== undefined && !infra) throw infraNotFound(infraId)
+      const owner = subject.kind === 'account' ? subject.accountId : null
       // One half: what the account holds there (seen through the same guard as `service get` / `infra get`, which
       // also hides it from a token that may not see it) must include what `deployment create` needs on that side.
       const half = service
@@ -168,7 +177,8 @@ function deployPlan(db: Db, serviceId: string | undefined, infraId: string | und
         throw new DeniedError(denialMessage([half], [{kind: half.kind, id: half.id, privileges: half.held}]), ATTEMPT)
       }
 
-      requireTokenPermits(context.caller, {function: DEPLOYMENT_ACTIONS.create.tokenFunction, resource: 'deployments', account: owner, ...ATTEMPT})
+      // With --id, the token must grant it for that very deployment, as deployment create --id asks.
+      requireTokenPermits(context.caller, {function: DEPLOYMENT_ACTIONS.create.tokenFunction, resource: 'deployments', account: owner, entity: id, ...ATTEMPT})
     },
   }
 }

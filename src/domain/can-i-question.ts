@@ -56,6 +56,8 @@ export interface CanIQuestion {
   /** With `deploy service/S` or `deploy infra/I`: the other half of the deployment, to ask about both. */
   service?: string
   infra?: string
+  /** With `deploy`: the id of the deployment to create (deployment create --id); SERVICE-on-INFRA when not given. */
+  id?: string
   /** An account id or name: answer for that account (its own rights, no token limits). */
   as?: string
 }

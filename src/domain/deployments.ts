@@ -91,6 +91,42 @@ const DEPLOYMENT: KeyedKind<DeploymentAction, Deployment> & GuardedKind<keyof ty
   keyTable: 'deployment_keys',
 }
 
+/** The id `deployment create` gives a deployment: --id, or SERVICE-on-INFRA; the input checked as that command checks it. */
+export function deploymentIdFor(input: {service: string; infra: string; version?: string; id?: string}): string {
+  validateObjectId('service', input.service)
+  validateObjectId('infrastructure', input.infra)
+  const id = validateObjectId('deployment', input.id ?? `${input.service}-on-${input.infra}`)
+  if (input.version !== undefined) validateVersion(input.version)
+  return id
+}
+
+/**
+ * Whether the caller may create this deployment, as `deployment create` asks it: the service and the
+ * infrastructure exist (and may be seen), the caller holds what creating needs on both, and its token grants it for
+ * this deployment id and owner. `auth can-i deploy` asks exactly this, so the two cannot disagree about permission.
+ * What follows in createDeployment (an id already taken, no version to deploy) is about the store's state, not
+ * about permission, and is not part of it. Throws as the command refuses; `attempted` is what a denial is audited as.
+ */
+export function guardDeploymentCreate(
+  ctx: Context,
+  input: {service: string; infra: string; id: string},
+  attempted: {action: string; target: string},
+): {service: string; infra: string; ownerAccountId: string | null} {
+  const {db} = ctx.store
+  const service = findService(db, input.service)
+  if (!service) throw serviceNotFound(input.service)
+  const infra = findInfra(db, input.infra)
+  if (!infra) throw infraNotFound(input.infra)
+  const ownerAccountId = callerAccount(ctx)
+  guardDeployment(
+    ctx,
+    {deployment: {id: input.id, ownerAccountId}, service: {id: service.id, ownerAccountId: service.ownerAccountId}, infraId: infra.id},
+    'create',
+    attempted,
+  )
+  return {service: service.id, infra: infra.id, ownerAccountId}
+}
+
 /**
  * Deploys a version of a service on an infrastructure. Without --version the newest version (by creation) is
  * deployed; a service without versions cannot be deployed (not found, exit 4): there is nothing to run.
@@ -99,29 +135,16 @@ export function createDeployment(
   ctx: Context,
   input: {service: string; infra: string; version?: string; id?: string},
 ): Deployment {
-  validateObjectId('service', input.service)
-  validateObjectId('infrastructure', input.infra)
-  const id = validateObjectId('deployment', input.id ?? `${input.service}-on-${input.infra}`)
-  if (input.version !== undefined) validateVersion(input.version)
+  const id = deploymentIdFor(input)
   return mutate(ctx, 'deployment.create', `deployment:${id}`, () => {
     const {db} = ctx.store
-    const service = findService(db, input.service)
-    if (!service) throw serviceNotFound(input.service)
-    const infra = findInfra(db, input.infra)
-    if (!infra) throw infraNotFound(input.infra)
-    const ownerAccountId = callerAccount(ctx)
-    guardDeployment(
-      ctx,
-      {deployment: {id, ownerAccountId}, service: {id: service.id, ownerAccountId: service.ownerAccountId}, infraId: infra.id},
-      'create',
-      {action: 'deployment.create', target: `deployment:${id}`},
-    )
+    const {service, infra, ownerAccountId} = guardDeploymentCreate(ctx, {...input, id}, {action: 'deployment.create', target: `deployment:${id}`})
     if (findDeployment(db, id)) throw new ConflictError(`a deployment with id '${id}' already exists`)
-    const version = chooseVersion(db, service.id, input.version)
+    const version = chooseVersion(db, service, input.version)
     const deployment: Deployment = {
       id,
-      service: service.id,
-      infrastructure: infra.id,
+      service,
+      infrastructure: infra,
       version,
       enabled: true,
       authMode: 'inherit',

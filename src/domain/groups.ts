@@ -1,5 +1,5 @@
 import {nowIso} from '../core/ids.js'
-import {EVERYONE_GROUP, validateAccountId, validateGroupName} from '../core/names.js'
+import {EVERYONE_GROUP, validateAccountId, validateGroupName, validateNewGroupName} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
 import {mutate} from './audit.js'
@@ -49,7 +49,7 @@ export function requireGroup(db: Db, name: string): Group {
 }
 
 export function createGroup(ctx: Context, input: {name: string; admin?: boolean; mayCreateServices?: boolean}): Group {
-  const name = validateGroupName(input.name)
+  const name = validateNewGroupName(input.name)
   return mutate(ctx, 'groups.create', `group:${name}`, () => {
     requireGlobalAdmin(ctx, {function: 'create', resource: 'groups', entity: name, action: 'groups.create', target: `group:${name}`})
     const {db} = ctx.store

@@ -1,6 +1,6 @@
 import {newId, nowIso} from '../core/ids.js'
 import type {ImportRecord} from '../core/import-format.js'
-import {EVERYONE_GROUP, preview, validateGroupName} from '../core/names.js'
+import {accountNameClash, accountNameKey, EVERYONE_GROUP, preview, validateGroupName} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
 import {mutate} from './audit.js'
 import {requireGlobalAdmin} from './access.js'
@@ -68,8 +68,10 @@ export function importAccounts(ctx: Context, records: Iterable<ImportRecord>, pr
     requireGlobalAdmin(ctx, {function: 'create', resource: 'accounts', action: 'accounts.import'})
     const {db} = ctx.store
     const groupExists = db.prepare('SELECT 1 FROM groups WHERE name = ?').pluck()
-    const idOfName = db.prepare('SELECT id FROM accounts WHERE name = ?').pluck()
-    const insertAccount = db.prepare('INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
+    // A name collides with the same name or one of the same key (accountNameKey: case, look-alike forms), stored
+    // before or earlier in this input; legacy rows without a key are matched by name.
+    const clashOf = db.prepare('SELECT id, name FROM accounts WHERE name = ? OR name_key = ? ORDER BY name = ? DESC LIMIT 1').raw()
+    const insertAccount = db.prepare('INSERT INTO accounts (id, name, name_key, created_at) VALUES (?, ?, ?, ?)')
     const insertMember = db.prepare('INSERT INTO group_members (group_name, account_id, added_at) VALUES (?, ?, ?)')
     const knownGroups = new Set<string>()
     const inserted = new InsertedAccounts()
@@ -83,14 +85,21 @@ export function importAccounts(ctx: Context, records: Iterable<ImportRecord>, pr
       }
 
       const id = newId()
-      if (insertAccount.run(id, record.name, now).changes === 0) {
-        const firstLine = inserted.lineOf(idOfName.get(record.name) as string)
+      const key = accountNameKey(record.name)
+      const clash = clashOf.get(record.name, key, record.name) as [string, string] | undefined
+      if (clash !== undefined) {
+        const [clashId, clashName] = clash
+        const firstLine = inserted.lineOf(clashId)
         throw new ConflictError(
           firstLine === undefined
-            ? `line ${record.line}: an account named '${preview(record.name)}' already exists`
-            : `line ${record.line}: account '${preview(record.name)}' appears twice (first at line ${firstLine})`,
+            ? `line ${record.line}: ${accountNameClash(record.name, clashName)}`
+            : clashName === record.name
+              ? `line ${record.line}: account '${preview(record.name)}' appears twice (first at line ${firstLine})`
+              : `line ${record.line}: account '${preview(record.name)}' differs only in case or in look-alike characters from '${preview(clashName)}' (line ${firstLine})`,
         )
       }
+
+      insertAccount.run(id, record.name, key, now)
 
       inserted.add(id, record.line)
       for (const group of record.groups) insertMember.run(group, id, now)

@@ -1,4 +1,4 @@
-import {validateVersion} from '../core/deployer.js'
+import {validateNewVersion, validateVersion} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError} from '../errors.js'
@@ -43,7 +43,7 @@ export function addVersion(
   version: string,
   archive?: {size: number; sha256: string},
 ): ServiceVersion {
-  validateVersion(version)
+  validateNewVersion(version)
   return changeObject(ctx, SERVICE, id, 'versions.add', (service) => {
     const {db} = ctx.store
     if (versionExists(db, service.id, version)) {

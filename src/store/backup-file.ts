@@ -8,6 +8,7 @@ import {
   lstatSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   realpathSync,
   rmSync,
   statSync,
@@ -25,16 +26,28 @@ import {asStoreError, type Store} from './store.js'
  * anything: it is written in a fresh 0700 folder beside the destination, made self-contained (rollback journal, so
  * no -wal is needed to read it, even on a read-only mount), then linked into place with link(2), which fails if the
  * destination appeared meanwhile (a rename would overwrite it). Returns the number of pages copied.
+ *
+ * The folder holds a full copy of the store, signing keys included, so nothing may outlive the backup: it is removed
+ * when the backup ends, whichever way, and on SIGINT, SIGTERM or SIGHUP before the process dies of it. A SIGKILL (or
+ * a power cut) cannot be caught, so the folder is named after the process (`.accessctl-backup-PID-XXXXXX`) and every
+ * later backup to the same folder first removes those of processes that are gone (sweepStaleBackups).
  */
 export async function writeBackup(store: Store, target: string): Promise<number> {
   const folder = dirname(target)
   requireFolder(folder, target)
   refuseStoreFiles(target, store.path)
   refuseExisting(target)
+  sweepStaleBackups(folder)
 
   let staging: string | undefined
+  const removeStaging = () => {
+    if (staging) rmSync(staging, {recursive: true, force: true})
+    staging = undefined
+  }
+
+  const release = removeOnSignal(removeStaging)
   try {
-    staging = mkdtempSync(join(folder, '.accessctl-backup-'))
+    staging = mkdtempSync(join(folder, `${STAGING_PREFIX}${process.pid}-`))
     const copy = join(staging, 'backup.db')
     closeSync(openSync(copy, 'wx', 0o600))
     const progress = await store.db.backup(copy)
@@ -47,7 +60,97 @@ export async function writeBackup(store: Store, target: string): Promise<number>
     const reason = stored instanceof StoreError ? stored.message : describeFsError(error)
     throw new StoreError(`cannot write the backup to ${target}: ${reason}`, {cause: error})
   } finally {
-    if (staging) rmSync(staging, {recursive: true, force: true})
+    removeStaging()
+    release()
+  }
+}
+
+const STAGING_PREFIX = '.accessctl-backup-'
+/** A staging folder of this version: the prefix, the pid of the process that made it, and mkdtemp's six characters. */
+const STAGING_NAME = /^\.accessctl-backup-([1-9][0-9]{0,9})-[A-Za-z0-9]{6}$/
+/** One of a version that did not name them after their process: mkdtemp's six characters only. */
+const LEGACY_STAGING_NAME = /^\.accessctl-backup-[A-Za-z0-9]{6}$/
+/** A legacy folder untouched this long belongs to no running backup (a backup writes its copy as it goes). */
+const LEGACY_STALE_MS = 24 * 60 * 60 * 1000
+const CLEANUP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/**
+ * Runs `cleanup` if the process is told to stop (or exits) before `release` is called, then lets the signal do what
+ * it would have done: with no other listener, the process dies of it (exit status 128 + the signal's number).
+ */
+function removeOnSignal(cleanup: () => void): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanup()
+    release()
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+  }
+
+  const release = () => {
+    for (const signal of CLEANUP_SIGNALS) process.removeListener(signal, onSignal)
+    process.removeListener('exit', cleanup)
+  }
+
+  for (const signal of CLEANUP_SIGNALS) process.once(signal, onSignal)
+  process.once('exit', cleanup)
+  return release
+}
+
+/** Whether a process with this pid exists (EPERM: it does, as another user's). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the staging folders that interrupted backups left in `folder`: only entries whose name is exactly a
+ * staging folder's, that are folders (never a symbolic link, never followed), that belong to this user, and whose
+ * process is gone (or, for a folder of an older version without a pid, that nothing touched for a day). A folder
+ * that cannot be looked at or removed is left as it is: the backup itself does not depend on it. Returns the names
+ * removed.
+ */
+export function sweepStaleBackups(folder: string, now = Date.now()): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(folder)
+  } catch {
+    return []
+  }
+
+  const removed: string[] = []
+  for (const name of names) {
+    const match = STAGING_NAME.exec(name)
+    if (!match && !LEGACY_STAGING_NAME.test(name)) continue
+    const path = join(folder, name)
+    try {
+      const stats = lstatSync(path)
+      if (!stats.isDirectory() || stats.uid !== process.getuid?.()) continue
+      if (match) {
+        const pid = Number(match[1])
+        if (pid === process.pid || isRunning(pid)) continue
+      } else if (now - newestChange(path, stats) < LEGACY_STALE_MS) {
+        continue
+      }
+
+      rmSync(path, {recursive: true, force: true})
+      removed.push(name)
+    } catch {
+      // Gone meanwhile, or not ours to remove: left as it is.
+    }
+  }
+
+  return removed
+}
+
+/** The latest change to a staging folder or the copy in it, in milliseconds. */
+function newestChange(path: string, stats: {mtimeMs: number}): number {
+  try {
+    return Math.max(stats.mtimeMs, lstatSync(join(path, 'backup.db')).mtimeMs)
+  } catch {
+    return stats.mtimeMs
   }
 }
 

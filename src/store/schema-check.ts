@@ -9,7 +9,7 @@ const OBJECT_TYPES = new Set(['INDEX', 'TABLE', 'TRIGGER', 'VIEW'])
 
 const SCHEMA_HINT =
   'The store was changed outside accessctl (PRAGMA user_version, dropped tables?). accessctl will not write to a ' +
-  'store it does not understand: restore it from a backup (accessctl store backup makes one).'
+  'store it does not understand: restore it from a backup (`accessctl store backup FILE` makes one).'
 
 /** A name token as SQLite would read it: unquoted, cut at a parenthesis, lower-cased (names are case-insensitive). */
 function nameOf(token: string | undefined): string | undefined {

@@ -5,10 +5,19 @@
  * Version 1 lays down the whole data model of the product at once (accounts and groups, tokens and signing keys,
  * admin keys, audit, the Deployer objects) so that the features built on it add behaviour, not tables.
  */
+import type Database from 'better-sqlite3'
+
+import {accountNameKey} from '../core/names.js'
+
 export interface Migration {
   readonly version: number
   readonly description: string
   readonly sql: string
+  /**
+   * Fills in what SQL cannot compute (a Unicode normalisation), in the same transaction, after `sql`. It must only
+   * change rows, never the schema: the schema of each version is read from `sql` alone (schema-check.ts).
+   */
+  readonly backfill?: (db: Database.Database) => void
 }
 
 /** Marks a SQLite file as an accessctl store ("ACCT" in ASCII). */
@@ -232,5 +241,22 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT OR IGNORE INTO token_generations (account_id, generation)
         SELECT DISTINCT account_id, 1 FROM tokens WHERE account_id NOT IN (SELECT id FROM accounts);
     `,
+  },
+  {
+    version: 5,
+    description: 'account names: a key that look-alike names share (NFKC, case folded), so that a new one cannot collide',
+    // name_key is accountNameKey(name) (src/core/names.ts). The index is not UNIQUE on purpose: a store may already
+    // hold names that collide (alice and Alice), and the migration must not fail on it nor choose which to drop. They
+    // are kept, each with its key, and every new name is checked against all keys in the write transaction that
+    // inserts it (createAccount, importAccounts), which BEGIN IMMEDIATE serialises.
+    sql: `
+      ALTER TABLE accounts ADD COLUMN name_key TEXT;
+      CREATE INDEX accounts_by_name_key ON accounts (name_key);
+    `,
+    backfill(db) {
+      const setKey = db.prepare('UPDATE accounts SET name_key = ? WHERE id = ?')
+      const rows = db.prepare('SELECT id, name FROM accounts').raw().all() as Array<[string, string]>
+      for (const [id, name] of rows) setKey.run(accountNameKey(name), id)
+    },
   },
 ]

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
-import {accessSync, constants, existsSync, statSync} from 'node:fs'
+import {accessSync, constants, existsSync, realpathSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {StoreError} from '../errors.js'
@@ -56,7 +56,14 @@ export class Store {
     const absolute = literalPath(path, 'store path')
     if (options.mustExist && !existsSync(absolute)) {
       throw new StoreError(`no store at ${absolute}`, {
-        hint: 'Create one with a command that writes, e.g. accessctl accounts create NAME, or check --store / ACCESSCTL_STORE.',
+        hint: 'Create one with a command that writes, e.g. `accessctl accounts create -n NAME`, or check --store / ACCESSCTL_STORE.',
+      })
+    }
+
+    const notWritable = existsSync(absolute) ? whyNotWritable(absolute) : undefined
+    if (notWritable !== undefined) {
+      throw new StoreError(`the store at ${absolute} is read-only here: ${notWritable}; this command writes`, {
+        hint: 'Commands that only read (list, get, authorize, verify, store info, check, backup, export) work on it; change the store where it is writable.',
       })
     }
 
@@ -85,6 +92,18 @@ export class Store {
     }
 
     return new Store(db, absolute)
+  }
+
+  /**
+   * For commands that only read: a store this process may not write (a copy on a read-only mount, a file or folder
+   * of another user) is opened read-only as `serve` opens it (see openReadOnly), so it can be listed, checked and
+   * asked; any other is opened as every command opens it (migrated if it is older, its modes repaired). A missing
+   * store is exit 6 either way, and nothing is created.
+   */
+  static openToRead(path: string, options: OpenOptions = {}): Store {
+    const absolute = literalPath(path, 'store path')
+    if (existsSync(absolute) && whyNotWritable(absolute) !== undefined) return Store.openReadOnly(absolute, options)
+    return Store.open(absolute, {...options, mustExist: true})
   }
 
   /**
@@ -165,6 +184,33 @@ export class Store {
 }
 
 export type StoreAccess = 'immutable' | 'read-only' | 'read-write'
+
+/**
+ * Why this process may not write the existing store at `path` (the file itself, or the folder SQLite keeps its
+ * journal and WAL files in), or undefined when it may. access(2) answers for this process's user (root included, who
+ * may write anything but a read-only file system).
+ */
+function whyNotWritable(path: string): string | undefined {
+  let real: string
+  try {
+    real = realpathSync(path)
+  } catch {
+    return undefined
+  }
+
+  for (const [what, target] of [['the file', real], ['its folder', dirname(real)]] as const) {
+    try {
+      accessSync(target, constants.W_OK)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EROFS') return `${what} is on a read-only file system`
+      if (code === 'EACCES' || code === 'EPERM') return `this user may not write ${what === 'the file' ? 'the file' : `its folder ${dirname(real)}`}`
+      return undefined
+    }
+  }
+
+  return undefined
+}
 
 /** A read-only connection fails with these when the folder cannot take the -shm (and -wal) files of WAL mode. */
 const NEEDS_IMMUTABLE = new Set(['SQLITE_CANTOPEN', 'SQLITE_READONLY_CANTINIT', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_RECOVERY'])
@@ -252,6 +298,7 @@ export function migrate(db: Db, migrations: readonly Migration[], path = db.name
         from = db.pragma('user_version', {simple: true}) as number
         if (from >= migration.version) return
         db.exec(migration.sql)
+        migration.backfill?.(db)
         db.pragma(`application_id = ${APPLICATION_ID}`)
         db.pragma(`user_version = ${migration.version}`)
       }).immediate()

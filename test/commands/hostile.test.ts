@@ -1,10 +1,14 @@
+import Database from 'better-sqlite3'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {randomUUID} from 'node:crypto'
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import {type CliResult, cliCommand, expectNoStackTrace, PROJECT_ROOT, runCli, runCliWithEndlessStdin, type TempDir, tempDir} from '../helpers/cli.js'
+import {accountNameKey} from '../../src/core/names.js'
+import {type CliResult, expectNoStackTrace, PROJECT_ROOT, runCli, runCliWithEndlessStdin, type TempDir, tempDir} from '../helpers/cli.js'
+import {NOBODY, otherUserCliOrStop, otherUserEnv} from '../helpers/other-user.js'
 import {countRows} from '../helpers/store.js'
 
 const DOCUMENTED_EXIT_CODES = [0, 2, 3, 4, 5, 6]
@@ -45,13 +49,22 @@ describe('hostile input', () => {
     expectCleanFailure(await run(['admin-key', 'verify'], garbage), 3)
   })
 
-  it('SQL-looking and control-character names are stored literally', async () => {
-    for (const name of ["x'); DROP TABLE accounts; --", 'a\nb\tc', '\u001b[2J', '%_*']) {
+  it('SQL-looking names are stored literally; control-character names are refused (exit 2), nothing written', async () => {
+    for (const name of ["x'); DROP TABLE accounts; --", '%_*']) {
       const created = await run(['accounts', 'create', '-n', name, '--json'])
       expect(created.code).toBe(0)
       expect(JSON.parse(created.stdout).name).toBe(name)
     }
 
+    const before = countRows(dir.storePath, 'accounts')
+    for (const name of ['a\nb\tc', '\u001b[2J']) {
+      const refused = await run(['accounts', 'create', '-n', name])
+      expectCleanFailure(refused, 2)
+      expect(refused.stderr).toMatch(/cannot hold U\+00(0A|1B)/)
+      expect(refused.stderr).not.toMatch(RAW_CONTROL)
+    }
+
+    expect(countRows(dir.storePath, 'accounts')).toBe(before)
     expect(countRows(dir.storePath, 'accounts', "name = 'x''); DROP TABLE accounts; --'")).toBe(1)
     // LIKE-style wildcards in a filter are not wildcards.
     expect((await run(['accounts', 'get', '-n', '%'])).code).toBe(4)
@@ -64,21 +77,18 @@ describe('hostile input', () => {
     expectCleanFailure(await run(['tokens', 'create', '-c', '-'], `account: ${account}\ngrants:\n- resources: [datasets\n`), 2)
   })
 
-  it('a read-only store is exit 6 with a clear message, for a user who may not write it', async () => {
-    if (process.getuid?.() !== 0) return // needs root to act as another user; CI runs as root
+  it('a read-only store is exit 6 with a clear message, for a user who may not write it', async (context) => {
+    // Needs root to act as another user, and a program that user can reach (a copy of it if the checkout is not).
+    const program = otherUserCliOrStop(context)
     const readonlyDir = tempDir('accessctl-ro-')
     try {
       chmodSync(readonlyDir.path, 0o755)
       await runCli(['accounts', 'create', '-n', 'alice'], {store: readonlyDir.storePath})
       chmodSync(readonlyDir.storePath, 0o644)
-      const {file, prefix} = cliCommand()
-      const cache = `${readonlyDir.path}-cache`
-      mkdirSync(cache, {mode: 0o777})
-      chmodSync(cache, 0o777)
       const asNobody = (args: string[]) => {
-        const result = spawnSync('runuser', ['-u', 'nobody', '--', file, ...prefix, ...args], {
-          // The executable unpacks its SQLite addon under XDG_CACHE_HOME: give nobody a writable one.
-          env: {...process.env, ACCESSCTL_STORE: readonlyDir.storePath, XDG_CACHE_HOME: cache, HOME: '/tmp', NO_COLOR: '1'},
+        const result = spawnSync('runuser', ['-u', NOBODY.name, '--', program.file, ...program.prefix, ...args], {
+          cwd: program.cwd,
+          env: otherUserEnv(program.cwd, {ACCESSCTL_STORE: readonlyDir.storePath}),
         })
         return {code: result.status ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString()}
       }
@@ -89,7 +99,7 @@ describe('hostile input', () => {
       expect(countRows(readonlyDir.storePath, 'accounts')).toBe(1)
     } finally {
       readonlyDir.cleanup()
-      rmSync(`${readonlyDir.path}-cache`, {recursive: true, force: true})
+      program.cleanup()
     }
   })
 
@@ -140,9 +150,22 @@ const MiB = 1024 * KiB
 const PIPE_SLACK = 1 * MiB
 
 /** Every control character class that must never reach a terminal or split a piped row. */
-const CONTROL_SAMPLES = ['\n', '\t', '\r', '\u001B[2J', '\u0007', '\u007F', '\u0085', '\u009B31m', '\u2028', '\u2029', '\u202E', '\u2066', '\u200F']
-// eslint-disable-next-line no-control-regex
-const RAW_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/
+const CONTROL_SAMPLES = ['\n', '\t', '\r', '\u001B[2J', '\u0007', '\u007F', '\u0085', '\u009B31m', '\u2028', '\u2029', '\u202E', '\u2066', '\u200F', '\u200B', '\uFEFF', '\u00A0', '\uFE0F']
+/** Never printed raw (tab and newline aside, which rows and lines are made of): see src/core/text.ts. */
+const RAW_CONTROL = /(?![\t\n])[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u
+
+/** Accounts as an older accessctl stored them, before names were checked for invisible characters. */
+function insertLegacyAccounts(storePath: string, names: readonly string[]): void {
+  const db = new Database(storePath)
+  try {
+    const insert = db.prepare('INSERT INTO accounts (id, name, name_key, created_at) VALUES (?, ?, ?, ?)')
+    db.transaction(() => {
+      for (const name of names) insert.run(randomUUID().replaceAll('-', ''), name, accountNameKey(name), '2026-01-01T00:00:00.000Z')
+    })()
+  } finally {
+    db.close()
+  }
+}
 
 const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')) as {
   commands: Record<string, {id: string; pluginName?: string; flags: Record<string, unknown>; args: Record<string, {required?: boolean}>}>
@@ -350,9 +373,13 @@ describe('hostile input: caps, special files, huge numbers, control characters, 
       expect((await run(['tokens', 'create', '-i', accountId, '--role', 'AuditDeveloper', '--label', label])).code).toBe(0)
     }
 
+    // No new name may hold them (issue 17.7), so they are refused on import; a store made before may hold them, so
+    // they are put there directly, as an older accessctl stored them.
     const names = CONTROL_SAMPLES.map((sample, index) => `evil${index}${sample}name`)
     const imported = await run(['accounts', 'import', '-', '--format', 'jsonl'], {input: names.map((name) => JSON.stringify({name})).join('\n')})
-    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.code, imported.stderr).toBe(2)
+    expect(imported.stderr).not.toMatch(RAW_CONTROL)
+    insertLegacyAccounts(dir.storePath, names)
 
     const tokens = await run(['tokens', 'list'])
     expect(tokens.code).toBe(0)
@@ -381,8 +408,9 @@ describe('hostile input: caps, special files, huge numbers, control characters, 
       expect(missing.stderr).not.toMatch(RAW_CONTROL)
       expect(missing.stderr.trimEnd().split('\n')).toHaveLength(1)
       const created = await run(['accounts', 'create', '-n', `new${sample}`])
-      expect(created.stdout).not.toMatch(RAW_CONTROL)
-      expect(created.stdout.trimEnd().split('\n')).toHaveLength(1)
+      expect(created.code).toBe(2)
+      expect(created.stderr).not.toMatch(RAW_CONTROL)
+      expect(created.stderr.trimEnd().split('\n')).toHaveLength(1)
     }
 
     const flag = await run(['accounts', 'list', '--n\u001B[2Jo'])

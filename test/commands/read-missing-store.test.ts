@@ -35,6 +35,16 @@ describe('a read on a missing store', () => {
     expect(existsSync(join(dir.path, 'missing'))).toBe(false)
   })
 
+  it('the command the hint names works as written (issue 17.12: it said `accounts create NAME`, a usage error)', async () => {
+    const store = join(dir.path, 'hinted', 'x.db')
+    const {json} = await runJson<ErrorJson & {error: {hint?: string}}>(['accounts', 'list', '--store', store])
+    const hinted = /`accessctl ([^`]+)`/.exec(json.error.hint ?? '')?.[1]
+    expect(hinted).toBe('accounts create -n NAME')
+    const result = await runCli([...hinted!.replace('NAME', 'alice').split(' '), '--store', store])
+    expect(result.code, result.stderr).toBe(0)
+    expect(existsSync(store)).toBe(true)
+  })
+
   it('says so in words without --json, on stderr', async () => {
     const store = join(dir.path, 'nonexistent', 'x.db')
     const result = await runCli(['service', 'list', '--store', store])

@@ -6,6 +6,7 @@ import {describe, expect, it} from 'vitest'
 import {parseTokenConfig} from '../../src/core/token-config.js'
 import {FUNCTIONS, RESOURCES} from '../../src/core/grants.js'
 import {parseJsonl, parseYamlList} from '../../src/core/import-format.js'
+import {accountNameProblem} from '../../src/core/names.js'
 import {escapeControl, escapeControlKeepingNewlines} from '../../src/core/text.js'
 import {parseTtl} from '../../src/core/ttl.js'
 import {UsageError} from '../../src/errors.js'
@@ -14,12 +15,15 @@ import {UsageError} from '../../src/errors.js'
 const controlish = fc.string({
   unit: fc.oneof(
     fc.constantFrom('\n', '\r', '\t', '\u0000', '\u001B', '\u007F', '\u0085', '\u009B', '\u2028', '\u2029', '\u202E', '\u2066', '\u200F', '\uFEFF', '-', ':', '#', '"', "'", ' '),
+    // Invisible ones: zero-width space, no-break and ideographic spaces, a variation selector (and a supplementary
+    // one), a Hangul filler, the blank braille pattern, a soft hyphen.
+    fc.constantFrom('\u200B', '\u00A0', '\u3000', '\uFE0F', '\u{E0100}', '\u3164', '\u2800', '\u00AD'),
     fc.string({unit: 'grapheme', minLength: 1, maxLength: 1}),
   ),
   maxLength: 60,
 })
-// eslint-disable-next-line no-control-regex
-const RAW_CONTROL = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/
+/** What must never be printed raw: controls, format characters, separators, invisible characters. */
+const RAW_CONTROL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u
 
 /** A parser either returns or throws a UsageError (exit 2): never a TypeError, a RangeError or a hang. */
 function onlyUsageErrors(parse: () => unknown): void {
@@ -106,6 +110,44 @@ describe('parsers under hostile input', () => {
     )
   })
 
+  it('the ttl parser has one cap for every unit: n units are accepted exactly when n * unit seconds are, and "too long" reads the same', () => {
+    const unitSeconds = {s: 1, m: 60, h: 3600, d: 86_400, w: 604_800} as const
+    const cap = 100 * 365 * 86_400
+    const unit = fc.constantFrom(...(Object.keys(unitSeconds) as Array<keyof typeof unitSeconds>))
+    // Around each unit's maximum, and anywhere up to far past it.
+    const count = fc.oneof(fc.integer({min: -3, max: 3}).map((delta) => ({delta})), fc.bigInt({min: 1n, max: 10n ** 25n}).map((n) => ({n})))
+    fc.assert(
+      fc.property(unit, count, fc.nat({max: 3}), (u, c, zeros) => {
+        const n = 'n' in c ? c.n : BigInt(Math.floor(cap / unitSeconds[u]) + c.delta)
+        if (n <= 0n) return
+        const text = `${'0'.repeat(zeros)}${n}${u}`
+        const seconds = n * BigInt(unitSeconds[u])
+        const inSeconds = `${seconds}s`
+        if (seconds <= BigInt(cap)) {
+          expect(parseTtl(text)).toBe(Number(seconds))
+          expect(parseTtl(inSeconds)).toBe(Number(seconds))
+        } else {
+          expect(() => parseTtl(text)).toThrow(`--ttl '${text}' is too long: at most 100 years (3153600000s, 36500d)`)
+          expect(() => parseTtl(inSeconds)).toThrow(`--ttl '${inSeconds}' is too long: at most 100 years (3153600000s, 36500d)`)
+        }
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('the ttl parser refuses any white space around a duration it would otherwise take', () => {
+    const space = fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\u2003', '\ufeff')
+    const valid = fc.tuple(fc.integer({min: 1, max: 5214}), fc.constantFrom('s', 'm', 'h', 'd', 'w')).map(([n, u]) => `${n}${u}`)
+    fc.assert(
+      fc.property(valid, space, fc.constantFrom('before', 'after', 'both'), (text, ws, where) => {
+        expect(parseTtl(text)).toBeGreaterThan(0)
+        const padded = where === 'before' ? ws + text : where === 'after' ? text + ws : ws + text + ws
+        expect(() => parseTtl(padded)).toThrow(/is not a duration/)
+      }),
+      {numRuns: 500},
+    )
+  })
+
   it('the import parsers take control characters, byte order marks and duplicate keys, and say why (exit 2)', () => {
     const entry = fc.oneof(controlish, fc.record({name: controlish, groups: fc.array(controlish, {maxLength: 3})}, {requiredKeys: []}))
     fc.assert(
@@ -120,17 +162,31 @@ describe('parsers under hostile input', () => {
   })
 
   it('a YAML list read entry by entry gives what the whole document gives, lines included, with or without a BOM', () => {
-    const name = fc.oneof(controlish, fc.string({maxLength: 30})).filter((n) => n.length > 0)
-    const entry = fc.oneof(name, fc.record({name, groups: fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,8}$/), {maxLength: 3})}))
+    const anyName = fc.oneof(controlish, fc.string({maxLength: 30})).filter((n) => n.length > 0)
+    // Names a new account may take, YAML-hostile ones among them: half the documents hold only those.
+    const validName = fc
+      .oneof(fc.stringMatching(/^[-a-zA-Z0-9@.:#"' _%]{1,30}$/), fc.string({unit: 'grapheme', minLength: 1, maxLength: 10}))
+      .filter((n) => accountNameProblem(n) === undefined)
+    const entryOf = (name: fc.Arbitrary<string>) =>
+      fc.oneof(name, fc.record({name, groups: fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,8}$/), {maxLength: 3})}))
+    const entries = fc.oneof(fc.array(entryOf(anyName), {minLength: 1, maxLength: 40}), fc.array(entryOf(validName), {minLength: 1, maxLength: 40}))
     fc.assert(
-      fc.property(fc.array(entry, {minLength: 1, maxLength: 40}), fc.boolean(), fc.constantFrom('\n', '\r\n'), (entries, bom, newline) => {
+      fc.property(entries, fc.boolean(), fc.constantFrom('\n', '\r\n'), (entries, bom, newline) => {
         const text = (bom ? '\uFEFF' : '') + stringify(entries, {lineWidth: 20}).replaceAll('\n', newline)
-        const records = parseYamlList(text)
         // The same parser (js-yaml) over the whole document: cutting it into entries changes nothing.
         const whole = loadYaml(text.replace(/^\uFEFF/, ''), {schema: FAILSAFE_SCHEMA}) as Array<string | {name: string; groups: string[]}>
-        expect(records.map((r) => r.name)).toEqual(whole.map((e) => (typeof e === 'string' ? e : e.name)))
-        expect(records.map((r) => r.groups)).toEqual(whole.map((e) => (typeof e === 'string' ? [] : e.groups)))
+        const names = whole.map((e) => (typeof e === 'string' ? e : e.name))
         const starts = text.split(/\r?\n/).flatMap((line, index) => (line.replace(/^\uFEFF/, '').startsWith('-') ? [index + 1] : []))
+        // A name no new account may take (src/core/names.ts) is refused at the line of its entry.
+        const invalid = names.findIndex((n) => accountNameProblem(n) !== undefined)
+        if (invalid !== -1) {
+          expect(() => parseYamlList(text)).toThrow(new RegExp(`^line ${starts[invalid]}: `))
+          return
+        }
+
+        const records = parseYamlList(text)
+        expect(records.map((r) => r.name)).toEqual(names.map((n) => n.normalize('NFC')))
+        expect(records.map((r) => r.groups)).toEqual(whole.map((e) => (typeof e === 'string' ? [] : e.groups)))
         expect(records.map((r) => r.line)).toEqual(starts)
       }),
       {numRuns: 500},
@@ -146,7 +202,7 @@ describe('parsers under hostile input', () => {
         expect(escapeControlKeepingNewlines(text).split('\n')).toHaveLength(text.split('\n').length)
         expect(escapeControlKeepingNewlines(text).replaceAll('\n', '')).not.toMatch(RAW_CONTROL)
         // Nothing but unsafe characters changes.
-        const safe = text.replaceAll(new RegExp(RAW_CONTROL.source, 'g'), '')
+        const safe = text.replaceAll(new RegExp(RAW_CONTROL.source, 'gu'), '')
         expect(escapeControl(safe)).toBe(safe)
       }),
       {numRuns: 2000},

@@ -10,7 +10,7 @@ import {createInfra, getInfra, updateInfra} from '../../src/domain/infrastructur
 import {addVersion} from '../../src/domain/service-versions.js'
 import {createService, getService, updateService} from '../../src/domain/services.js'
 import {whoAmI} from '../../src/domain/whoami.js'
-import {DeniedError, NotFoundError, UsageError} from '../../src/errors.js'
+import {ConflictError, DeniedError, NotFoundError, UsageError} from '../../src/errors.js'
 import {Store} from '../../src/store/store.js'
 import {type TempDir, tempDir} from '../helpers/cli.js'
 import {
@@ -42,6 +42,16 @@ function succeeds(work: () => unknown): boolean {
     return true
   } catch (error) {
     if (error instanceof DeniedError || error instanceof NotFoundError) return false
+    throw error
+  }
+}
+
+/** Whether the permission check passed: the command succeeded, or was refused only for the store's state (exit 5). */
+function permitted(work: () => unknown): boolean {
+  try {
+    return succeeds(work)
+  } catch (error) {
+    if (error instanceof ConflictError) return true
     throw error
   }
 }
@@ -97,12 +107,13 @@ describe('auth can-i agrees with the commands, cell by cell', () => {
     })
 
     const pairs = SERVICES.flatMap((service) => INFRAS.map((infra) => `${service}/${infra}`))
-    it.each(grid(pairs, ['deploy']))(`${label}: %s deploy %s (deployment create)`, (person, pair) => {
+    it.each(grid(pairs, ['deploy']))(`${label}: %s deploy %s (deployment create --id)`, (person, pair) => {
       const [service, infra] = pair.split('/')
-      const answer = ask(as(person, grants), 'deploy', `service/${service}`, {infra})
-      const sameFromInfra = ask(as(person, grants), 'deploy', `infra/${infra}`, {service})
+      const id = `${service}-${infra}-${person}-${grants.length}-${label.length}`
+      const answer = ask(as(person, grants), 'deploy', `service/${service}`, {infra, id})
+      const sameFromInfra = ask(as(person, grants), 'deploy', `infra/${infra}`, {service, id})
       expect(sameFromInfra.allowed).toBe(answer.allowed)
-      expect(answer.allowed).toBe(succeeds(() => createDeployment(as(person, grants), {service, infra, id: `${service}-${infra}-${person}-${grants.length}-${label.length}`})))
+      expect(answer.allowed).toBe(succeeds(() => createDeployment(as(person, grants), {service, infra, id})))
     })
 
     it.each(PEOPLE.map((person) => [person]))(`${label}: %s create service and infra`, (person) => {
@@ -112,6 +123,57 @@ describe('auth can-i agrees with the commands, cell by cell', () => {
       expect(infra.allowed).toBe(succeeds(() => createInfra(as(person, grants), {id: `infra-${person}-${label.length}`, stage: 'Test'})))
     })
   }
+
+  // Issue 17.11: the one mismatch in 300 differential cases. A token may grant deployments by id; can-i had no --id
+  // and asked about the default id (SERVICE-on-INFRA), so it said yes where deployment create --id X was refused.
+  describe('deploy --id: a token that grants one deployment id and not another', () => {
+    const oneId = (id: string): Grant[] => [
+      {resources: ['services', 'infrastructures'], functions: ['*'], accounts: ['*'], entities: ['*']},
+      // Accounts or entities: the owner (the caller's own account) is not granted, only this one deployment id.
+      {resources: ['deployments'], functions: ['*'], accounts: ['public'], entities: [id]},
+    ]
+    const pairs = SERVICES.flatMap((service) => INFRAS.map((infra) => `${service}/${infra}`))
+    it.each(grid(pairs, ['granted', 'default', 'other']))('%s deploy %s, asking for the %s id', (person, pair, which) => {
+      const [service, infra] = pair.split('/')
+      const granted = `${service}-${infra}-${person}-granted`
+      const ctx = as(person, oneId(which === 'default' ? `${service}-on-${infra}` : granted))
+      const id = which === 'other' ? `${service}-${infra}-${person}-other` : which === 'granted' ? granted : undefined
+      const answer = ask(ctx, 'deploy', `service/${service}`, {infra, id})
+      expect(ask(ctx, 'deploy', `infra/${infra}`, {service, id}).allowed).toBe(answer.allowed)
+      // The default id is one per pair, so another person may have taken it already: a conflict is after the permission check.
+      expect(answer.allowed).toBe(permitted(() => createDeployment(ctx, {service, infra, id})))
+      if (which === 'other') expect(answer.allowed).toBe(false)
+    })
+
+    it('dave may deploy weather on test as the id his token grants, and not as another', () => {
+      const ctx = as('dave', oneId('weather-canary'))
+      expect(ask(ctx, 'deploy', 'service/weather', {infra: 'test', id: 'weather-elsewhere'})).toMatchObject({
+        allowed: false,
+        target: 'service/weather on infra/test as deployment/weather-elsewhere',
+        reason: `permission denied: the token does not grant 'deploy' on 'deployments' in account ${ids.dave}`,
+      })
+      expect(ask(ctx, 'deploy', 'service/weather', {infra: 'test', id: 'weather-canary'}).allowed).toBe(true)
+      // One half alone asks the token about that id too.
+      expect(ask(ctx, 'deploy', 'service/weather', {id: 'weather-elsewhere'}).allowed).toBe(false)
+      expect(ask(ctx, 'deploy', 'service/weather', {id: 'weather-canary'}).allowed).toBe(true)
+    })
+  })
+
+  it('deploy answers about permission: an id already taken is a yes (create then says exit 5); a bad id is exit 2 for both', () => {
+    expect(ask(operator(), 'deploy', 'service/weather', {infra: 'dev'})).toMatchObject({allowed: true, reason: null})
+    expect(() => createDeployment(operator(), {service: 'weather', infra: 'dev'})).toThrow(ConflictError)
+    expect(ask(as('alice'), 'deploy', 'service/weather', {infra: 'dev', id: 'weather-on-dev'}).allowed).toBe(true)
+    expect(() => createDeployment(as('alice'), {service: 'weather', infra: 'dev', id: 'weather-on-dev'})).toThrow(ConflictError)
+    expect(ask(as('eve'), 'deploy', 'service/weather', {infra: 'dev', id: 'weather-on-dev'}).allowed).toBe(false)
+    expect(() => createDeployment(as('eve'), {service: 'weather', infra: 'dev', id: 'weather-on-dev'})).toThrow(DeniedError)
+    expect(() => ask(operator(), 'deploy', 'service/weather', {infra: 'dev', id: 'bad id'})).toThrow(UsageError)
+    expect(() => createDeployment(operator(), {service: 'weather', infra: 'dev', id: 'bad id'})).toThrow(UsageError)
+    const long = 'x'.repeat(120)
+    expect(() => ask(operator(), 'deploy', `service/weather`, {infra: long})).toThrow(UsageError)
+    expect(() => createDeployment(operator(), {service: 'weather', infra: long})).toThrow(UsageError)
+    expect(() => ask(operator(), 'read', 'service/weather', {id: 'x'})).toThrow(/--id names the deployment/)
+    expect(() => ask(operator(), 'deploy', 'deployment/weather-on-dev', {id: 'x'})).toThrow(/--id names the deployment/)
+  })
 
   it('AuditDeveloper: full on what its account owns, read elsewhere', () => {
     const developer: Context = {store, caller: tokenCallerFor(ids.alice, ROLES.find((role) => role.name === 'AuditDeveloper')!.expand(ids.alice))}

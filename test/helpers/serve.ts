@@ -8,6 +8,8 @@ export interface ServeOptions {
   env?: Record<string, string | undefined>
   /** Run as this uid/gid (the test must be root), e.g. to meet a folder it may not write. */
   user?: {uid: number; gid: number}
+  /** The program to run instead of cliCommand()'s, and its working folder: for another user, see other-user.ts. */
+  program?: {file: string; prefix: string[]; cwd: string}
 }
 
 export interface Exit {
@@ -33,14 +35,14 @@ export interface RunningServe {
 
 /** Starts `accessctl serve` on a free loopback port and resolves once it logs that it listens. */
 export function startServe(args: string[], options: ServeOptions): Promise<RunningServe> {
-  const {file, prefix} = cliCommand()
+  const {file, prefix} = options.program ?? cliCommand()
   const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', ACCESSCTL_STORE: options.store, ...options.env}
   delete env.ACCESSCTL_TOKEN
   delete env.ACCESSCTL_ADMIN_KEY
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key]
   const child = spawn(file, [...prefix, 'serve', '--listen', '127.0.0.1:0', ...args], {
     env,
-    cwd: PROJECT_ROOT,
+    cwd: options.program?.cwd ?? PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.user ?? {}),
   })

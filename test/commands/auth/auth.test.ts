@@ -118,6 +118,38 @@ describe('auth whoami and auth can-i through the CLI', () => {
     expect(countRows(dir.storePath, 'audit_log')).toBe(audited + 1)
   })
 
+  it('can-i deploy --id asks what deployment create --id asks: a token granting one deployment id (issue 17.11)', async () => {
+    await must(['service', 'create', 'churn', '--owner', 'bob'])
+    await must(['service', 'versions', 'add', 'churn', 'v1'])
+    const policy = [
+      `account: ${bob}`,
+      'grants:',
+      '  - {resources: [services, infrastructures], functions: [get], accounts: ["*"]}',
+      '  - {resources: [deployments], functions: [get, deploy], accounts: [public], entities: [churn-canary]}',
+      '',
+    ].join('\n')
+    const token = (await runCli(['tokens', 'create', '-c', '-'], {store: dir.storePath, input: policy})).stdout.trim()
+    const env = {ACCESSCTL_TOKEN: token}
+    const ask = (id: string) => json<CanIAnswer>(['auth', 'can-i', 'deploy', 'service/churn', '--infra', 'dev', '--id', id], env)
+
+    const other = await ask('churn-elsewhere')
+    expect(other.code).toBe(3)
+    expect(other.json).toMatchObject({allowed: false, target: 'service/churn on infra/dev as deployment/churn-elsewhere'})
+    expect(other.stderr).toBe('')
+    const before = countRows(dir.storePath, 'deployments')
+    const refused = await json<ErrorJson>(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-elsewhere'], env)
+    expect(refused.code).toBe(3)
+    expect(refused.json.error.message).toBe(other.json.reason)
+    expect(countRows(dir.storePath, 'deployments')).toBe(before)
+
+    expect((await ask('churn-canary')).code).toBe(0)
+    expect((await run(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-canary'], env)).code).toBe(0)
+    // Now taken: can-i answers about permission, as kubectl's does; deployment create says the id is taken (exit 5).
+    expect((await ask('churn-canary')).code).toBe(0)
+    expect((await run(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-canary'], env)).code).toBe(5)
+    expect((await run(['auth', 'can-i', 'read', 'service/churn', '--id', 'x'])).code).toBe(2)
+  })
+
   it('can-i: bad questions are usage errors (exit 2)', async () => {
     const cases = [
       ['auth', 'can-i', 'fly', 'service/fraud-scoring'],

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
+import {NOBODY, otherUserCliOrStop} from '../../helpers/other-user.js'
 import {type RunningServe, startServe} from '../../helpers/serve.js'
 import {buildServeFixture, DEPLOYMENTS, type ServeFixture} from '../../helpers/serve-fixture.js'
 import {decodePart} from '../../helpers/tokens.js'
@@ -172,9 +173,11 @@ describe('serve on snapshots', () => {
     }
   })
 
-  it('serves a store file and a folder it may not write (as another user), and follows renames there', async () => {
-    if (process.getuid?.() !== 0) return // needs root to act as another user; CI runs as root
-    const nobody = {uid: 65_534, gid: 65_534}
+  it('serves a store file and a folder it may not write (as another user), and follows renames there', async (context) => {
+    // Needs root to act as another user, and a program that user can reach (a copy of it if the checkout is not).
+    const program = otherUserCliOrStop(context)
+    context.onTestFinished(() => program.cleanup())
+    const nobody = {uid: NOBODY.uid, gid: NOBODY.gid}
     const readOnly = join(dir.path, 'read-only')
     mkdirSync(readOnly, {mode: 0o755})
     chmodSync(dir.path, 0o755)
@@ -187,7 +190,7 @@ describe('serve on snapshots', () => {
     const env = {XDG_CACHE_HOME: cache, HOME: '/tmp'}
     const extra = await runJson<{id: string; key: string}>(['service', 'keys', 'create', 'churn'], {store: dir.storePath})
     await ship(snapshot, {wal: true})
-    const server = await startServe([], {store: snapshot, user: nobody, env})
+    const server = await startServe([], {store: snapshot, user: nobody, env, program})
     try {
       expect(await (await fetch(`${server.url}/readyz`)).json()).toMatchObject({status: 'ready', access: 'immutable'})
       const key = {'x-api-key': extra.json.key}
@@ -207,7 +210,7 @@ describe('serve on snapshots', () => {
     chmodSync(writableFolder, 0o777)
     const file = join(writableFolder, 'accessctl.db')
     await ship(file)
-    const plain = await startServe([], {store: file, user: nobody, env})
+    const plain = await startServe([], {store: file, user: nobody, env, program})
     try {
       expect(await (await fetch(`${plain.url}/readyz`)).json()).toMatchObject({status: 'ready', access: 'read-only'})
       expect(await status(plain, DEPLOYMENTS.inherit, {'x-api-key': fixture.serviceKey.key})).toBe(200)

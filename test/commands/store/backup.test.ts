@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3'
 import {createHash} from 'node:crypto'
+import {spawn, spawnSync} from 'node:child_process'
 import {
   chmodSync,
+  chownSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -10,13 +12,14 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import type {StoreBackup} from '../../../src/domain/store-admin.js'
-import {type ErrorJson, expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
+import {cliCommand, type ErrorJson, expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows} from '../../helpers/store.js'
 import {runCliUmask0} from '../../helpers/umask.js'
 
@@ -222,3 +225,103 @@ describe('store backup', () => {
     expect(entries()).toEqual(['backup.db'])
   })
 })
+
+/**
+ * Issue 17.9: a backup killed part-way left `.accessctl-backup-XXXXXX/backup.db` beside its destination, a full copy
+ * of the store with its signing keys, and no later backup removed it.
+ */
+describe('store backup: an interrupted backup leaves nothing behind', () => {
+  let dir: TempDir
+  beforeEach(async () => {
+    dir = tempDir()
+    await runCli(['accounts', 'create', '-n', 'alice'], {store: dir.storePath})
+  })
+  afterEach(() => dir.cleanup())
+
+  const staging = () => readdirSync(dir.path).filter((name) => name.startsWith('.accessctl-backup-')).sort()
+
+  /** Starts a backup, waits until its staging folder holds part of the copy, and sends it `signal`. */
+  async function interrupt(dest: string, signal: NodeJS.Signals): Promise<{pid: number; code: number | null; signal: NodeJS.Signals | null; left: string[]}> {
+    const {file, prefix} = cliCommand()
+    const env: Record<string, string | undefined> = {...process.env, ACCESSCTL_STORE: dir.storePath, NO_COLOR: '1'}
+    delete env.ACCESSCTL_TOKEN
+    delete env.ACCESSCTL_ADMIN_KEY
+    const child = spawn(file, [...prefix, 'store', 'backup', dest], {env, stdio: 'ignore'})
+    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('exit', (code, sig) => resolve({code, signal: sig})))
+    let sent = false
+    let done = false
+    void exited.then(() => (done = true))
+    while (!done && !sent) {
+      const [name] = staging()
+      if (name !== undefined && existsSync(join(dir.path, name, 'backup.db')) && statSync(join(dir.path, name, 'backup.db')).size > 0) {
+        child.kill(signal)
+        sent = true
+      }
+
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+
+    expect(sent, 'the backup finished before the test could interrupt it').toBe(true)
+    return {pid: child.pid!, ...(await exited), left: staging()}
+  }
+
+  it('killed with SIGKILL, it leaves its folder named after its process; the next backup removes it', async () => {
+    grow(dir.storePath, 100)
+    const killed = await interrupt(join(dir.path, 'first.db'), 'SIGKILL')
+    expect(killed.signal).toBe('SIGKILL')
+    expect(killed.left).toHaveLength(1)
+    expect(killed.left[0]).toMatch(new RegExp(`^\\.accessctl-backup-${killed.pid}-[A-Za-z0-9]{6}$`))
+    expect(existsSync(join(dir.path, killed.left[0], 'backup.db'))).toBe(true)
+    expect(existsSync(join(dir.path, 'first.db'))).toBe(false)
+
+    const next = await runJson<StoreBackup>(['store', 'backup', join(dir.path, 'second.db')], {store: dir.storePath})
+    expect(next.code, next.stderr).toBe(0)
+    expect(staging()).toEqual([])
+    expect(readdirSync(dir.path).filter((name) => !name.startsWith('store.db')).sort()).toEqual(['second.db'])
+  })
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('stopped with %s, it removes its folder and dies of the signal', async (signal) => {
+    grow(dir.storePath, 100)
+    const stopped = await interrupt(join(dir.path, 'stopped.db'), signal)
+    expect(stopped.signal).toBe(signal)
+    expect(stopped.left).toEqual([])
+    expect(existsSync(join(dir.path, 'stopped.db'))).toBe(false)
+  })
+
+  it('removes only folders it can tell are stale: exactly named, real folders, this user\'s, of processes that are gone', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
+    const make = (name: string, owner?: number) => {
+      mkdirSync(join(dir.path, name), {mode: 0o700})
+      writeFileSync(join(dir.path, name, 'backup.db'), 'signing keys')
+      if (owner !== undefined) chownSync(join(dir.path, name), owner, owner)
+      return name
+    }
+
+    const gone = make(`.accessctl-backup-${dead}-AbC123`)
+    const alive = make(`.accessctl-backup-${process.pid}-AbC123`)
+    const nearMiss = make(`.accessctl-backup-${dead}-AbC123x`)
+    const otherName = make(`accessctl-backup-${dead}-AbC123`)
+    const legacyOld = make('.accessctl-backup-Old123')
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000)
+    utimesSync(join(dir.path, legacyOld, 'backup.db'), twoDaysAgo, twoDaysAgo)
+    utimesSync(join(dir.path, legacyOld), twoDaysAgo, twoDaysAgo)
+    const legacyNew = make('.accessctl-backup-New123')
+    // A symbolic link with a stale folder's name is neither followed nor removed, nor is what it points to.
+    const elsewhere = join(dir.path, 'elsewhere')
+    mkdirSync(elsewhere)
+    writeFileSync(join(elsewhere, 'keep'), 'keep')
+    const link = `.accessctl-backup-${dead}-Link12`
+    symlinkSync(elsewhere, join(dir.path, link))
+    const others = process.getuid?.() === 0 ? make(`.accessctl-backup-${dead}-Other1`, 65_534) : undefined
+
+    const result = await runJson<StoreBackup>(['store', 'backup', join(dir.path, 'b.db')], {store: dir.storePath})
+    expect(result.code, result.stderr).toBe(0)
+    const left = new Set(readdirSync(dir.path))
+    expect(left.has(gone)).toBe(false)
+    expect(left.has(legacyOld)).toBe(false)
+    for (const kept of [alive, nearMiss, otherName, legacyNew, link, ...(others ? [others] : [])]) expect(left.has(kept), kept).toBe(true)
+    expect(lstatSync(join(dir.path, link)).isSymbolicLink()).toBe(true)
+    expect(readFileSync(join(elsewhere, 'keep'), 'utf8')).toBe('keep')
+  })
+})
+
