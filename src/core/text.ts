@@ -41,7 +41,7 @@ export function preview(text: string, max = 60): string {
  */
 const NOT_YAML_PRINTABLE = /[\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
-const UNSAFE_CHARACTER = new RegExp(UNSAFE.source)
+const UNSAFE_CHARACTER = new RegExp(UNSAFE.source, 'u')
 const NOT_YAML_PRINTABLE_CHARACTER = new RegExp(NOT_YAML_PRINTABLE.source)
 
 /** Whether YAML must write `text` double-quoted with escapes for it to be safe to print and exact to read back. */
@@ -54,7 +54,13 @@ export function needsYamlEscapes(text: string): boolean {
  * as the same `\xNN` or `\uNNNN`, which YAML reads back as that character.
  */
 export function yamlDoubleQuoted(text: string): string {
-  return `"${escapeControl(text.replaceAll(/["\\]/g, '\\$&')).replaceAll(NOT_YAML_PRINTABLE, escapeOne)}"`
+  return `"${text.replaceAll(/["\\]/g, '\\$&').replaceAll(UNSAFE, escapeYamlOne).replaceAll(NOT_YAML_PRINTABLE, escapeYamlOne)}"`
+}
+
+/** escapeOne in YAML's own syntax: `\xNN`, `\uNNNN`, and `\UNNNNNNNN` beyond U+FFFF (YAML has no `\u{...}`). */
+function escapeYamlOne(character: string): string {
+  const code = character.codePointAt(0)!
+  return code <= 0xffff ? escapeOne(character) : `\\U${code.toString(16).padStart(8, '0')}`
 }
 
 // What may start a plain scalar: a letter, a digit or a few marks that are never YAML indicators (not `.`: a line

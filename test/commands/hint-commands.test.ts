@@ -108,7 +108,9 @@ async function parseProblem(words: readonly string[]): Promise<string | undefine
   if (length === 0) return `no command '${commandWords.join(' ')}'`
   const id = commandWords.slice(0, length).join(':')
   const CommandClass = await config.findCommand(id)!.load()
+  // Help is oclif's own (additionalHelpFlags), answered before a command parses anything else: the command exists.
   const rest = argv.slice(length)
+  if (rest.includes('--help') || rest.includes('-h')) return undefined
   type Parsing = {parse: (options: unknown, argv: string[]) => Promise<unknown>}
   const command = new (CommandClass as unknown as new (argv: string[], config: Config) => Parsing)(rest, config)
   try {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import {createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify} from 'jose'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
@@ -286,7 +287,12 @@ describe('hostile names and labels: the fields stay YAML, one value a line, and 
   it.each(HOSTILE.map((text, index) => [JSON.stringify(text), text, `hostile-${index}`]))('%s as an account name, a token label and an admin key label', async (_shown, text, group) => {
     // A group of its own, so that the name is among the members groups get shows.
     expect((await inProcess(['groups', 'create', group])).code).toBe(0)
-    const account = JSON.parse((await inProcess(['accounts', 'create', `--name=${text}`, '-g', group], true)).stdout) as {id: string}
+    // New names may no longer hold most of these (src/core/names.ts), but names stored before that rule may: the
+    // account is made with a plain name, then given the hostile one in the store, as an older version stored it.
+    const account = JSON.parse((await inProcess(['accounts', 'create', `--name=plain-${group}`, '-g', group], true)).stdout) as {id: string}
+    const db = new Database(dir.storePath)
+    db.prepare('UPDATE accounts SET name = ? WHERE id = ?').run(text, account.id)
+    db.close()
     expect((await fields(['accounts', 'get', '-i', account.id])).name).toBe(text)
     expect((await fields(['groups', 'get', group])).members).toBe(`${text} (${account.id})`)
 
