@@ -507,6 +507,9 @@ function toProblem(error: unknown, context: {endpoint?: Endpoint; requestTimeout
 function createMetrics() {
   const registry = new Registry()
   collectDefaultMetrics({register: registry, prefix: 'accessctl_'})
+  // prom-client's totals of active handles, requests and resources are gauges named `_total`, a suffix Prometheus
+  // keeps for counters (`promtool check metrics` fails on them); the gauges by type stay, and sum() gives the totals.
+  for (const total of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`accessctl_nodejs_active_${total}_total`)
   return {
     registry,
     decisions: new Counter({
