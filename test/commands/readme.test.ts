@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -61,7 +61,7 @@ describe('the README', () => {
     expect(run(sh("cat > access.yaml <<'EOF'\na: [b\nEOF"))).toMatch(/^README line 2: access\.yaml is not YAML/)
   })
 
-  it('runs every shell example in order against a fresh store, each command with the exit its comment promises', () => {
+  it('runs every shell example in order against a fresh store, each command with the exit its comment promises', async () => {
     const home = join(work, 'home')
     const cwd = join(work, 'cwd')
     mkdirSync(home, {recursive: true})
@@ -69,8 +69,22 @@ describe('the README', () => {
     const env = exampleShellEnv(programOnPath(work), home)
     const {script} = readmeScript(blocks)
     writeFileSync(join(work, 'readme.sh'), script)
-    const run = spawnSync('bash', [join(work, 'readme.sh')], {cwd, env, encoding: 'utf8', timeout: 280_000, stdio: ['ignore', 'pipe', 'pipe']})
+    // Not spawnSync: the script runs for about a minute, and a worker blocked that long misses vitest's own RPC.
+    const run = await runScript(join(work, 'readme.sh'), {cwd, env, timeoutMs: 280_000})
     if (run.status !== 0) console.error(run.stdout.slice(-4000), run.stderr.slice(-4000))
     expect(run.stderr.match(/README line \d+: .*/)?.[0] ?? `exit ${run.status}`).toBe('exit 0')
   }, 300_000)
 })
+
+/** Runs a bash script without blocking the test worker, collecting what it printed. */
+function runScript(file: string, options: {cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number}): Promise<{status: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [file], {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (status) => resolve({status, stdout, stderr}))
+  })
+}
