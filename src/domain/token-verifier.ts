@@ -10,9 +10,11 @@ import {
   JWS_COMPACT,
   parseClaims,
   peekClaims,
+  type TokenClaims,
   type TokenLink,
   type TokenType,
 } from '../core/token-format.js'
+import {readNow, type Remember} from '../store/remembered-reads.js'
 import type {Db} from '../store/store.js'
 import type {Caller} from './context.js'
 import {loadVerificationKeys, type VerificationKey} from './signing-keys.js'
@@ -67,6 +69,8 @@ type AccountState = [generation: number, revokedBefore: number | null, recordedL
 const NO_ANCESTORS: readonly TokenLink[] = Object.freeze([])
 /** Distinct headers remembered; a stream of garbage cannot grow the cache past this. */
 const HEADER_CACHE_LIMIT = 256
+/** Distinct signed payloads whose claims are remembered; past this they are all forgotten at once. */
+const CLAIMS_CACHE_LIMIT = 1024
 
 type HeaderCheck = {kid: string} | {reason: InvalidReason}
 
@@ -79,15 +83,23 @@ export interface SignatureCache {
 export class TokenVerifier {
   private readonly keys: Map<string, VerificationKey>
   private readonly headers = new Map<string, HeaderCheck>()
+  /**
+   * The claims of payloads whose signature verified, parsed once: the same payload always parses to the same
+   * claims, and decoding them was the largest cost of verifying a token whose signature is cached. Frozen, since
+   * every verification of that payload hands out the same objects.
+   */
+  private readonly claims = new Map<string, TokenClaims | undefined>()
   private readonly accountState
 
   /**
    * `signatures` skips the Ed25519 check for a token string seen with a good signature before; only that check:
-   * the key (known, not retired), validity period and revocation are checked on every call.
+   * the key (known, not retired), validity period and revocation are checked on every call. `remember` lets a
+   * long-running caller keep the revocation state it reads while the store stays as it is (see RememberedReads).
    */
   constructor(
     db: Db,
     private readonly signatures?: SignatureCache,
+    private readonly remember: Remember = readNow,
   ) {
     this.keys = loadVerificationKeys(db)
     // One row while the account exists: its token generation, the revocation time that schema version 3 kept
@@ -130,7 +142,7 @@ export class TokenVerifier {
       this.signatures?.add(token)
     }
 
-    const claims = parseClaims(token.slice(firstDot + 1, secondDot))
+    const claims = this.claimsOf(token.slice(firstDot + 1, secondDot))
     if (!claims) return rejected('malformed', null)
     const accountId = accountOfSubject(claims.sub)
     const claimed = {jti: claims.jti, accountId}
@@ -171,13 +183,23 @@ export class TokenVerifier {
   }
 
   private linkLive(token: Pick<TokenLink, 'gen' | 'iat' | 'jti' | 'typ'>, accountId: string): boolean {
-    const state = this.accountState.get(token.typ === 'account' ? token.jti : null, accountId) as AccountState | undefined
+    const jti = token.typ === 'account' ? token.jti : null
+    const state = this.remember(`account state\n${jti}\n${accountId}`, () => this.accountState.get(jti, accountId) as AccountState | undefined)
     if (!state) return false
     const [generation, revokedBefore, recordedLive] = state
     if (generationOf(token) !== generation) return false
     // Before generations, "revoke all" was a time: tokens minted then still answer to it (their own clock's iat).
     if (token.gen === undefined && revokedBefore !== null && token.iat < revokedBefore) return false
     return token.typ !== 'account' || recordedLive === 1
+  }
+
+  private claimsOf(encoded: string): TokenClaims | undefined {
+    if (this.claims.has(encoded)) return this.claims.get(encoded)
+    const claims = parseClaims(encoded)
+    if (claims) deepFreeze(claims)
+    if (this.claims.size >= CLAIMS_CACHE_LIMIT) this.claims.clear()
+    this.claims.set(encoded, claims)
+    return claims
   }
 
   private checkHeader(encoded: string): HeaderCheck {
@@ -190,6 +212,12 @@ export class TokenVerifier {
 
     return check
   }
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return
+  Object.freeze(value)
+  for (const inner of Object.values(value)) deepFreeze(inner)
 }
 
 function rejected(reason: InvalidReason, claimed: {jti: string | null; accountId: string | null} | null): RejectedToken {

@@ -3,16 +3,18 @@ import {createServer, type IncomingMessage, STATUS_CODES} from 'node:http'
 import type {Socket} from 'node:net'
 
 import type {DecisionPoint} from '../domain/decision-point.js'
-import type {AccessLogEntry} from './access-log.js'
+import {type AccessLogEntry, type Answer, accessLogEntry, type RequestNote} from './access-log.js'
 import {SERVE_LIMITS} from './limits.js'
+import {fastLane} from './fast-lane.js'
 import {ServeMetrics} from './metrics.js'
-import {type AccessctlErrorClass, CONNECT_PROBLEM, errorBody, framingProblem, HttpProblem, invalidBody, type ParseError, Problems} from './problems.js'
+import {type AccessctlErrorClass, CONNECT_PROBLEM, errorBody, framingProblem, HttpProblem, invalidBody, noteProblem, type ParseError, Problems} from './problems.js'
 import {ANY_METHOD, registerRoutes} from './routes.js'
 
 /**
- * The HTTP face of `accessctl serve`, assembled: a fastify instance on a node:http server set up for gateways, the
- * routes (routes.ts) over a DecisionPoint, one error contract (problems.ts), and every answer counted (metrics.ts)
- * and logged (access-log.ts), whoever made it. These modules (and fastify and prom-client with them) are loaded
+ * The HTTP face of `accessctl serve`, assembled: a node:http server set up for gateways, whose forward-auth requests
+ * in their common shape go straight to their answer (fast-lane.ts) and the rest to fastify, the routes (routes.ts)
+ * over a DecisionPoint, one error contract (problems.ts), and every answer counted (metrics.ts) and logged
+ * (access-log.ts), whoever made it. These modules (and fastify and prom-client with them) are loaded
  * only by the serve command, and import nothing of accessctl's own at run time (only types): the single executable
  * carries them as a separate bundle (src/serve/loader.ts), which must share no class with the main one, so the
  * class of accessctl's errors is handed in (AppOptions.accessctlError).
@@ -41,10 +43,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const metrics = new ServeMetrics()
   const problems = new Problems(options.accessctlError, options.requestTimeoutMs)
   /** Every answer, whoever made it (a route, fastify's router, Node's parser), is counted and logged here. */
-  const record = (entry: Omit<AccessLogEntry, 'time'>, seconds: number) => {
+  const record = (answer: Answer, note: RequestNote = {}) => {
     if (options.tally) options.tally.answered++
-    metrics.answered(entry.endpoint, entry.outcome, entry.status, seconds)
-    accessLog?.({time: new Date().toISOString(), ...entry})
+    metrics.answered(note.endpoint, note.outcome, answer.status, answer.ms / 1000)
+    accessLog?.(accessLogEntry(answer, note))
   }
 
   /** An answer written on the socket, for what never becomes a request fastify sees: Node's parse errors, CONNECT. */
@@ -59,8 +61,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     }
 
     socket.destroy()
-    record({method, route: '-', status: problem.status, ms: 0, remote, error: problem.code}, 0)
+    record({method, route: '-', status: problem.status, ms: 0, remote}, {error: problem.code})
   }
+
+  let closing = false
+  const fastLaneAnswered = fastLane({decisions, problems, record, closing: () => closing})
 
   const app = Fastify({
     logger: false,
@@ -87,7 +92,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
           // Node would answer a missing Host itself, with an empty 400: the onRequest hook refuses it instead.
           requireHostHeader: false,
         },
-        handler,
+        // Forward authentication in its common shape goes straight to its answer; the rest to fastify.
+        (request, response) => fastLaneAnswered(request, response) || handler(request, response),
       )
       // Node would answer these itself (417 with no body; CONNECT by closing the connection).
       server.on('checkExpectation', handler)
@@ -102,7 +108,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     frameworkErrors: (error, request, reply) => {
       const problem = problems.of(error)
       sendProblem(reply as FastifyReply, problem)
-      record({method: request.method, route: '-', status: problem.status, ms: 0, remote: request.ip, error: problem.code}, 0)
+      record({method: request.method, route: '-', status: problem.status, ms: 0, remote: request.ip}, {error: problem.code})
     },
   })
 
@@ -119,6 +125,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Once closing, a connection whose request was in flight is dropped as soon as its answer is sent, rather than
   // kept idle until the drain deadline (no per-request hook: Node reads this when a response ends).
   app.addHook('preClose', (done) => {
+    closing = true
     app.server.keepAliveTimeout = 1
     done()
   })
@@ -131,22 +138,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     else done()
   })
   app.addHook('onResponse', (request, reply, done) => {
-    const note = request.accessctl ?? {}
-    const ms = reply.elapsedTime
-    record(
-      {method: request.method, route: request.routeOptions.url ?? '-', status: reply.statusCode, ms: Math.round(ms * 100) / 100, remote: request.ip, ...note},
-      ms / 1000,
-    )
+    record({method: request.method, route: request.routeOptions.url ?? '-', status: reply.statusCode, ms: reply.elapsedTime, remote: request.ip}, request.accessctl ?? {})
     done()
   })
 
   app.setErrorHandler((error, request, reply) => {
     const note = (request.accessctl ??= {})
     const problem = problems.of(error, note.endpoint)
-    // A decision endpoint asked about what does not exist (a deployment) says so; other refusals are the request's.
-    note.outcome ??= problem.status >= 500 ? 'error' : problem.code === 'not_found' && note.endpoint ? 'not_found' : 'invalid_request'
-    // The log (not the answer) keeps the reason of a server-side failure, e.g. the store's path and what is wrong.
-    note.error = problem.status >= 500 ? `${problem.code}: ${(error as Error).message}` : problem.code
+    noteProblem(note, problem, error)
     sendProblem(reply, problem)
   })
 

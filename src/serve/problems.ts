@@ -2,7 +2,7 @@ import {errorCodes} from 'fastify'
 import {type IncomingMessage, STATUS_CODES} from 'node:http'
 
 import type {AccessctlError, ErrorCode} from '../errors.js'
-import type {Endpoint} from './access-log.js'
+import type {Endpoint, RequestNote} from './access-log.js'
 import {SERVE_LIMITS} from './limits.js'
 
 /**
@@ -148,4 +148,14 @@ export function framingProblem(raw: IncomingMessage): HttpProblem | undefined {
   }
 
   return undefined
+}
+
+/**
+ * What the access log keeps of an error answer: the outcome, unless the handler already knew it (a decision endpoint
+ * asked about what does not exist says not_found; other refusals are the request's), and the code, with the reason
+ * of a server-side failure (e.g. the store's path and what is wrong), which the answer itself never tells.
+ */
+export function noteProblem(note: RequestNote, problem: HttpProblem, error: unknown): void {
+  note.outcome ??= problem.status >= 500 ? 'error' : problem.code === 'not_found' && note.endpoint ? 'not_found' : 'invalid_request'
+  note.error = problem.status >= 500 ? `${problem.code}: ${(error as Error).message}` : problem.code
 }
