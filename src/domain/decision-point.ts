@@ -124,7 +124,7 @@ export class DecisionPoint {
       let bearer: BearerCheck | undefined
       const verifyBearer = credential.kind === 'bearer' ? storeBearerVerifier(db, this.currentVerifier()) : undefined
       const check = (token: string) => (bearer = verifyBearer!(token))
-      const authorization = authorizeClient(db, deploymentId, credential, check, reads.remember)
+      const authorization = authorizeClient(db, deploymentId, credential, check, reads)
       const tokenAccountId = bearer?.valid ? bearer.accountId : null
       if (authorization.admitted) return {authorization, refusal: null, tokenAccountId, invalidToken: false}
       // A disabled deployment admits no credential, and a token that verified is an identity that was refused.
@@ -175,7 +175,7 @@ export class DecisionPoint {
   private currentVerifier(): TokenVerifier {
     const reads = this.reads!
     if (!this.verifier || this.verifierGeneration !== reads.generation) {
-      this.verifier = reads.read(() => new TokenVerifier(reads.store.db, this.signatures, reads.remember))
+      this.verifier = reads.read(() => new TokenVerifier(reads.store.db, this.signatures, reads))
       this.verifierGeneration = reads.generation
     }
 

@@ -2,7 +2,7 @@ import {type AuthMode, CONSUME_FUNCTION, validateObjectId} from '../core/deploye
 import {allows, type Grant} from '../core/grants.js'
 import {VerdictError} from '../errors.js'
 import {hashSecret} from '../core/secrets.js'
-import {readNow, type Remember} from '../store/remembered-reads.js'
+import {READ_NOW, type StoreReads} from '../store/remembered-reads.js'
 import type {Db} from '../store/store.js'
 import {matchKeyHash} from './api-keys.js'
 import {accountSeesDeployment, deploymentNotFound} from './object-access.js'
@@ -65,7 +65,7 @@ export class NotAdmittedError extends VerdictError {
 export const DISABLED_REASON = 'deployment is disabled'
 
 /**
- * `remember` lets a long-running caller keep what this reads of the store while the store stays as it is (see
+ * `reads` lets a long-running caller keep what this reads of the store while the store stays as it is (see
  * RememberedReads); every read goes through it, under a key that names exactly what is read.
  */
 export function authorizeClient(
@@ -73,12 +73,12 @@ export function authorizeClient(
   deploymentId: string,
   credential: ClientCredential,
   verifyBearer: BearerVerifier = storeBearerVerifier(db),
-  remember: Remember = readNow,
+  reads: StoreReads = READ_NOW,
 ): Authorization {
   validateObjectId('deployment', deploymentId)
-  const deployment = remember(`deployment\n${deploymentId}`, () => findDeployment(db, deploymentId))
+  const deployment = reads.remember(`deployment\n${deploymentId}`, () => findDeployment(db, deploymentId))
   if (!deployment) throw deploymentNotFound(deploymentId)
-  const service = remember(`service\n${deployment.service}`, () => findService(db, deployment.service))!
+  const service = reads.remember(`service\n${deployment.service}`, () => findService(db, deployment.service))!
   const servicePublic = deployment.authMode === 'inherit' && service.public
   const effectiveMode = deployment.authMode === 'public' || servicePublic ? 'public' : 'api-keys'
   const base = {deployment: deployment.id, authMode: deployment.authMode, effectiveMode} as const
@@ -104,7 +104,7 @@ export function authorizeClient(
       const fromDeployment = deployment.authMode === 'api-keys'
       const [table, ownerId] = fromDeployment ? (['deployment_keys', deployment.id] as const) : (['service_keys', service.id] as const)
       const presentedHash = hashSecret(credential.key)
-      const key = remember(`${table}\n${ownerId}\n${presentedHash}`, () => matchKeyHash(db, table, ownerId, presentedHash))
+      const key = reads.remember(`${table}\n${ownerId}\n${presentedHash}`, () => matchKeyHash(db, table, ownerId, presentedHash))
       if (!key) return refuse('unknown key')
       const named = `${key.id}${key.label ? ` (${key.label})` : ''}`
       return fromDeployment
@@ -123,7 +123,7 @@ export function authorizeClient(
       })
       if (!granted) return refuse('token does not grant consume on deployments')
       // A token never exceeds its account: its grants may say consume, but its account must see the deployment.
-      const sees = remember(`sees\n${check.accountId}\n${service.id}\n${deployment.infrastructure}`, () =>
+      const sees = reads.remember(`sees\n${check.accountId}\n${service.id}\n${deployment.infrastructure}`, () =>
         accountSeesDeployment(db, check.accountId, {
           service: {id: service.id, ownerAccountId: service.ownerAccountId},
           infraId: deployment.infrastructure,

@@ -2,14 +2,19 @@ import type {Statement} from 'better-sqlite3'
 
 import type {Store} from './store.js'
 
-/**
- * A read remembered while the store stays as it is: `key` must name exactly what `read` reads (the table and the
- * values it looks up), so that any call asking the same question gets the same answer.
- */
-export type Remember = <T>(key: string, read: () => T) => T
+/** How a reader reads the store: now, every time, or remembered while the store stays as it is (RememberedReads). */
+export interface StoreReads {
+  /**
+   * A read that may be remembered while the store stays as it is: `key` must name exactly what `read` reads (the
+   * table and the values it looks up), so that any call asking the same question gets the same answer.
+   */
+  remember<T>(key: string, read: () => T): T
+  /** A read made now, never remembered (a one-off), and as of the same state of the store as what is remembered. */
+  read<T>(read: () => T): T
+}
 
-/** Reads now, every time: what a caller that holds the store only briefly (a CLI command) passes. */
-export const readNow: Remember = (_key, read) => read()
+/** Reads now, every time: what a caller that holds the store only briefly (a CLI command) uses. */
+export const READ_NOW: StoreReads = {remember: (_key, read) => read(), read: (read) => read()}
 
 /** Thrown inside `run` when another connection committed between its version check and a read it had to make. */
 class VersionMoved extends Error {
@@ -20,6 +25,12 @@ class VersionMoved extends Error {
 
 /** Remembered reads at most; past this they are all forgotten at once (a client may ask about anything). */
 const DEFAULT_CAPACITY = 10_000
+/**
+ * Remembered reads that found nothing, at most. What a client asks about that does not exist (a random key, an
+ * unknown deployment) is its own choice, and a flood of such questions must not fill the heap with memories that
+ * live just long enough to be promoted to V8's old generation: these are kept few, so they die young.
+ */
+const ABSENT_CAPACITY = 256
 
 /**
  * What a long-running reader (serve, the library's DecisionPoint) reads of one open store file, remembered for as
@@ -32,8 +43,9 @@ const DEFAULT_CAPACITY = 10_000
  * connection committed since the check, what was remembered is forgotten and the call's work starts over inside
  * that transaction, so one call never mixes what it read before a commit with what it reads after it.
  */
-export class RememberedReads {
+export class RememberedReads implements StoreReads {
   private readonly values = new Map<string, unknown>()
+  private readonly absent = new Set<string>()
   private version: number | undefined
   private generationCount = 0
   private readonly begin: Statement
@@ -76,16 +88,23 @@ export class RememberedReads {
     }
   }
 
-  /** See Remember. Only inside `run`. */
-  readonly remember: Remember = <T>(key: string, read: () => T): T => {
-    if (this.values.has(key)) return this.values.get(key) as T
+  /** See StoreReads. Only inside `run`. */
+  remember<T>(key: string, read: () => T): T {
+    const known = this.values.get(key)
+    if (known !== undefined || this.absent.has(key)) return known as T
     const value = this.read(read)
-    if (this.values.size >= this.capacity) this.values.clear()
-    this.values.set(key, value)
+    if (value === undefined) {
+      if (this.absent.size >= ABSENT_CAPACITY) this.absent.clear()
+      this.absent.add(key)
+    } else {
+      if (this.values.size >= this.capacity) this.values.clear()
+      this.values.set(key, value)
+    }
+
     return value
   }
 
-  /** Reads the store, in the call's read transaction (opened here if it is not yet), without remembering. */
+  /** See StoreReads: in the call's read transaction, opened here if it is not yet. Only inside `run`. */
   read<T>(read: () => T): T {
     if (!this.store.db.inTransaction) {
       this.begin.run()
@@ -99,6 +118,7 @@ export class RememberedReads {
 
   private forget(version: number): void {
     this.values.clear()
+    this.absent.clear()
     this.version = version
     this.generationCount++
   }

@@ -91,4 +91,22 @@ describe('RememberedReads', () => {
     small.run(() => [count('c'), count('a')])
     expect(ran).toEqual({a: 2, b: 1, c: 1})
   })
+
+  it('keeps few of the reads that found nothing (a client chooses what it asks about), and never mistakes them', () => {
+    const nothing = (what: string) =>
+      reads.remember(what, () => {
+        ran[what] = (ran[what] ?? 0) + 1
+        return undefined
+      })
+    reads.run(() => nothing('unknown'))
+    reads.run(() => nothing('unknown'))
+    expect(ran.unknown).toBe(1)
+    // A flood of other unknown questions pushes it out; what was found stays.
+    reads.run(() => accounts('found'))
+    reads.run(() => {
+      for (let i = 0; i < 1000; i++) nothing(`unknown ${i}`)
+    })
+    reads.run(() => [nothing('unknown'), accounts('found')])
+    expect([ran.unknown, ran.found]).toEqual([2, 1])
+  })
 })
