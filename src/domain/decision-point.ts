@@ -1,8 +1,9 @@
 import {hash} from 'node:crypto'
 
 import type {AccessRequest} from '../core/grants.js'
-import {LruSet} from '../core/lru.js'
+import {LruMap} from '../core/lru.js'
 import {KEY_PREFIXES} from '../core/secrets.js'
+import type {TokenClaims} from '../core/token-format.js'
 import {FollowedStore, type FollowOptions} from '../store/followed-store.js'
 import {RememberedReads} from '../store/remembered-reads.js'
 import type {Store, StoreAccess} from '../store/store.js'
@@ -56,25 +57,48 @@ const {service: SERVICE_KEY_PREFIX, deployment: DEPLOYMENT_KEY_PREFIX} = KEY_PRE
 
 /**
  * Good signatures remembered by the SHA-256 of the whole token (so a cached signature stands for exactly those
- * claims), not the token itself: a tenth of the memory, and much less for the garbage collector to move.
+ * claims), not the token itself: a tenth of the memory, and much less for the garbage collector to move. A token
+ * seen again also keeps its claims, decoded once, for as long as its signature is remembered: a token seen once (a
+ * flood of distinct ones) keeps only its digest.
  */
 class SignatureDigests implements SignatureCache {
-  private readonly digests: LruSet
+  private readonly entries: LruMap<TokenClaims | null>
+  /** The last token hashed, and its digest: verify asks about one token several times in a row. */
+  private lastToken: string | undefined
+  private lastDigest = ''
 
   constructor(capacity: number) {
-    this.digests = new LruSet(capacity)
+    this.entries = new LruMap(capacity)
   }
 
   has(token: string): boolean {
-    return this.digests.size > 0 && this.digests.has(hash('sha256', token, 'base64'))
+    return this.entries.size > 0 && this.entries.get(this.digestOf(token)) !== undefined
   }
 
   add(token: string): void {
-    this.digests.add(hash('sha256', token, 'base64'))
+    this.entries.set(this.digestOf(token), null)
+  }
+
+  claimsOf(token: string): TokenClaims | undefined {
+    return this.entries.peek(this.digestOf(token)) ?? undefined
+  }
+
+  keepClaims(token: string, claims: TokenClaims): void {
+    this.entries.replace(this.digestOf(token), claims)
   }
 
   clear(): void {
-    this.digests.clear()
+    this.entries.clear()
+    this.lastToken = undefined
+  }
+
+  private digestOf(token: string): string {
+    if (token !== this.lastToken) {
+      this.lastToken = token
+      this.lastDigest = hash('sha256', token, 'base64')
+    }
+
+    return this.lastDigest
   }
 }
 

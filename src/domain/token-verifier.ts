@@ -69,8 +69,6 @@ type AccountState = [generation: number, revokedBefore: number | null, recordedL
 const NO_ANCESTORS: readonly TokenLink[] = Object.freeze([])
 /** Distinct headers remembered; a stream of garbage cannot grow the cache past this. */
 const HEADER_CACHE_LIMIT = 256
-/** Distinct signed payloads whose claims are remembered; past this they are all forgotten at once. */
-const CLAIMS_CACHE_LIMIT = 1024
 
 type HeaderCheck = {kid: string} | {reason: InvalidReason}
 
@@ -78,17 +76,15 @@ type HeaderCheck = {kid: string} | {reason: InvalidReason}
 export interface SignatureCache {
   has(token: string): boolean
   add(token: string): void
+  /** Optional: the claims kept for a token (keepClaims), so that a token seen again is not decoded again. */
+  claimsOf?(token: string): TokenClaims | undefined
+  /** Optional: keeps the claims of a token it holds, for as long as it holds the token. */
+  keepClaims?(token: string, claims: TokenClaims): void
 }
 
 export class TokenVerifier {
   private readonly keys: Map<string, VerificationKey>
   private readonly headers = new Map<string, HeaderCheck>()
-  /**
-   * The claims of payloads whose signature verified, parsed once: the same payload always parses to the same
-   * claims, and decoding them was the largest cost of verifying a token whose signature is cached. Frozen, since
-   * every verification of that payload hands out the same objects.
-   */
-  private readonly claims = new Map<string, TokenClaims | undefined>()
   private readonly accountState
 
   /**
@@ -146,9 +142,15 @@ export class TokenVerifier {
       this.signatures?.add(token)
     }
 
-    const payload = token.slice(firstDot + 1, secondDot)
-    const claims = seenBefore ? this.claimsOf(payload) : parseClaims(payload)
-    if (!claims) return rejected('malformed', null)
+    let claims = seenBefore ? this.signatures?.claimsOf?.(token) : undefined
+    if (!claims) {
+      claims = parseClaims(token.slice(firstDot + 1, secondDot))
+      if (!claims) return rejected('malformed', null)
+      // Decoding the claims was the largest cost of a token whose signature is cached. Frozen, since every
+      // verification of this token will hand out these very objects.
+      if (seenBefore && this.signatures?.keepClaims) this.signatures.keepClaims(token, deepFreeze(claims))
+    }
+
     const accountId = accountOfSubject(claims.sub)
     const claimed = {jti: claims.jti, accountId}
     const nowSeconds = nowMs / 1000
@@ -200,15 +202,6 @@ export class TokenVerifier {
     return token.typ !== 'account' || recordedLive === 1
   }
 
-  private claimsOf(encoded: string): TokenClaims | undefined {
-    if (this.claims.has(encoded)) return this.claims.get(encoded)
-    const claims = parseClaims(encoded)
-    if (claims) deepFreeze(claims)
-    if (this.claims.size >= CLAIMS_CACHE_LIMIT) this.claims.clear()
-    this.claims.set(encoded, claims)
-    return claims
-  }
-
   private checkHeader(encoded: string): HeaderCheck {
     let check = this.headers.get(encoded)
     if (!check) {
@@ -221,10 +214,11 @@ export class TokenVerifier {
   }
 }
 
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
   Object.freeze(value)
   for (const inner of Object.values(value)) deepFreeze(inner)
+  return value
 }
 
 function rejected(reason: InvalidReason, claimed: {jti: string | null; accountId: string | null} | null): RejectedToken {
