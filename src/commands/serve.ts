@@ -4,7 +4,7 @@ import {AccessctlCommand} from '../cli/base-command.js'
 import {DEFAULT_LISTEN, parseListenAddress} from '../core/listen-address.js'
 import {parseTtl} from '../core/ttl.js'
 import {DecisionPoint} from '../domain/decision-point.js'
-import {UsageError} from '../errors.js'
+import {AccessctlError, UsageError} from '../errors.js'
 import {loadServeRuntime} from '../serve/loader.js'
 import type {ServeSummary} from '../serve/run.js'
 import {defaultStorePath} from '../store/store.js'
@@ -54,7 +54,7 @@ finishes the requests in flight and exits 0; with --json it then prints {url, st
     try {
       // fastify and prom-client load here, so that no other command pays for them at start-up.
       const {serve} = await loadServeRuntime()
-      return await serve({decisions, listen, requestTimeoutMs: timeoutSeconds * 1000, quiet: flags.quiet})
+      return await serve({decisions, accessctlError: AccessctlError, listen, requestTimeoutMs: timeoutSeconds * 1000, quiet: flags.quiet})
     } catch (error) {
       // The runtime may come from another bundle (the executable's), so its error is known by name, not class.
       if (error instanceof Error && error.name === 'ListenError') throw new UsageError(error.message, {hint: (error as {hint?: string}).hint})

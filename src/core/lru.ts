@@ -32,3 +32,46 @@ export class LruSet {
     return this.entries.size
   }
 }
+
+/** A map that keeps at most `capacity` entries, forgetting the least recently used first (see LruSet). */
+export class LruMap<V> {
+  private readonly entries = new Map<string, V>()
+
+  constructor(readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new RangeError(`capacity must be a whole number >= 0, not ${capacity}`)
+  }
+
+  /** The value of `key`, or undefined; a hit makes it the most recently used. */
+  get(key: string): V | undefined {
+    const value = this.entries.get(key)
+    if (value === undefined) return undefined
+    this.entries.delete(key)
+    this.entries.set(key, value)
+    return value
+  }
+
+  /** The value of `key`, or undefined, leaving the order as it is. */
+  peek(key: string): V | undefined {
+    return this.entries.get(key)
+  }
+
+  set(key: string, value: V): void {
+    if (this.capacity === 0) return
+    this.entries.delete(key)
+    this.entries.set(key, value)
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!)
+  }
+
+  /** Changes the value of a key it holds, leaving the order as it is; a key it does not hold stays out. */
+  replace(key: string, value: V): void {
+    if (this.entries.has(key)) this.entries.set(key, value)
+  }
+
+  clear(): void {
+    this.entries.clear()
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+}

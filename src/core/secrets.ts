@@ -1,4 +1,4 @@
-import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
+import {hash, randomBytes, timingSafeEqual} from 'node:crypto'
 
 /**
  * Keys (admin keys, service and deployment query keys) are 32 random bytes, base64url, behind a prefix that says
@@ -11,7 +11,7 @@ export function newSecretKey(prefix: string): string {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex')
+  return hash('sha256', secret, 'hex')
 }
 
 /** Compares two hex digests in constant time. */

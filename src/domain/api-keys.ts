@@ -124,7 +124,11 @@ export function deleteKeyRow(db: Db, table: KeyTable, keyId: string): void {
  * more in constant time so the answer does not depend on how much of a guess was right.
  */
 export function matchKey(db: Db, table: KeyTable, ownerId: string, presented: string): ApiKey | undefined {
-  const presentedHash = hashSecret(presented)
+  return matchKeyHash(db, table, ownerId, hashSecret(presented))
+}
+
+/** matchKey, given the hash of the presented key (hashSecret), which a caller may remember its answer by. */
+export function matchKeyHash(db: Db, table: KeyTable, ownerId: string, presentedHash: string): ApiKey | undefined {
   const row = db
     .prepare(
       `SELECT id, label, description, created_at, created_by, key_hash FROM ${table}

@@ -1,14 +1,14 @@
-import type {Transaction} from 'better-sqlite3'
 import {hash} from 'node:crypto'
 
 import type {AccessRequest} from '../core/grants.js'
-import {LruSet} from '../core/lru.js'
+import {LruMap} from '../core/lru.js'
 import {KEY_PREFIXES} from '../core/secrets.js'
+import type {TokenClaims} from '../core/token-format.js'
 import {FollowedStore, type FollowOptions} from '../store/followed-store.js'
+import {RememberedReads} from '../store/remembered-reads.js'
 import type {Store, StoreAccess} from '../store/store.js'
 import type {Context} from './context.js'
-import {findDeployment} from './deployments.js'
-import {type Authorization, authorizeClient, type BearerCheck, type ClientCredential, storeBearerVerifier} from './query-auth.js'
+import {type Authorization, authorizeClient, type BearerCheck, type ClientCredential, DISABLED_REASON, storeBearerVerifier} from './query-auth.js'
 import {type Jwks, publicJwks} from './signing-keys.js'
 import {type SignatureCache, TokenVerifier, verificationJson, type VerificationJson} from './token-verifier.js'
 import {checkToken, type TokenCheck} from './token-check.js'
@@ -19,10 +19,12 @@ import {checkToken, type TokenCheck} from './token-check.js'
  * with these methods and the library exports this class, so both give what the CLI's `tokens verify`, `tokens
  * check`, `deployment authorize` and `tokens jwks` give: each method calls the same domain function.
  *
- * Nothing here may answer a stale yes. Every call reads the store in one read transaction; the signing keys are
- * reloaded when `PRAGMA data_version` says another connection committed; a file renamed over the store's path is
- * opened within 10 ms (FollowOptions.recheckMs). The one cache is of good Ed25519 signatures, per exact token:
- * revocation, expiry and the key's retirement are still checked on every call.
+ * Nothing here may answer a stale yes. What a call reads of the store (a deployment, its service, a key by its hash,
+ * whether an account may see a deployment, a token's revocation state, the signing keys) is remembered only until
+ * another connection commits: every call first reads `PRAGMA data_version`, and a change forgets it all before
+ * anything is answered (RememberedReads), so a change counts from the next call. A file renamed over the store's
+ * path is opened within 10 ms (FollowOptions.recheckMs), with nothing remembered of the old one. Good Ed25519
+ * signatures are remembered per exact token: expiry is still checked on every call.
  */
 
 /** How a gateway should answer a refused client: 401 asks for (other) credentials, 403 says they will not help. */
@@ -55,36 +57,57 @@ const {service: SERVICE_KEY_PREFIX, deployment: DEPLOYMENT_KEY_PREFIX} = KEY_PRE
 
 /**
  * Good signatures remembered by the SHA-256 of the whole token (so a cached signature stands for exactly those
- * claims), not the token itself: a tenth of the memory, and much less for the garbage collector to move.
+ * claims), not the token itself: a tenth of the memory, and much less for the garbage collector to move. A token
+ * seen again also keeps its claims, decoded once, for as long as its signature is remembered: a token seen once (a
+ * flood of distinct ones) keeps only its digest.
  */
 class SignatureDigests implements SignatureCache {
-  private readonly digests: LruSet
+  private readonly entries: LruMap<TokenClaims | null>
+  /** The last token hashed, and its digest: verify asks about one token several times in a row. */
+  private lastToken: string | undefined
+  private lastDigest = ''
 
   constructor(capacity: number) {
-    this.digests = new LruSet(capacity)
+    this.entries = new LruMap(capacity)
   }
 
   has(token: string): boolean {
-    return this.digests.size > 0 && this.digests.has(hash('sha256', token, 'base64'))
+    return this.entries.size > 0 && this.entries.get(this.digestOf(token)) !== undefined
   }
 
   add(token: string): void {
-    this.digests.add(hash('sha256', token, 'base64'))
+    this.entries.set(this.digestOf(token), null)
+  }
+
+  claimsOf(token: string): TokenClaims | undefined {
+    return this.entries.peek(this.digestOf(token)) ?? undefined
+  }
+
+  keepClaims(token: string, claims: TokenClaims): void {
+    this.entries.replace(this.digestOf(token), claims)
   }
 
   clear(): void {
-    this.digests.clear()
+    this.entries.clear()
+    this.lastToken = undefined
+  }
+
+  private digestOf(token: string): string {
+    if (token !== this.lastToken) {
+      this.lastToken = token
+      this.lastDigest = hash('sha256', token, 'base64')
+    }
+
+    return this.lastDigest
   }
 }
 
 export class DecisionPoint {
   private readonly followed: FollowedStore
   private readonly signatures: SignatureDigests
+  private reads: RememberedReads | undefined
   private verifier: TokenVerifier | undefined
-  private verifierStore: Store | undefined
-  private verifierVersion = -1
-  private transaction: Transaction<(inside: () => unknown) => unknown> | undefined
-  private transactionStore: Store | undefined
+  private verifierGeneration = -1
 
   private constructor(followed: FollowedStore, options: DecisionPointOptions) {
     this.followed = followed
@@ -104,12 +127,15 @@ export class DecisionPoint {
 
   /** `tokens verify --json`: {valid, reason, jti, accountId, type, role, expiresAt}. */
   verify(token: string): VerificationJson {
-    return this.read((_, verifier) => verificationJson(verifier.verify(token.trim())))
+    return this.read(() => verificationJson(this.currentVerifier().verify(token.trim())))
   }
 
   /** `tokens check --json`: the verdict with the trace of every grant. Throws a UsageError for bad names. */
   check(token: string, request: AccessRequest): TokenCheck {
-    return this.read((store, verifier) => checkToken(store, token, request, verifier).check)
+    return this.read((reads) => {
+      const verifier = this.currentVerifier()
+      return reads.read(() => checkToken(reads.store, token, request, verifier).check)
+    })
   }
 
   /**
@@ -117,14 +143,16 @@ export class DecisionPoint {
    * deployment id and a NotFoundError for an unknown one.
    */
   authorize(deploymentId: string, credential: ClientCredential): ClientDecision {
-    return this.read((store, verifier) => {
+    return this.read((reads) => {
+      const {db} = reads.store
       let bearer: BearerCheck | undefined
-      const verifyBearer = storeBearerVerifier(store.db, verifier)
-      const authorization = authorizeClient(store.db, deploymentId, credential, (token) => (bearer = verifyBearer(token)))
+      const verifyBearer = credential.kind === 'bearer' ? storeBearerVerifier(db, this.currentVerifier()) : undefined
+      const check = (token: string) => (bearer = verifyBearer!(token))
+      const authorization = authorizeClient(db, deploymentId, credential, check, reads)
       const tokenAccountId = bearer?.valid ? bearer.accountId : null
       if (authorization.admitted) return {authorization, refusal: null, tokenAccountId, invalidToken: false}
       // A disabled deployment admits no credential, and a token that verified is an identity that was refused.
-      const forbidden = findDeployment(store.db, authorization.deployment)?.enabled === false || bearer?.valid === true
+      const forbidden = authorization.reason === DISABLED_REASON || bearer?.valid === true
       return {authorization, refusal: forbidden ? 'forbidden' : 'unauthenticated', tokenAccountId, invalidToken: bearer?.valid === false}
     })
   }
@@ -136,43 +164,46 @@ export class DecisionPoint {
 
   /** `tokens jwks`: the public keys that still verify. */
   jwks(): Jwks {
-    return this.read((store) => publicJwks(readerContext(store)))
+    return this.read((reads) => reads.remember('jwks', () => publicJwks(readerContext(reads.store))))
   }
 
   /** Whether the store opens now and its schema is the one this code reads; throws the StoreError if not. */
   ready(): Readiness {
-    return this.read((store) => ({path: store.path, schemaVersion: store.schemaVersion(), access: store.access}))
+    return this.read((reads) => reads.read(() => ({path: reads.store.path, schemaVersion: reads.store.schemaVersion(), access: reads.store.access})))
   }
 
   close(): void {
     this.followed.close()
+    this.reads = undefined
     this.verifier = undefined
-    this.verifierStore = undefined
-    this.transaction = undefined
-    this.transactionStore = undefined
   }
 
-  /** Runs `work` in one read transaction of the current file, with a verifier holding the keys of that snapshot. */
-  private read<T>(work: (store: Store, verifier: TokenVerifier) => T): T {
+  /**
+   * Runs `work` over the current file as of its latest commit (RememberedReads.run): the file the path names now
+   * (FollowedStore), what was read of it remembered until another connection commits.
+   */
+  private read<T>(work: (reads: RememberedReads) => T): T {
     const store = this.followed.current()
-    if (store !== this.verifierStore) this.signatures.clear()
-    if (store !== this.transactionStore) {
-      // What Store.read does, with the transaction function made once per file rather than once per call.
-      this.transaction = store.db.transaction((inside: () => unknown) => inside())
-      this.transactionStore = store
+    if (store !== this.reads?.store) {
+      // Another file: its keys may differ, so no signature checked against the old one's counts.
+      this.signatures.clear()
+      this.reads = new RememberedReads(store)
+      this.verifier = undefined
     }
 
-    return this.transaction!.deferred(() => {
-      // The transaction's first statement: it starts the snapshot that the rest of `work` reads.
-      const version = store.dataVersion()
-      if (!this.verifier || store !== this.verifierStore || version !== this.verifierVersion) {
-        this.verifier = new TokenVerifier(store.db, this.signatures)
-        this.verifierStore = store
-        this.verifierVersion = version
-      }
+    const reads = this.reads
+    return reads.run(() => work(reads))
+  }
 
-      return work(store, this.verifier)
-    }) as T
+  /** A verifier holding the signing keys of the store as `read` sees it, its revocation reads remembered with the rest. */
+  private currentVerifier(): TokenVerifier {
+    const reads = this.reads!
+    if (!this.verifier || this.verifierGeneration !== reads.generation) {
+      this.verifier = reads.read(() => new TokenVerifier(reads.store.db, this.signatures, reads))
+      this.verifierGeneration = reads.generation
+    }
+
+    return this.verifier
   }
 }
 

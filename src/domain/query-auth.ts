@@ -1,8 +1,10 @@
 import {type AuthMode, CONSUME_FUNCTION, validateObjectId} from '../core/deployer.js'
 import {allows, type Grant} from '../core/grants.js'
 import {VerdictError} from '../errors.js'
+import {hashSecret} from '../core/secrets.js'
+import {READ_NOW, type StoreReads} from '../store/remembered-reads.js'
 import type {Db} from '../store/store.js'
-import {matchKey} from './api-keys.js'
+import {matchKeyHash} from './api-keys.js'
 import {accountSeesDeployment, deploymentNotFound} from './object-access.js'
 import {findDeployment} from './deployments.js'
 import {findService} from './services.js'
@@ -59,16 +61,24 @@ export class NotAdmittedError extends VerdictError {
   }
 }
 
+/** The reason of the refusal of every credential by a disabled deployment. */
+export const DISABLED_REASON = 'deployment is disabled'
+
+/**
+ * `reads` lets a long-running caller keep what this reads of the store while the store stays as it is (see
+ * RememberedReads); every read goes through it, under a key that names exactly what is read.
+ */
 export function authorizeClient(
   db: Db,
   deploymentId: string,
   credential: ClientCredential,
   verifyBearer: BearerVerifier = storeBearerVerifier(db),
+  reads: StoreReads = READ_NOW,
 ): Authorization {
   validateObjectId('deployment', deploymentId)
-  const deployment = findDeployment(db, deploymentId)
+  const deployment = reads.remember(`deployment\n${deploymentId}`, () => findDeployment(db, deploymentId))
   if (!deployment) throw deploymentNotFound(deploymentId)
-  const service = findService(db, deployment.service)!
+  const service = reads.remember(`service\n${deployment.service}`, () => findService(db, deployment.service))!
   const servicePublic = deployment.authMode === 'inherit' && service.public
   const effectiveMode = deployment.authMode === 'public' || servicePublic ? 'public' : 'api-keys'
   const base = {deployment: deployment.id, authMode: deployment.authMode, effectiveMode} as const
@@ -81,7 +91,7 @@ export function authorizeClient(
   })
   const refuse = (reason: string): Authorization => ({admitted: false, ...base, via: null, reason})
 
-  if (!deployment.enabled) return refuse('deployment is disabled')
+  if (!deployment.enabled) return refuse(DISABLED_REASON)
   if (deployment.authMode === 'public') return admit('public-deployment', 'public deployment')
   if (servicePublic) return admit('public-service', `service ${service.id} is public`)
 
@@ -92,9 +102,9 @@ export function authorizeClient(
 
     case 'key': {
       const fromDeployment = deployment.authMode === 'api-keys'
-      const key = fromDeployment
-        ? matchKey(db, 'deployment_keys', deployment.id, credential.key)
-        : matchKey(db, 'service_keys', service.id, credential.key)
+      const [table, ownerId] = fromDeployment ? (['deployment_keys', deployment.id] as const) : (['service_keys', service.id] as const)
+      const presentedHash = hashSecret(credential.key)
+      const key = reads.remember(`${table}\n${ownerId}\n${presentedHash}`, () => matchKeyHash(db, table, ownerId, presentedHash))
       if (!key) return refuse('unknown key')
       const named = `${key.id}${key.label ? ` (${key.label})` : ''}`
       return fromDeployment
@@ -113,10 +123,12 @@ export function authorizeClient(
       })
       if (!granted) return refuse('token does not grant consume on deployments')
       // A token never exceeds its account: its grants may say consume, but its account must see the deployment.
-      const sees = accountSeesDeployment(db, check.accountId, {
-        service: {id: service.id, ownerAccountId: service.ownerAccountId},
-        infraId: deployment.infrastructure,
-      })
+      const sees = reads.remember(`sees\n${check.accountId}\n${service.id}\n${deployment.infrastructure}`, () =>
+        accountSeesDeployment(db, check.accountId, {
+          service: {id: service.id, ownerAccountId: service.ownerAccountId},
+          infraId: deployment.infrastructure,
+        }),
+      )
       if (!sees) {
         return refuse(
           `the token's account ${check.accountId} may not see deployment ${deployment.id} ` +

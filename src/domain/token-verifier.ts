@@ -10,9 +10,11 @@ import {
   JWS_COMPACT,
   parseClaims,
   peekClaims,
+  type TokenClaims,
   type TokenLink,
   type TokenType,
 } from '../core/token-format.js'
+import {READ_NOW, type StoreReads} from '../store/remembered-reads.js'
 import type {Db} from '../store/store.js'
 import type {Caller} from './context.js'
 import {loadVerificationKeys, type VerificationKey} from './signing-keys.js'
@@ -74,6 +76,10 @@ type HeaderCheck = {kid: string} | {reason: InvalidReason}
 export interface SignatureCache {
   has(token: string): boolean
   add(token: string): void
+  /** Optional: the claims kept for a token (keepClaims), so that a token seen again is not decoded again. */
+  claimsOf?(token: string): TokenClaims | undefined
+  /** Optional: keeps the claims of a token it holds, for as long as it holds the token. */
+  keepClaims?(token: string, claims: TokenClaims): void
 }
 
 export class TokenVerifier {
@@ -83,11 +89,13 @@ export class TokenVerifier {
 
   /**
    * `signatures` skips the Ed25519 check for a token string seen with a good signature before; only that check:
-   * the key (known, not retired), validity period and revocation are checked on every call.
+   * the key (known, not retired), validity period and revocation are checked on every call. `reads` lets a
+   * long-running caller keep the revocation state it reads while the store stays as it is (see RememberedReads).
    */
   constructor(
     db: Db,
     private readonly signatures?: SignatureCache,
+    private readonly reads: StoreReads = READ_NOW,
   ) {
     this.keys = loadVerificationKeys(db)
     // One row while the account exists: its token generation, the revocation time that schema version 3 kept
@@ -118,7 +126,11 @@ export class TokenVerifier {
     if (!key) return rejected('unknown_key', peekClaims(token.slice(firstDot + 1, secondDot)))
     if (!key.publicKey) return rejected('retired_key', peekClaims(token.slice(firstDot + 1, secondDot)))
 
-    if (!this.signatures?.has(token)) {
+    // A token whose signature was good before is likely to come again: its claims and revocation state are kept
+    // (while the store stays as it is). A first sighting keeps nothing, so a flood of distinct tokens leaves no
+    // garbage behind to grow the heap.
+    const seenBefore = this.signatures?.has(token) === true
+    if (!seenBefore) {
       const signature = Buffer.from(token.slice(secondDot + 1), 'base64url')
       if (
         signature.length !== ED25519_SIGNATURE_BYTES ||
@@ -130,16 +142,23 @@ export class TokenVerifier {
       this.signatures?.add(token)
     }
 
-    const claims = parseClaims(token.slice(firstDot + 1, secondDot))
-    if (!claims) return rejected('malformed', null)
+    let claims = seenBefore ? this.signatures?.claimsOf?.(token) : undefined
+    if (!claims) {
+      claims = parseClaims(token.slice(firstDot + 1, secondDot))
+      if (!claims) return rejected('malformed', null)
+      // Decoding the claims was the largest cost of a token whose signature is cached. Frozen, since every
+      // verification of this token will hand out these very objects.
+      if (seenBefore && this.signatures?.keepClaims) this.signatures.keepClaims(token, deepFreeze(claims))
+    }
+
     const accountId = accountOfSubject(claims.sub)
     const claimed = {jti: claims.jti, accountId}
     const nowSeconds = nowMs / 1000
     if (claims.nbf > nowSeconds) return rejected('not_yet_valid', claimed)
     if (claims.exp <= nowSeconds) return rejected('expired', claimed)
-    if (!this.linkLive(claims, accountId)) return rejected('revoked', claimed)
+    if (!this.linkLive(claims, accountId, seenBefore)) return rejected('revoked', claimed)
     const ancestors = claims.anc ?? NO_ANCESTORS
-    if (ancestors.length > 0 && !this.lineageLive(ancestors)) return rejected('revoked', claimed)
+    if (ancestors.length > 0 && !this.lineageLive(ancestors, seenBefore)) return rejected('revoked', claimed)
     return {
       valid: true,
       reason: null,
@@ -161,17 +180,20 @@ export class TokenVerifier {
    * Whether every token of a lineage still stands: signed by a key that still verifies, its account still there
    * and still in the generation the token was minted in, and, for a recorded token, its row unrevoked.
    */
-  lineageLive(lineage: readonly TokenLink[]): boolean {
+  lineageLive(lineage: readonly TokenLink[], keep = false): boolean {
     for (const link of lineage) {
       if (!this.keys.get(link.kid)?.publicKey) return false
-      if (!this.linkLive(link, accountOfSubject(link.sub))) return false
+      if (!this.linkLive(link, accountOfSubject(link.sub), keep)) return false
     }
 
     return true
   }
 
-  private linkLive(token: Pick<TokenLink, 'gen' | 'iat' | 'jti' | 'typ'>, accountId: string): boolean {
-    const state = this.accountState.get(token.typ === 'account' ? token.jti : null, accountId) as AccountState | undefined
+  /** `keep`: the state read may be remembered (see StoreReads), for a token likely to come again. */
+  private linkLive(token: Pick<TokenLink, 'gen' | 'iat' | 'jti' | 'typ'>, accountId: string, keep: boolean): boolean {
+    const jti = token.typ === 'account' ? token.jti : null
+    const read = () => this.accountState.get(jti, accountId) as AccountState | undefined
+    const state = keep ? this.reads.remember(`account state\n${jti}\n${accountId}`, read) : this.reads.read(read)
     if (!state) return false
     const [generation, revokedBefore, recordedLive] = state
     if (generationOf(token) !== generation) return false
@@ -190,6 +212,13 @@ export class TokenVerifier {
 
     return check
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  Object.freeze(value)
+  for (const inner of Object.values(value)) deepFreeze(inner)
+  return value
 }
 
 function rejected(reason: InvalidReason, claimed: {jti: string | null; accountId: string | null} | null): RejectedToken {
@@ -228,6 +257,22 @@ export interface VerificationJson {
   expiresAt: string | null
 }
 
+/** Expiry times already written as ISO text, by their epoch milliseconds: a token asked about again has the same. */
+const isoTimes = new Map<number, string>()
+const ISO_TIMES_LIMIT = 256
+
+function isoTime(date: Date): string {
+  const ms = date.getTime()
+  let text = isoTimes.get(ms)
+  if (text === undefined) {
+    text = date.toISOString()
+    if (isoTimes.size >= ISO_TIMES_LIMIT) isoTimes.clear()
+    isoTimes.set(ms, text)
+  }
+
+  return text
+}
+
 export function verificationJson(verification: Verification): VerificationJson {
   if (!verification.valid) {
     return {valid: false, reason: verification.reason, jti: verification.jti, accountId: verification.accountId, type: null, role: null, expiresAt: null}
@@ -240,6 +285,6 @@ export function verificationJson(verification: Verification): VerificationJson {
     accountId: verification.accountId,
     type: verification.type,
     role: verification.role,
-    expiresAt: verification.expiresAt.toISOString(),
+    expiresAt: isoTime(verification.expiresAt),
   }
 }

@@ -3,9 +3,12 @@ import {isIP} from 'node:net'
 import type {ListenAddress} from '../core/listen-address.js'
 import type {DecisionPoint} from '../domain/decision-point.js'
 import {type AccessLogEntry, buildApp} from './app.js'
+import type {AccessctlErrorClass} from './problems.js'
 
 export interface ServeOptions {
   decisions: DecisionPoint
+  /** The class of the errors `decisions` throws (see AppOptions.accessctlError). */
+  accessctlError: AccessctlErrorClass
   listen: ListenAddress
   requestTimeoutMs: number
   quiet: boolean
@@ -35,6 +38,7 @@ export async function serve(options: ServeOptions): Promise<ServeSummary> {
   const tally = {answered: 0}
   const app = buildApp({
     decisions: options.decisions,
+    accessctlError: options.accessctlError,
     requestTimeoutMs: options.requestTimeoutMs,
     accessLog: options.quiet ? undefined : (entry: AccessLogEntry) => log.write(entry),
     tally,

@@ -1,11 +1,23 @@
+import {mkdirSync, renameSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DecisionPoint} from '../../src/domain/decision-point.js'
 import {authorizeClient} from '../../src/domain/query-auth.js'
 import {checkToken} from '../../src/domain/token-check.js'
 import {verificationJson, verifyToken} from '../../src/domain/token-verifier.js'
+import {NotFoundError} from '../../src/errors.js'
 import {Store} from '../../src/store/store.js'
 import {runCli, type TempDir, tempDir} from '../helpers/cli.js'
+import {
+  checkDecisionInput,
+  DECISION_INPUT_CASES,
+  type Outcome,
+  prepareDecisionInputs,
+  type Question,
+  type StoreCli,
+  storeCli,
+} from '../helpers/decision-inputs.js'
 import {buildServeFixture, DEPLOYMENTS, type ServeFixture} from '../helpers/serve-fixture.js'
 import {decodePart, signJwt, storeSigningKey} from '../helpers/tokens.js'
 
@@ -101,5 +113,66 @@ describe('DecisionPoint', () => {
     await cli('tokens', 'keys', 'retire', '--yes', '--', kid)
     expect(decisions.verify(fixture.consumeToken)).toMatchObject({valid: false, reason: 'retired_key'})
     expect(decisions.jwks().keys.map((jwk) => jwk.kid)).not.toContain(kid)
+  })
+})
+
+describe('DecisionPoint over a store that changes: every decision input counts from the next call', () => {
+  let inputs: TempDir
+  let cli: StoreCli
+  let point: DecisionPoint
+
+  beforeAll(async () => {
+    inputs = tempDir()
+    cli = storeCli(inputs.storePath)
+    // The first command makes the store; the DecisionPoint opens it then and stays open throughout.
+    await prepareDecisionInputs(cli)
+    point = DecisionPoint.open(inputs.storePath)
+  }, 60_000)
+
+  afterAll(() => {
+    point.close()
+    inputs.cleanup()
+  })
+
+  const ask = async ({deployment, credential}: Question): Promise<Outcome> => {
+    try {
+      return point.authorize(deployment, credential).refusal ?? 'admitted'
+    } catch (error) {
+      if (error instanceof NotFoundError) return 'not_found'
+      throw error
+    }
+  }
+
+  it.each(DECISION_INPUT_CASES.map((item, index) => [item.name, item, index + 1] as const))('%s', async (_name, item, n) => {
+    await checkDecisionInput(item, n, cli, ask)
+  })
+
+  it('a store file renamed over the path (a shipped snapshot) is read from the next call, nothing of the old one kept', async () => {
+    const snapshots = join(inputs.path, 'snapshots')
+    mkdirSync(snapshots)
+    const snapshot = join(snapshots, 'accessctl.db')
+    const ship = async () => {
+      const staging = `${snapshot}.${Date.now()}.tmp`
+      await cli.run('store', 'backup', staging)
+      renameSync(staging, snapshot)
+    }
+
+    await cli.run('service', 'create', 'shipped', '--no-public')
+    await cli.run('service', 'versions', 'add', 'shipped', '1.0')
+    await cli.run('deployment', 'create', '--service', 'shipped', '--infra', 'prod')
+    const created = await cli.json<{id: string; key: string}>('service', 'keys', 'create', 'shipped')
+    await ship()
+    const follower = DecisionPoint.open(snapshot, {recheckMs: 0})
+    try {
+      const admitted = () => follower.authorize('shipped-on-prod', {kind: 'key', key: created.key}).authorization.admitted
+      expect([admitted(), admitted()]).toEqual([true, true])
+      await cli.run('service', 'keys', 'delete', 'shipped', created.id, '--yes')
+      // The snapshot has not changed: the follower answers from it, as a replica does until it catches up.
+      expect(admitted()).toBe(true)
+      await ship()
+      expect(admitted()).toBe(false)
+    } finally {
+      follower.close()
+    }
   })
 })
