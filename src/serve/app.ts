@@ -36,6 +36,20 @@ export interface AppOptions {
   accessLog?: (entry: AccessLogEntry) => void
   /** Counts the requests answered (HTTP errors included). */
   tally?: {answered: number}
+  /** With --workers: what this worker shares with the others (src/serve/cluster.ts); undefined in a single process. */
+  cluster?: ClusterMembership
+}
+
+/** One worker of `serve --workers N`: its metrics are collected by the primary, and readiness is every worker's. */
+export interface ClusterMembership {
+  /** Where this worker's metrics are kept, for the primary to collect (prom-client's registries are per process). */
+  registry: Registry
+  /** Added to the default process metrics, so that each worker's (its memory, its event loop) stays its own. */
+  processLabels: Record<string, string>
+  /** The text of /metrics: every worker's metrics aggregated, decisions and durations summed. */
+  metricsText: () => Promise<string>
+  /** Whether every worker is listening; /readyz is a 503 until then. */
+  everyWorkerReady: () => boolean
 }
 
 export interface AccessLogEntry {
@@ -108,7 +122,7 @@ const sendProblem = (reply: FastifyReply, problem: HttpProblem) =>
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const {decisions, accessLog} = options
-  const metrics = createMetrics()
+  const metrics = createMetrics(options.cluster)
   /** Every answer, whoever made it (a route, fastify's router, Node's parser), is counted and logged here. */
   const record = (entry: Omit<AccessLogEntry, 'time'>, seconds: number) => {
     if (options.tally) options.tally.answered++
@@ -230,13 +244,17 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.get('/readyz', (request) => {
     request.accessctl!.endpoint = 'readyz'
+    if (options.cluster && !options.cluster.everyWorkerReady()) {
+      throw new HttpProblem(503, 'not_ready', 'not every worker is ready yet', {'retry-after': '1'})
+    }
+
     const readiness = decisions.ready()
     return {status: 'ready', schemaVersion: readiness.schemaVersion, access: readiness.access}
   })
 
   app.get('/metrics', async (request, reply) => {
     request.accessctl!.endpoint = 'metrics'
-    const text = await metrics.registry.metrics()
+    const text = options.cluster ? await options.cluster.metricsText() : await metrics.registry.metrics()
     return reply.type(metrics.registry.contentType).send(text)
   })
 
@@ -504,9 +522,9 @@ function toProblem(error: unknown, context: {endpoint?: Endpoint; requestTimeout
   return new HttpProblem(500, 'internal', 'internal error')
 }
 
-function createMetrics() {
-  const registry = new Registry()
-  collectDefaultMetrics({register: registry, prefix: 'accessctl_'})
+function createMetrics(cluster?: ClusterMembership) {
+  const registry = cluster?.registry ?? new Registry()
+  collectDefaultMetrics({register: registry, prefix: 'accessctl_', labels: cluster?.processLabels})
   return {
     registry,
     decisions: new Counter({
