@@ -2,7 +2,7 @@ import {isIP} from 'node:net'
 
 import type {ListenAddress} from '../core/listen-address.js'
 import type {DecisionPoint} from '../domain/decision-point.js'
-import {type AccessLogEntry, buildApp, type ClusterMembership} from './app.js'
+import type {AccessLogEntry, ClusterMembership} from './app.js'
 import {limitYoungGeneration} from './memory.js'
 
 export {serveCluster, serveWorker} from './cluster.js'
@@ -56,6 +56,8 @@ export async function serve(options: ServeOptions): Promise<ServeSummary> {
   }
 
   const tally = worker?.tally ?? {answered: 0}
+  // Imported here, not above: the primary of `serve --workers` loads this module too, and serves nothing itself.
+  const {buildApp} = await import('./app.js')
   const app = buildApp({
     decisions: options.decisions,
     requestTimeoutMs: options.requestTimeoutMs,
