@@ -32,7 +32,8 @@ One JSON access log line per request on stderr (never a key or a token) unless -
 finishes the requests in flight and exits 0; with --json it then prints {url, store, signal, requests}.
 --workers N (or auto, one per core) answers on the one port from N processes, each with its own read-only
 connection: /metrics sums the workers' counts, /readyz is ready once every worker is, a worker that dies is
-replaced, and the log has every worker's lines, whole. Each process keeps within about 100 MiB under load.`
+replaced, and the log has every worker's lines, whole. Workers start with V8 heap limits of their own
+(--max-semi-space-size=2 --max-old-space-size=96); NODE_OPTIONS of yours come after them and win.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -229,7 +229,12 @@ describe('serve --workers 2', () => {
 })
 
 describe('readiness at start', () => {
-  it('/readyz is 503 while a worker has not started listening, and 200 once every worker has', async () => {
+  /**
+   * Starts `serve --workers 2` and stops worker 2 (SIGSTOP) as soon as it is started: it takes a few hundred ms to
+   * load before it could listen, so the port is worker 1's alone. Resolves false in the rare run where worker 2 was
+   * listening before the signal reached it (the `ready` line then comes while it is stopped).
+   */
+  async function withSecondWorkerStopped(): Promise<boolean> {
     const {file, prefix} = cliCommand()
     const child = spawn(file, [...prefix, 'serve', '--workers', '2', '--listen', '127.0.0.1:0'], {
       env: {...process.env, ACCESSCTL_STORE: dir.storePath, NO_COLOR: '1'},
@@ -238,10 +243,10 @@ describe('readiness at start', () => {
     })
     let stderr = ''
     const lines = () => stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+    const logged = (msg: string) => lines().some((line) => line.msg === msg)
     let stopped: number | undefined
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
-      // Worker 2 is stopped as soon as it is started: it takes hundreds of ms to load before it could listen.
       const second = lines().find((line) => line.msg === 'worker started' && line.worker === 2)
       if (second && stopped === undefined) {
         stopped = Number(second.pid)
@@ -250,23 +255,35 @@ describe('readiness at start', () => {
     })
     try {
       const deadline = Date.now() + 30_000
-      while (!lines().some((line) => line.msg === 'listening') && Date.now() < deadline) await sleep(20)
+      while (!logged('listening') && Date.now() < deadline) await sleep(20)
       const listening = lines().find((line) => line.msg === 'listening')
       expect(listening, stderr).toBeDefined()
-      expect(lines().some((line) => line.msg === 'ready')).toBe(false)
+      await sleep(200)
+      if (logged('ready')) return false
       const url = String(listening!.url)
-      for (let i = 0; i < 3; i++) expect((await fetch(`${url}/readyz`)).status).toBe(503)
-      expect((await fetch(`${url}/healthz`)).status).toBe(200)
+      for (let i = 0; i < 3; i++) {
+        const answer = await fetch(`${url}/readyz`)
+        expect(answer.status).toBe(503)
+        expect(await answer.json()).toMatchObject({error: {code: 'not_ready'}})
+      }
 
+      expect((await fetch(`${url}/healthz`)).status).toBe(200)
       process.kill(stopped!, 'SIGCONT')
-      while (!lines().some((line) => line.msg === 'ready') && Date.now() < deadline) await sleep(20)
+      while (!logged('ready') && Date.now() < deadline) await sleep(20)
       expect((await fetch(`${url}/readyz`)).status).toBe(200)
+      return true
     } finally {
       if (stopped !== undefined) process.kill(stopped, 'SIGCONT')
       const exited = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGTERM')
       await exited
     }
+  }
+
+  it('/readyz is 503 while a worker has not started listening, and 200 once every worker has', async () => {
+    let tested = false
+    for (let attempt = 0; attempt < 3 && !tested; attempt++) tested = await withSecondWorkerStopped()
+    expect(tested).toBe(true)
   })
 })
 
