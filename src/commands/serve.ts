@@ -7,6 +7,7 @@ import {parseTtl} from '../core/ttl.js'
 import {DecisionPoint} from '../domain/decision-point.js'
 import {StoreError, UsageError} from '../errors.js'
 import {loadServeRuntime} from '../serve/loader.js'
+import {WORKER_V8_FLAGS} from '../serve/memory.js'
 import type {ServeSummary} from '../serve/run.js'
 import {MAX_WORKERS} from '../serve/worker-env.js'
 import {defaultStorePath} from '../store/store.js'
@@ -33,7 +34,7 @@ finishes the requests in flight and exits 0; with --json it then prints {url, st
 --workers N (or auto, one per core) answers on the one port from N processes, each with its own read-only
 connection: /metrics sums the workers' counts, /readyz is ready once every worker is, a worker that dies is
 replaced, and the log has every worker's lines, whole. Workers start with V8 heap limits of their own
-(--max-semi-space-size=2 --max-old-space-size=96); NODE_OPTIONS of yours come after them and win.`
+(${WORKER_V8_FLAGS.join(' ')}); NODE_OPTIONS of yours come after them and win.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
