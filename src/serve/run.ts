@@ -1,3 +1,4 @@
+import {writeSync} from 'node:fs'
 import {isIP} from 'node:net'
 
 import type {ListenAddress} from '../core/listen-address.js'
@@ -47,9 +48,10 @@ export interface ServeSummary {
 
 export async function serve(options: ServeOptions): Promise<ServeSummary> {
   const {worker} = options
-  // A worker was started with V8 limits of its own (WORKER_LIMITS); a single process is the CLI's own.
+  // A worker was started with V8 limits of its own (WORKER_V8_FLAGS); a single process is the CLI's own.
   if (!worker) limitYoungGeneration()
-  const log = lineWriter(options.output ?? process.stderr, worker ? PIPE_BUF : undefined)
+  const stream = options.output ?? process.stderr
+  const log = worker ? lineWriter(writeAtOnce(2), PIPE_BUF) : lineWriter((text) => stream.write(text))
   // A worker writes access lines only: the primary logs start, stop and the workers' comings and goings.
   const event = (msg: string, fields: Record<string, unknown> = {}) => {
     if (!worker) log.write({time: new Date().toISOString(), msg, ...fields})
@@ -139,25 +141,48 @@ function listenError(error: NodeJS.ErrnoException, listen: ListenAddress): Error
 
 /**
  * What POSIX guarantees to write to a pipe in one piece, never interleaved with another writer's bytes (Linux: 4 KiB).
- * The workers of `serve --workers` share the primary's stderr, and each of their writes is whole lines of at most
- * this: on a pipe such a write is atomic; on a file, Linux serialises the writes to one shared open file (and
+ * The workers of `serve --workers` share the primary's stderr, and each of their write(2) calls is whole lines of at
+ * most this: on a pipe such a write is atomic; on a file, Linux serialises the writes to one shared open file (and
  * O_APPEND puts each at the end); on a terminal each write holds the terminal's write lock. So lines never mix.
  */
 const PIPE_BUF = 4096
+const PAUSE = new Int32Array(new SharedArrayBuffer(4))
+
+/**
+ * Each text in one write(2) to `fd`, not through a Node stream: a stream may gather queued texts into one larger
+ * writev (which a full pipe may then take in part), and PIPE_BUF's promise holds for one write of at most that.
+ * A full pipe (EAGAIN: the primary's stderr may be non-blocking) is waited for and the same text written whole
+ * again; the log holds this worker back rather than grow in memory. Lines that cannot be written at all (stderr
+ * closed) are dropped: a worker that died of it would only be replaced to die again.
+ */
+function writeAtOnce(fd: number): (text: string) => void {
+  return (text) => {
+    let bytes = Buffer.from(text)
+    while (bytes.length > 0) {
+      try {
+        // All or nothing for at most PIPE_BUF bytes; a longer line (none of serve's) may go in parts.
+        bytes = bytes.subarray(writeSync(fd, bytes))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return
+        Atomics.wait(PAUSE, 0, 0, 1)
+      }
+    }
+  }
+}
 
 /**
  * JSON lines gathered and written once per turn of the event loop: under load one write carries many lines, so
  * the log costs no system call per request. With `maxWriteBytes`, a write carries whole lines of at most that many
  * bytes (a longer line goes alone).
  */
-function lineWriter(stream: NodeJS.WritableStream, maxWriteBytes?: number) {
+function lineWriter(write: (text: string) => void, maxWriteBytes?: number) {
   let pending = ''
   let pendingBytes = 0
   let scheduled = false
   const flush = () => {
     scheduled = false
     if (pending === '') return
-    stream.write(pending)
+    write(pending)
     pending = ''
     pendingBytes = 0
   }

@@ -187,6 +187,23 @@ describe('serve --workers 2', () => {
     expect(requests.every((line) => line.status === 404 && line.outcome === 'not_found')).toBe(true)
   })
 
+  it('keeps every line whole when stderr is a full pipe: the workers wait for the reader, then go on', async () => {
+    const start = server.stderr().length
+    const sent = 1500
+    // The test stops reading the workers' stderr: the pipe (64 KiB) fills within a few hundred lines, and each
+    // worker's next write must wait, or fail with EAGAIN and be written again, whole.
+    server.child.stderr!.pause()
+    const answered = load(`${server.url}/v1/deployments/no-such-deployment/authorize`, sent, 50, {headers: {'x-api-key': fixture.serviceKey.key}})
+    await sleep(1500)
+    server.child.stderr!.resume()
+    expect((await answered).every((status) => status === 404)).toBe(true)
+    const logged = () => server.stderr().slice(start).split('\n').filter((line) => line.includes('/v1/deployments/:id/authorize'))
+    for (let waited = 0; logged().length < sent && waited < 5000; waited += 50) await sleep(50)
+    const lines = server.stderr().slice(start).split('\n').filter((line) => line !== '')
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow()
+    expect(lines.filter((line) => line.includes('/v1/deployments/:id/authorize'))).toHaveLength(sent)
+  })
+
   it('keeps each worker\'s young generation small under load (its own V8 limits, set by serve)', async () => {
     await load(authorizeUrl(server), 2000, 50, {headers: {authorization: `Bearer ${fixture.consumeToken}`}})
     const metrics = await scrapeMetrics(server.url)
