@@ -370,10 +370,12 @@ describe('--workers values', () => {
     expect(JSON.parse(asJson.stdout)).toMatchObject({error: {code: 'invalid_input', exitCode: 2, message: expect.stringContaining('--workers')}})
   })
 
-  it('auto starts one worker per core; 1 is the single process of old, with no worker', async () => {
+  it('auto starts one worker per core and stops on SIGINT; 1 is the single process of old, with no worker', async () => {
     const auto = await startWorkers('auto')
-    await auto.stop()
+    // SIGINT (Ctrl-C) stops the workers as SIGTERM does.
+    expect((await auto.stop('SIGINT')).code).toBe(0)
     expect(auto.logLines().find((line) => line.msg === 'listening')).toMatchObject({workers: (await import('node:os')).availableParallelism()})
+    expect(auto.logLines().slice(-2)).toMatchObject([{msg: 'stopping', signal: 'SIGINT'}, {msg: 'stopped'}])
 
     const single = await startServe(['--workers', '1'], {store: dir.storePath})
     await single.stop()
