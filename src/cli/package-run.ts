@@ -8,6 +8,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 import type {BundledPlugin} from '../sea/bundled-plugin.js'
 import {type FastCommand, fastCommand, fastConfig, loadFastCommand, runFast} from '../sea/fast-path.js'
 import {versionLine} from '../sea/version.js'
+import {mayBeServeWorker} from '../serve/worker-env.js'
 import {canonicalArgv} from './aliases.js'
 
 /**
@@ -17,6 +18,12 @@ import {canonicalArgv} from './aliases.js'
  * DEBUG) goes through oclif's `execute` as before. Aliases are resolved first on both paths.
  */
 export async function runPackage(typed: string[], binUrl: string): Promise<void> {
+  // node:cluster starts the workers of `serve --workers` by running bin/run.js again: they go straight to serving.
+  if (mayBeServeWorker(process.env)) {
+    const {runServeWorker} = await import('../serve/worker-process.js')
+    if (await runServeWorker()) return
+  }
+
   const argv = canonicalArgv(typed)
   const root = dirname(dirname(fileURLToPath(binUrl)))
   if (argv.length === 1 && argv[0] === '--version') {

@@ -5,6 +5,7 @@ import {dirname} from 'node:path'
 import {canonicalArgv} from '../cli/aliases.js'
 import {execute} from '../cli/main.js'
 import {setServeRuntimeLoader} from '../serve/loader.js'
+import {mayBeServeWorker} from '../serve/worker-env.js'
 import {setNativeBindingLoader} from '../store/native-binding.js'
 import {bundledLoadOptions} from './bundled-plugin.js'
 import {loadEmbeddedAddon} from './embedded-addon.js'
@@ -16,6 +17,13 @@ export async function run(typed: string[]): Promise<void> {
   const argv = canonicalArgv(typed)
   setNativeBindingLoader(() => loadEmbeddedAddon(addonSha256))
   setServeRuntimeLoader(loadServeAsset)
+  // node:cluster starts the workers of `serve --workers` by running the executable again (process.execPath, its
+  // arguments never Node's): they go straight to serving, with the addon and serve's runtime loaded as above.
+  if (mayBeServeWorker(process.env)) {
+    const {runServeWorker} = await import('../serve/worker-process.js')
+    if (await runServeWorker()) return
+  }
+
   const root = dirname(process.execPath)
   const found = fastCommand(argv, plugins, process.env)
   // Loading the command is the last step that may still fail before it runs: then oclif's path decides.

@@ -6,7 +6,7 @@ import type {DecisionPoint} from '../domain/decision-point.js'
 import {type AccessLogEntry, type Answer, accessLogEntry, type RequestNote} from './access-log.js'
 import {SERVE_LIMITS} from './limits.js'
 import {fastLane} from './fast-lane.js'
-import {ServeMetrics} from './metrics.js'
+import {type ClusterMembership, ServeMetrics} from './metrics.js'
 import {type AccessctlErrorClass, CONNECT_PROBLEM, errorBody, framingProblem, HttpProblem, invalidBody, noteProblem, type ParseError, Problems} from './problems.js'
 import {ANY_METHOD, registerRoutes} from './routes.js'
 
@@ -22,6 +22,7 @@ import {ANY_METHOD, registerRoutes} from './routes.js'
 
 export {SERVE_LIMITS} from './limits.js'
 export type {AccessLogEntry} from './access-log.js'
+export type {ClusterMembership} from './metrics.js'
 
 export interface AppOptions {
   decisions: DecisionPoint
@@ -33,6 +34,8 @@ export interface AppOptions {
   accessLog?: (entry: AccessLogEntry) => void
   /** Counts the requests answered (HTTP errors included). */
   tally?: {answered: number}
+  /** With --workers: what this worker shares with the others (src/serve/cluster.ts); undefined in a single process. */
+  cluster?: ClusterMembership
 }
 
 const sendProblem = (reply: FastifyReply, problem: HttpProblem) =>
@@ -40,7 +43,7 @@ const sendProblem = (reply: FastifyReply, problem: HttpProblem) =>
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const {decisions, accessLog} = options
-  const metrics = new ServeMetrics()
+  const metrics = new ServeMetrics(options.cluster)
   const problems = new Problems(options.accessctlError, options.requestTimeoutMs)
   /** Every answer, whoever made it (a route, fastify's router, Node's parser), is counted and logged here. */
   const record = (answer: Answer, note: RequestNote = {}) => {
@@ -149,7 +152,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     sendProblem(reply, problem)
   })
 
-  registerRoutes(app, {decisions, metrics})
+  registerRoutes(app, {decisions, metrics, cluster: options.cluster})
 
   app.addHook('onClose', (_instance, done) => {
     metrics.close()

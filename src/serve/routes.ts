@@ -6,7 +6,7 @@ import type {ClientDecision, DecisionPoint} from '../domain/decision-point.js'
 import type {RequestNote} from './access-log.js'
 import {credentialOf, deploymentFromHeader, REALM} from './credentials.js'
 import {SERVE_LIMITS} from './limits.js'
-import type {ServeMetrics} from './metrics.js'
+import type {ClusterMembership, ServeMetrics} from './metrics.js'
 import {HttpProblem} from './problems.js'
 
 /**
@@ -67,7 +67,14 @@ export function authorize(decisions: DecisionPoint, raw: IncomingMessage, deploy
   return {status: 403, headers: decision.tokenAccountId ? {'www-authenticate': `${REALM}, error="insufficient_scope"`} : {}, body: authorization}
 }
 
-export function registerRoutes(app: FastifyInstance, {decisions, metrics}: {decisions: DecisionPoint; metrics: ServeMetrics}): void {
+interface RouteContext {
+  decisions: DecisionPoint
+  metrics: ServeMetrics
+  /** With --workers: /readyz waits for every worker. */
+  cluster?: ClusterMembership
+}
+
+export function registerRoutes(app: FastifyInstance, {decisions, metrics, cluster}: RouteContext): void {
   const noteOf = (request: FastifyRequest) => request.accessctl!
 
   app.setNotFoundHandler(() => {
@@ -81,6 +88,10 @@ export function registerRoutes(app: FastifyInstance, {decisions, metrics}: {deci
 
   app.get('/readyz', (request) => {
     noteOf(request).endpoint = 'readyz'
+    if (cluster && !cluster.everyWorkerReady()) {
+      throw new HttpProblem(503, 'not_ready', 'not every worker is ready yet', {'retry-after': '1'})
+    }
+
     const readiness = decisions.ready()
     return {status: 'ready', schemaVersion: readiness.schemaVersion, access: readiness.access}
   })

@@ -9,6 +9,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -271,6 +272,37 @@ describe('the single executable', () => {
       expect(readdirSync(cache)).toEqual([await theAddonName()])
       expect(statSync(join(cache, await theAddonName())).uid).toBe(OTHER_USER)
     })
+  })
+
+  it('serve --workers 2 starts its workers as the executable itself, with no Node on PATH, and stops them all', async () => {
+    const cache = join(dir.path, 'cache-workers')
+    const store = join(dir.path, 'workers.db')
+    expect(await run(['accounts', 'create', '-n', 'someone@example.com'], cache, store)).toMatchObject({code: 0})
+    const env = {PATH: '/nonexistent', HOME: dir.path, XDG_CACHE_HOME: cache, ACCESSCTL_STORE: store, NO_COLOR: '1'}
+    const child = spawn(binary, ['serve', '--workers', '2', '--listen', '127.0.0.1:0', '--json'], {env, cwd: dir.path, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+    const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)))
+    const lines = () => stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+    try {
+      for (let waited = 0; !lines().some((line) => line.msg === 'ready') && waited < 30_000; waited += 50) {
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, 50))
+      }
+
+      const url = String(lines().find((line) => line.msg === 'listening')?.url)
+      expect((await fetch(`${url}/readyz`)).status).toBe(200)
+      const workers = lines().filter((line) => line.msg === 'worker started').map((line) => Number(line.pid))
+      expect(workers).toHaveLength(2)
+      // Each worker is this very executable (node:cluster runs process.execPath again), not some Node of the machine.
+      for (const pid of workers) expect(readlinkSync(`/proc/${pid}/exe`)).toBe(binary)
+    } finally {
+      child.kill('SIGTERM')
+    }
+
+    expect(await exited).toBe(0)
+    expect(JSON.parse(stdout)).toMatchObject({signal: 'SIGTERM', requests: 1})
   })
 
   it('falls back to a temporary folder when the cache cannot be written', async () => {

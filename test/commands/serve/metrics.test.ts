@@ -29,7 +29,10 @@ function readmeMetricNames(): {served: string[]; notServed: string[]} {
   return {served: names(served), notServed: names(notServed)}
 }
 
-describe.skipIf(!PROMTOOL)('GET /metrics passes promtool check metrics', () => {
+describe.skipIf(!PROMTOOL).each([
+  {serving: 'a single process', flags: [] as string[]},
+  {serving: '--workers 2 (every worker aggregated by the primary)', flags: ['--workers', '2']},
+])('GET /metrics of $serving passes promtool check metrics', ({flags}) => {
   let dir: TempDir
   let fixture: ServeFixture
   let serve: RunningServe
@@ -38,7 +41,7 @@ describe.skipIf(!PROMTOOL)('GET /metrics passes promtool check metrics', () => {
   beforeAll(async () => {
     dir = tempDir('accessctl-metrics-')
     fixture = await buildServeFixture(dir.storePath)
-    serve = await startServe(['--quiet'], {store: dir.storePath})
+    serve = await startServe(['--quiet', ...flags], {store: dir.storePath})
     // Traffic to every endpoint, with every kind of answer, so the labelled series exist when /metrics is read.
     const authorize = (deployment: string, headers: Record<string, string> = {}) =>
       fetch(`${serve.url}/v1/deployments/${deployment}/authorize`, {headers}).then((response) => response.status)
