@@ -4,7 +4,7 @@ import {AggregatorRegistry, Registry} from 'prom-client'
 
 import type {ListenAddress} from '../core/listen-address.js'
 import type {DecisionPoint} from '../domain/decision-point.js'
-import {limitYoungGeneration, WORKER_V8_FLAGS} from './memory.js'
+import {limitHeapGrowth, WORKER_V8_FLAGS} from './memory.js'
 import {collectProcessMetrics} from './metrics.js'
 import type {AccessctlErrorClass} from './problems.js'
 import {DRAIN_MS, listenUrl, serve, type ServeSummary} from './run.js'
@@ -91,7 +91,7 @@ interface Running {
 /** Runs the primary until SIGTERM or SIGINT, and resolves once every worker has stopped: the command exits 0. */
 export function serveCluster(options: ClusterOptions): Promise<ServeSummary> {
   if (cluster.isWorker) throw new Error('a worker of serve cannot start workers of its own')
-  limitYoungGeneration()
+  limitHeapGrowth('own-process')
   const output = options.output ?? process.stderr
   const event = (msg: string, fields: Record<string, unknown> = {}) => output.write(`${JSON.stringify({time: new Date().toISOString(), msg, ...fields})}\n`)
   const registry = new Registry()

@@ -4,7 +4,7 @@ import {isIP} from 'node:net'
 import type {ListenAddress} from '../core/listen-address.js'
 import type {DecisionPoint} from '../domain/decision-point.js'
 import type {AccessLogEntry, ClusterMembership} from './app.js'
-import {limitYoungGeneration} from './memory.js'
+import {limitHeapGrowth} from './memory.js'
 import type {AccessctlErrorClass} from './problems.js'
 
 export {serveCluster, serveWorker} from './cluster.js'
@@ -52,7 +52,7 @@ export interface ServeSummary {
 export async function serve(options: ServeOptions): Promise<ServeSummary> {
   const {worker} = options
   // A worker was started with V8 limits of its own (WORKER_V8_FLAGS); a single process is the CLI's own.
-  if (!worker) limitYoungGeneration()
+  limitHeapGrowth(worker ? 'worker' : 'own-process')
   const stream = options.output ?? process.stderr
   const log = worker ? lineWriter(writeAtOnce(2), PIPE_BUF) : lineWriter((text) => stream.write(text))
   // A worker writes access lines only: the primary logs start, stop and the workers' comings and goings.
