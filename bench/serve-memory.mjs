@@ -4,16 +4,15 @@
 // process with the default settings (no NODE_OPTIONS). Runs with 1 worker (one process) and, where serve has the
 // flag, with BENCH_SERVE_WORKERS (default 2; the primary and each worker are measured apart).
 // BENCH_BIN=dist/accessctl measures the executable.
-import Database from 'better-sqlite3'
 import {spawn, spawnSync} from 'node:child_process'
-import {createPrivateKey, randomBytes, sign} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
 import {closeSync, createReadStream, existsSync, openSync, readFileSync, writeFileSync} from 'node:fs'
 import {loadavg} from 'node:os'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {cli, fmt, printTable, recordSummary, tempDir} from './lib.mjs'
-import {run, setUp} from './stores.mjs'
+import {distinctTokens, run, setUp} from './stores.mjs'
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_SERVE_CONNECTIONS ?? 50)
@@ -84,35 +83,6 @@ function wrk(url, {headers = {}, script}) {
   return {rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), requests: Number(/(\d+) requests in/.exec(out)?.[1])}
 }
 
-/** DISTINCT recorded tokens with consume on dep-bench, signed with the store's key as `tokens create` would (as bench:serve). */
-function distinctTokens(store, owner) {
-  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const db = new Database(store)
-  const {kid, private_jwk: privateJwk} = db.prepare('SELECT kid, private_jwk FROM signing_keys WHERE retired_at IS NULL').get()
-  const privateKey = createPrivateKey({key: JSON.parse(privateJwk), format: 'jwk'})
-  const now = Math.floor(Date.now() / 1000)
-  const header = b64({alg: 'EdDSA', kid, typ: 'JWT'})
-  const grants = [{resources: ['deployments'], functions: ['consume'], accounts: [], entities: ['dep-bench']}]
-  const insert = db.prepare(
-    `INSERT INTO tokens (jti, account_id, type, role, grants, kid, created_at, created_by, not_before, expires_at)
-     VALUES (?, ?, 'account', NULL, ?, ?, ?, 'bench', ?, ?)`,
-  )
-  const tokens = []
-  const iso = new Date(now * 1000).toISOString()
-  const expires = new Date((now + 3600) * 1000).toISOString()
-  db.transaction(() => {
-    for (let i = 0; i < DISTINCT; i++) {
-      const jti = randomBytes(16).toString('hex')
-      const input = `${header}.${b64({jti, sub: `Account/${owner}`, iat: now, nbf: now, exp: now + 3600, typ: 'account', grants})}`
-      tokens.push(`${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`)
-      insert.run(jti, owner, JSON.stringify(grants), kid, iso, iso, expires)
-    }
-  })()
-  db.pragma('wal_checkpoint(TRUNCATE)')
-  db.close()
-  return tokens
-}
-
 function tokenScript(dir, name, tokens) {
   const list = join(dir, `${name}.txt`)
   writeFileSync(list, `${tokens.join('\n')}\n`)
@@ -142,7 +112,7 @@ try {
   run(store, ['infra', 'permissions', 'set', 'infra-bench', '-g', 'bench-group', '--view'])
   const create = () => run(store, ['tokens', 'create', '-i', ids.owner, '-f', 'consume', '-r', 'deployments', '-e', 'dep-bench']).stdout.trim()
   const few = Array.from({length: 4}, create)
-  const distinct = distinctTokens(store, ids.owner)
+  const {tokens: distinct} = distinctTokens(store, ids.owner, DISTINCT)
   const cases = {
     'key admissions': {headers: {'x-api-key': ids.key}},
     'key denials': {headers: {'x-api-key': `acdk_${randomBytes(32).toString('base64url')}`}},

@@ -13,15 +13,14 @@
 // and the library's time per call (DecisionPoint: authorize with a key, with a cached token, verify): <= 5/10/5 us.
 // Every row carries the 1-minute load average seen during its runs: on a shared machine the rates move with it,
 // the CPU time per request (from /proc) much less.
-import Database from 'better-sqlite3'
 import {spawn, spawnSync} from 'node:child_process'
-import {createPrivateKey, createPublicKey, randomBytes, sign} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
 import {closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join, resolve} from 'node:path'
 
 import {fmt, printTable, recordSummary, ROOT, tempDir} from './lib.mjs'
-import {grow, run, setUp, SIZES} from './stores.mjs'
+import {distinctTokens, grow, run, setUp, SIZES} from './stores.mjs'
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_SERVE_CONNECTIONS ?? 50)
@@ -208,35 +207,6 @@ function prepareStore(store) {
   const tokens = []
   for (let i = 0; i < 4; i++) tokens.push(run(store, ['tokens', 'create', '-i', ids.owner, '-f', 'consume', '-r', 'deployments', '-e', 'dep-bench']).stdout.trim())
   return {...ids, tokens}
-}
-
-/** DISTINCT recorded tokens with consume on dep-bench, signed with the store's key as `tokens create` would. */
-function distinctTokens(store, owner) {
-  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url')
-  const db = new Database(store)
-  const {kid, private_jwk: privateJwk} = db.prepare('SELECT kid, private_jwk FROM signing_keys WHERE retired_at IS NULL').get()
-  const privateKey = createPrivateKey({key: JSON.parse(privateJwk), format: 'jwk'})
-  const now = Math.floor(Date.now() / 1000)
-  const header = b64({alg: 'EdDSA', kid, typ: 'JWT'})
-  const grants = [{resources: ['deployments'], functions: ['consume'], accounts: [], entities: ['dep-bench']}]
-  const insert = db.prepare(
-    `INSERT INTO tokens (jti, account_id, type, role, grants, kid, created_at, created_by, not_before, expires_at)
-     VALUES (?, ?, 'account', NULL, ?, ?, ?, 'bench', ?, ?)`,
-  )
-  const tokens = []
-  const iso = new Date(now * 1000).toISOString()
-  const expires = new Date((now + 3600) * 1000).toISOString()
-  db.transaction(() => {
-    for (let i = 0; i < DISTINCT; i++) {
-      const jti = randomBytes(16).toString('hex')
-      const input = `${header}.${b64({jti, sub: `Account/${owner}`, iat: now, nbf: now, exp: now + 3600, typ: 'account', grants})}`
-      tokens.push(`${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`)
-      insert.run(jti, owner, JSON.stringify(grants), kid, iso, iso, expires)
-    }
-  })()
-  db.pragma('wal_checkpoint(TRUNCATE)')
-  db.close()
-  return {tokens, publicKeyPem: createPublicKey(privateKey).export({type: 'spki', format: 'pem'})}
 }
 
 /** The bare Ed25519 rate: crypto.verify alone over the same tokens, on the target's Node, in a process of its own. */
@@ -471,7 +441,7 @@ try {
   const built = performance.now()
   grow(large)
   console.log(`large store (${Object.entries(SIZES).map(([k, v]) => `${v} ${k}`).join(', ')}) built in ${fmt((performance.now() - built) / 1000, 0)} s`)
-  const distinct = distinctTokens(empty, emptyIds.owner)
+  const distinct = distinctTokens(empty, emptyIds.owner, DISTINCT)
   const tokensFile = join(dir.path, 'tokens.txt')
   writeFileSync(tokensFile, `${distinct.tokens.join('\n')}\n`)
   const publicKeyFile = join(dir.path, 'public.pem')

@@ -1,7 +1,7 @@
 // The stores of the scale benchmarks, shared by bench:scale and bench:serve: an "empty" store holding just the
 // objects the measured commands touch (made through the CLI), and the target sizes added to it in SQL.
 import Database from 'better-sqlite3'
-import {randomBytes} from 'node:crypto'
+import {createPrivateKey, createPublicKey, randomBytes, sign} from 'node:crypto'
 
 import {cli, timeOnce} from './lib.mjs'
 
@@ -86,3 +86,34 @@ export function grow(store) {
   db.close()
 }
 
+/**
+ * `count` recorded tokens with consume on dep-bench, signed with the store's key as `tokens create` would, written in
+ * SQL (minting 50,000 through the CLI would take minutes): for bench:serve and bench:serve-memory.
+ */
+export function distinctTokens(store, owner, count) {
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const db = new Database(store)
+  const {kid, private_jwk: privateJwk} = db.prepare('SELECT kid, private_jwk FROM signing_keys WHERE retired_at IS NULL').get()
+  const privateKey = createPrivateKey({key: JSON.parse(privateJwk), format: 'jwk'})
+  const now = Math.floor(Date.now() / 1000)
+  const header = b64({alg: 'EdDSA', kid, typ: 'JWT'})
+  const grants = [{resources: ['deployments'], functions: ['consume'], accounts: [], entities: ['dep-bench']}]
+  const insert = db.prepare(
+    `INSERT INTO tokens (jti, account_id, type, role, grants, kid, created_at, created_by, not_before, expires_at)
+     VALUES (?, ?, 'account', NULL, ?, ?, ?, 'bench', ?, ?)`,
+  )
+  const tokens = []
+  const iso = new Date(now * 1000).toISOString()
+  const expires = new Date((now + 3600) * 1000).toISOString()
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const jti = randomBytes(16).toString('hex')
+      const input = `${header}.${b64({jti, sub: `Account/${owner}`, iat: now, nbf: now, exp: now + 3600, typ: 'account', grants})}`
+      tokens.push(`${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`)
+      insert.run(jti, owner, JSON.stringify(grants), kid, iso, iso, expires)
+    }
+  })()
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+  return {tokens, publicKeyPem: createPublicKey(privateKey).export({type: 'spki', format: 'pem'})}
+}
