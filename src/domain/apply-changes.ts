@@ -1,5 +1,5 @@
 import {INFRA_PRIVILEGES, SERVICE_PRIVILEGES} from '../core/deployer.js'
-import type {AccountRef, Change, PlannedChange} from '../core/desired-state.js'
+import type {AccountRef, Change, PlannedChange} from '../core/declarative/plan.js'
 import {AccessctlError, DeniedError, StoreError} from '../errors.js'
 import {createAccount, deleteAccount} from './accounts.js'
 import {mutate} from './audit.js'
