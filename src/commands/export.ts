@@ -4,7 +4,7 @@ import {AccessctlCommand} from '../cli/base-command.js'
 import {Document} from '../cli/output.js'
 import {KINDS} from '../core/declarative/document.js'
 import {documentYaml, exportDocument} from '../core/declarative/export.js'
-import {exportState} from '../domain/declared-state.js'
+import {exportState} from '../domain/declarative/declared-state.js'
 
 /** The document as plain data, keys in a fixed order: the same as the YAML text. */
 export type ExportResult = ReturnType<typeof exportDocument>
