@@ -44,9 +44,9 @@ export interface YamlStream {
   /** One value per YAML document of the stream (none for an empty text). */
   documents: unknown[]
   /**
-   * Where the node at `path` starts (for a key of a mapping, where the key starts); for a path that goes further
-   * than the document, the deepest node of it that exists: a missing key is placed at the object that lacks it.
-   * Undefined when the path's document does not exist.
+   * Where the node at `path` starts: for a mapping's key, where its value starts (a block value: on the line after
+   * the key). For a path that goes further than the document, the deepest node of it that exists: a missing key is
+   * placed at the object that lacks it. Undefined when the path's document does not exist.
    */
   positionOf: (path: DocPath) => YamlPosition | undefined
 }
