@@ -1,6 +1,7 @@
-import {dump as dumpYaml} from 'js-yaml'
+import {Document, isCollection, visit} from 'yaml'
 
 import type {AuthMode, InfraPrivilege, InfraStage, ServicePrivilege} from '../deployer.js'
+import {needsYamlEscapes} from '../text.js'
 import {type SafeYamlText, yamlText} from '../yaml-text.js'
 import {API_VERSION} from './document.js'
 
@@ -68,14 +69,35 @@ export function exportDocument(state: ExportedState): Record<string, unknown> {
  * same text is safe on a terminal and exact in a file: it applies back to the same names.
  */
 export function documentYaml(document: Record<string, unknown>): SafeYamlText {
-  return yamlText(
-    document,
-    (value) =>
-      `# yaml-language-server: $schema=https://unpkg.com/accessctl/schema/accessctl.schema.json\n${dumpYaml(value, {
-        flowLevel: 3,
-        lineWidth: -1,
-        noRefs: true,
-        noCompatMode: true,
-      })}`,
-  )
+  return yamlText(document, (value) => `# yaml-language-server: $schema=https://unpkg.com/accessctl/schema/accessctl.schema.json\n${exportLayout(value)}`)
+}
+
+/** The document, a kind's list and an object are blocks; what an object holds is flow. */
+const BLOCK_LEVELS = 3
+
+// Quoted though YAML 1.2 could write them plain, as exports always were, so that no reader takes them for something
+// else: what YAML 1.1 reads as a date (a version like 2026-01-01), a leading indicator (`-a`, `?a`, `:a`, `---`)
+// and YAML 1.1's value and merge keys (`=`, `<<`).
+const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/
+const TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?$/
+const INDICATOR_OR_KEY = /^(?:[-?:]|=$|<<$)/
+const quotedAlways = (text: string) => DATE.test(text) || TIMESTAMP.test(text) || INDICATOR_OR_KEY.test(text)
+
+/**
+ * The layout exports have always had: no line folded, single quotes where quotes are needed and no escape is, and
+ * a string that needs escapes double-quoted from the start (yamlText then writes its escapes; see yaml-text.ts).
+ */
+function exportLayout(value: unknown): string {
+  const document = new Document(value, {aliasDuplicateObjects: false})
+  visit(document, {
+    Collection(_key, node, path) {
+      if (path.filter(isCollection).length >= BLOCK_LEVELS) node.flow = true
+    },
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string') return
+      if (needsYamlEscapes(node.value)) node.type = 'QUOTE_DOUBLE'
+      else if (quotedAlways(node.value)) node.type = 'QUOTE_SINGLE'
+    },
+  })
+  return document.toString({lineWidth: 0, flowCollectionPadding: false, singleQuote: true})
 }

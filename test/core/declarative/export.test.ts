@@ -1,3 +1,5 @@
+import fc from 'fast-check'
+import {parse as parseYaml} from 'yaml'
 import {describe, expect, it} from 'vitest'
 
 import {API_VERSION} from '../../../src/core/declarative/document.js'
@@ -29,5 +31,17 @@ describe('export format', () => {
     expect(text).toContain('- name: "a\\x0ab"\n')
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069\uFEFF]/)
+  })
+
+  it('writes any name so that it reads back exactly, by the failsafe reader of apply and by a YAML 1.2 reader', () => {
+    const name = fc.oneof(fc.string({unit: 'binary', minLength: 1, maxLength: 40}), fc.constantFrom('2026-01-01', '-a', '---', '<<', '=', '?', "'s'", 'a\u00a0b', '1.0', 'null'))
+    fc.assert(
+      fc.property(fc.uniqueArray(name, {maxLength: 5}), (names) => {
+        const text = documentYaml(exportDocument({accounts: names.map((n, i) => ({name: n, id: i.toString(16).padStart(32, '0'), groups: []}))}))
+        expect(parse(text).state.accounts.map((a) => a.name)).toEqual(names)
+        expect((parseYaml(text) as {accounts: Array<{name: unknown}>}).accounts.map((a) => a.name)).toEqual(names)
+      }),
+      {numRuns: 300},
+    )
   })
 })
