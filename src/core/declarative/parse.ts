@@ -184,97 +184,118 @@ function readState(documents: unknown[], problems: DocProblem[]): DesiredState {
 }
 
 function readObject(read: Reader, state: DesiredState, kind: Kind, item: Record<string, unknown>, path: DocPath): void {
-  const field = (key: string) => [...path, key]
-  const given = (key: string) => item[key] !== undefined && item[key] !== null
   switch (kind) {
     case 'groups': {
-      const name = read.string(item.name, field('name'), "'name'")
-      if (name !== undefined && !GROUP_NAME.test(name)) {
-        read.problem(field('name'), `'${preview(name)}' is not a valid group name: use 1-63 of a-z 0-9 . _ -, starting with a letter or digit`)
-      }
-
-      const group: GroupSpec = {name: name ?? '', path}
-      if (given('admin')) group.admin = read.boolean(item.admin, field('admin'), "'admin'")
-      if (given('mayCreateServices')) group.mayCreateServices = read.boolean(item.mayCreateServices, field('mayCreateServices'), "'mayCreateServices'")
-      if (item.members !== undefined) {
-        group.members = read.strings(item.members, field('members'), "'members'")
-        if (name === EVERYONE_GROUP && group.members && group.members.length > 0) {
-          read.problem(field('members'), `'${EVERYONE_GROUP}' holds every account implicitly; it takes no members`)
-        }
-      }
-
-      state.groups.push(group)
+      state.groups.push(readGroup(read, item, path))
       return
     }
 
     case 'accounts': {
-      const name = read.string(item.name, field('name'), "'name'")
-      if (name === '') read.problem(field('name'), 'an account name cannot be empty')
-      if (name !== undefined && name.length > MAX_ACCOUNT_NAME_LENGTH && [...name].length > MAX_ACCOUNT_NAME_LENGTH) {
-        read.problem(field('name'), `an account name has at most ${MAX_ACCOUNT_NAME_LENGTH} characters`)
-      }
-
-      const account: AccountSpec = {name: name ?? '', path}
-      if (given('id')) {
-        const id = read.string(item.id, field('id'), "'id'")
-        if (id !== undefined && !isAccountId(id)) read.problem(field('id'), `'${preview(id)}' is not an account id: 32 lowercase hexadecimal characters`)
-        account.id = id
-      }
-
-      if (item.groups !== undefined) {
-        account.groups = read.strings(item.groups, field('groups'), "'groups'")
-        const index = account.groups?.indexOf(EVERYONE_GROUP) ?? -1
-        if (index !== -1) read.problem([...path, 'groups', index], `every account is in '${EVERYONE_GROUP}' already; it takes no explicit members`)
-      }
-
-      state.accounts.push(account)
+      state.accounts.push(readAccount(read, item, path))
       return
     }
 
     case 'services': {
-      const service: ServiceSpec = {id: objectId(read, item.id, field('id'), 'service'), path}
-      if (given('public')) service.public = read.boolean(item.public, field('public'), "'public'")
-      if (given('owner')) service.owner = read.string(item.owner, field('owner'), "'owner'")
-      if (item.permissions !== undefined) service.permissions = read.permissions(item.permissions, field('permissions'), SERVICE_PRIVILEGES)
-      if (item.versions !== undefined) {
-        service.versions = read.strings(item.versions, field('versions'), "'versions'")
-        for (const [index, version] of (service.versions ?? []).entries()) {
-          if (!VERSION.test(version)) read.problem([...path, 'versions', index], `'${preview(version)}' is not a valid version: use 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit`)
-        }
-      }
-
-      state.services.push(service)
+      state.services.push(readService(read, item, path))
       return
     }
 
     case 'infrastructures': {
-      const infra: InfraSpec = {
-        id: objectId(read, item.id, field('id'), 'infrastructure'),
-        stage: read.oneOf(item.stage, field('stage'), "'stage'", INFRA_STAGES) ?? 'Development',
-        path,
-      }
-      if (item.permissions !== undefined) infra.permissions = read.permissions(item.permissions, field('permissions'), INFRA_PRIVILEGES)
-      state.infrastructures.push(infra)
+      state.infrastructures.push(readInfra(read, item, path))
       return
     }
 
     case 'deployments': {
-      const service = objectId(read, item.service, field('service'), 'service')
-      const infrastructure = objectId(read, item.infrastructure, field('infrastructure'), 'infrastructure')
-      const version = read.string(item.version, field('version'), "'version'") ?? ''
-      if (version !== '' && !VERSION.test(version)) read.problem(field('version'), `'${preview(version)}' is not a valid version`)
-      const deployment: DeploymentSpec = {
-        id: given('id') ? objectId(read, item.id, field('id'), 'deployment') : `${service}-on-${infrastructure}`,
-        service,
-        infrastructure,
-        version,
-        path,
-      }
-      if (given('auth')) deployment.auth = read.oneOf(item.auth, field('auth'), "'auth'", AUTH_MODES)
-      if (given('enabled')) deployment.enabled = read.boolean(item.enabled, field('enabled'), "'enabled'")
-      state.deployments.push(deployment)
+      state.deployments.push(readDeployment(read, item, path))
     }
   }
+}
+
+const fieldOf = (path: DocPath, key: string): DocPath => [...path, key]
+const given = (item: Record<string, unknown>, key: string) => item[key] !== undefined && item[key] !== null
+
+function readGroup(read: Reader, item: Record<string, unknown>, path: DocPath): GroupSpec {
+  const name = read.string(item.name, fieldOf(path, 'name'), "'name'")
+  if (name !== undefined && !GROUP_NAME.test(name)) {
+    read.problem(fieldOf(path, 'name'), `'${preview(name)}' is not a valid group name: use 1-63 of a-z 0-9 . _ -, starting with a letter or digit`)
+  }
+
+  const group: GroupSpec = {name: name ?? '', path}
+  if (given(item, 'admin')) group.admin = read.boolean(item.admin, fieldOf(path, 'admin'), "'admin'")
+  if (given(item, 'mayCreateServices')) group.mayCreateServices = read.boolean(item.mayCreateServices, fieldOf(path, 'mayCreateServices'), "'mayCreateServices'")
+  if (item.members !== undefined) {
+    group.members = read.strings(item.members, fieldOf(path, 'members'), "'members'")
+    if (name === EVERYONE_GROUP && group.members && group.members.length > 0) {
+      read.problem(fieldOf(path, 'members'), `'${EVERYONE_GROUP}' holds every account implicitly; it takes no members`)
+    }
+  }
+
+  return group
+}
+
+function readAccount(read: Reader, item: Record<string, unknown>, path: DocPath): AccountSpec {
+  const name = read.string(item.name, fieldOf(path, 'name'), "'name'")
+  if (name === '') read.problem(fieldOf(path, 'name'), 'an account name cannot be empty')
+  if (name !== undefined && name.length > MAX_ACCOUNT_NAME_LENGTH && [...name].length > MAX_ACCOUNT_NAME_LENGTH) {
+    read.problem(fieldOf(path, 'name'), `an account name has at most ${MAX_ACCOUNT_NAME_LENGTH} characters`)
+  }
+
+  const account: AccountSpec = {name: name ?? '', path}
+  if (given(item, 'id')) {
+    const id = read.string(item.id, fieldOf(path, 'id'), "'id'")
+    if (id !== undefined && !isAccountId(id)) read.problem(fieldOf(path, 'id'), `'${preview(id)}' is not an account id: 32 lowercase hexadecimal characters`)
+    account.id = id
+  }
+
+  if (item.groups !== undefined) {
+    account.groups = read.strings(item.groups, fieldOf(path, 'groups'), "'groups'")
+    const index = account.groups?.indexOf(EVERYONE_GROUP) ?? -1
+    if (index !== -1) read.problem([...path, 'groups', index], `every account is in '${EVERYONE_GROUP}' already; it takes no explicit members`)
+  }
+
+  return account
+}
+
+function readService(read: Reader, item: Record<string, unknown>, path: DocPath): ServiceSpec {
+  const service: ServiceSpec = {id: objectId(read, item.id, fieldOf(path, 'id'), 'service'), path}
+  if (given(item, 'public')) service.public = read.boolean(item.public, fieldOf(path, 'public'), "'public'")
+  if (given(item, 'owner')) service.owner = read.string(item.owner, fieldOf(path, 'owner'), "'owner'")
+  if (item.permissions !== undefined) service.permissions = read.permissions(item.permissions, fieldOf(path, 'permissions'), SERVICE_PRIVILEGES)
+  if (item.versions !== undefined) {
+    service.versions = read.strings(item.versions, fieldOf(path, 'versions'), "'versions'")
+    for (const [index, version] of (service.versions ?? []).entries()) {
+      if (!VERSION.test(version)) read.problem([...path, 'versions', index], `'${preview(version)}' is not a valid version: use 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit`)
+    }
+  }
+
+  return service
+}
+
+function readInfra(read: Reader, item: Record<string, unknown>, path: DocPath): InfraSpec {
+  const infra: InfraSpec = {
+    id: objectId(read, item.id, fieldOf(path, 'id'), 'infrastructure'),
+    stage: read.oneOf(item.stage, fieldOf(path, 'stage'), "'stage'", INFRA_STAGES) ?? 'Development',
+    path,
+  }
+  if (item.permissions !== undefined) infra.permissions = read.permissions(item.permissions, fieldOf(path, 'permissions'), INFRA_PRIVILEGES)
+  return infra
+}
+
+function readDeployment(read: Reader, item: Record<string, unknown>, path: DocPath): DeploymentSpec {
+  const service = objectId(read, item.service, fieldOf(path, 'service'), 'service')
+  const infrastructure = objectId(read, item.infrastructure, fieldOf(path, 'infrastructure'), 'infrastructure')
+  const version = read.string(item.version, fieldOf(path, 'version'), "'version'") ?? ''
+  if (version !== '' && !VERSION.test(version)) read.problem(fieldOf(path, 'version'), `'${preview(version)}' is not a valid version`)
+  const deployment: DeploymentSpec = {
+    id: given(item, 'id') ? objectId(read, item.id, fieldOf(path, 'id'), 'deployment') : `${service}-on-${infrastructure}`,
+    service,
+    infrastructure,
+    version,
+    path,
+  }
+  if (given(item, 'auth')) deployment.auth = read.oneOf(item.auth, fieldOf(path, 'auth'), "'auth'", AUTH_MODES)
+  if (given(item, 'enabled')) deployment.enabled = read.boolean(item.enabled, fieldOf(path, 'enabled'), "'enabled'")
+  return deployment
 }
 
 function objectId(read: Reader, value: unknown, path: DocPath, kind: string): string {
