@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {type ParsedDocument, parseDesiredState} from '../core/desired-state.js'
+import {type ParsedDocument, parseDesiredState} from '../core/declarative/parse.js'
 import {closeInput, INPUT_LIMITS, openInput, readAllText} from './input.js'
 
 /** `-f FILE` or `-f -` of apply and diff. */

@@ -1,4 +1,5 @@
-import {changeJson, describeChange, type PlannedChange} from '../core/desired-state.js'
+import {changeJson, describeChange} from '../core/declarative/describe.js'
+import type {PlannedChange} from '../core/declarative/plan.js'
 import {type Rendered, renderLines} from './output.js'
 
 export interface PlanJson {

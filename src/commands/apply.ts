@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {AccessctlCommand, yesFlag} from '../cli/base-command.js'
 import {documentFlags, readDocument} from '../cli/document-input.js'
 import {type PlanJson, planJson, prunedObjects, renderPlan} from '../cli/plan-output.js'
-import {applyDocument, planApply} from '../domain/apply.js'
+import {applyDocument, planApply} from '../domain/declarative/apply.js'
 
 export type ApplyResult = PlanJson
 

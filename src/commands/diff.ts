@@ -1,7 +1,7 @@
 import {AccessctlCommand} from '../cli/base-command.js'
 import {documentFlags, readDocument} from '../cli/document-input.js'
 import {type PlanJson, planJson, renderPlan} from '../cli/plan-output.js'
-import {planApply} from '../domain/apply.js'
+import {planApply} from '../domain/declarative/apply.js'
 
 /** Exit status of `diff` when the store differs from the document: apart from 0-6, so CI can tell drift from failure. */
 export const CHANGES_PENDING_EXIT = 10

@@ -2,8 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../cli/base-command.js'
 import {Document} from '../cli/output.js'
-import {documentYaml, exportDocument, KINDS} from '../core/desired-state.js'
-import {exportState} from '../domain/declared-state.js'
+import {KINDS} from '../core/declarative/document.js'
+import {documentYaml, exportDocument} from '../core/declarative/export.js'
+import {exportState} from '../domain/declarative/declared-state.js'
 
 /** The document as plain data, keys in a fixed order: the same as the YAML text. */
 export type ExportResult = ReturnType<typeof exportDocument>

@@ -1,8 +1,10 @@
-import {computePlan, DocumentError, type ParsedDocument, type PlannedChange} from '../core/desired-state.js'
-import {AccessctlError, ConflictError, DeniedError, NotFoundError, StoreError, UsageError} from '../errors.js'
-import {reuseStatements, type Store} from '../store/store.js'
+import type {ParsedDocument} from '../../core/declarative/parse.js'
+import {computePlan, type PlannedChange} from '../../core/declarative/plan.js'
+import {DocumentError} from '../../core/declarative/yaml-document.js'
+import {AccessctlError, ConflictError, DeniedError, NotFoundError, StoreError, UsageError} from '../../errors.js'
+import {reuseStatements, type Store} from '../../store/store.js'
+import type {Context} from '../context.js'
 import {carryOut, type Refused} from './apply-changes.js'
-import type {Context} from './context.js'
 import {readSeenState, visibleIds} from './declared-state.js'
 
 /**

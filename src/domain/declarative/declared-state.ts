@@ -1,11 +1,13 @@
-import {type AuthMode, INFRA_PRIVILEGES, type InfraStage, SERVICE_PRIVILEGES} from '../core/deployer.js'
-import {compare, type CurrentState, type ExportedState, type Kind, KINDS, type PlanOptions} from '../core/desired-state.js'
-import {EVERYONE_GROUP} from '../core/names.js'
-import {DeniedError} from '../errors.js'
-import type {Db} from '../store/store.js'
-import {isGlobalAdmin, MEMBER_GROUPS, memberGroupParams, requireGlobalAdmin} from './access.js'
-import type {Context} from './context.js'
-import {deploymentVisibleFilter, infraViewableFilter, serviceReadableFilter} from './object-access.js'
+import {type AuthMode, INFRA_PRIVILEGES, type InfraStage, SERVICE_PRIVILEGES} from '../../core/deployer.js'
+import {compare, type Kind, KINDS} from '../../core/declarative/document.js'
+import type {ExportedState} from '../../core/declarative/export.js'
+import type {CurrentState, PlanOptions} from '../../core/declarative/plan.js'
+import {EVERYONE_GROUP} from '../../core/names.js'
+import {DeniedError} from '../../errors.js'
+import type {Db} from '../../store/store.js'
+import {isGlobalAdmin, MEMBER_GROUPS, memberGroupParams, requireGlobalAdmin} from '../access.js'
+import type {Context} from '../context.js'
+import {deploymentVisibleFilter, infraViewableFilter, serviceReadableFilter} from '../object-access.js'
 
 /**
  * The store's state as the declarative documents see it: read in bulk for `apply` and `diff` to plan against, and

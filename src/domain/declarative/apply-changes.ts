@@ -1,13 +1,13 @@
-import {INFRA_PRIVILEGES, SERVICE_PRIVILEGES} from '../core/deployer.js'
-import type {AccountRef, Change, PlannedChange} from '../core/desired-state.js'
-import {AccessctlError, DeniedError, StoreError} from '../errors.js'
-import {createAccount, deleteAccount} from './accounts.js'
-import {mutate} from './audit.js'
-import type {Context} from './context.js'
-import {createDeployment, deleteDeployment, setDeploymentAuth, setDeploymentEnabled, updateDeployment} from './deployments.js'
-import {addMembers, createGroup, deleteGroup, removeMembers, updateGroup} from './groups.js'
-import {createInfra, deleteInfra, removeInfraPermission, setInfraPermission, updateInfra} from './infrastructures.js'
-import {addVersion, deleteVersion} from './service-versions.js'
+import {INFRA_PRIVILEGES, SERVICE_PRIVILEGES} from '../../core/deployer.js'
+import type {AccountRef, Change, PlannedChange} from '../../core/declarative/plan.js'
+import {AccessctlError, DeniedError, StoreError} from '../../errors.js'
+import {createAccount, deleteAccount} from '../accounts.js'
+import {mutate} from '../audit.js'
+import type {Context} from '../context.js'
+import {createDeployment, deleteDeployment, setDeploymentAuth, setDeploymentEnabled, updateDeployment} from '../deployments.js'
+import {addMembers, createGroup, deleteGroup, removeMembers, updateGroup} from '../groups.js'
+import {createInfra, deleteInfra, removeInfraPermission, setInfraPermission, updateInfra} from '../infrastructures.js'
+import {addVersion, deleteVersion} from '../service-versions.js'
 import {
   createService,
   deleteService,
@@ -15,7 +15,7 @@ import {
   removeServicePermission,
   setServicePermission,
   updateService,
-} from './services.js'
+} from '../services.js'
 
 /**
  * Carrying out a plan of `apply`, change by change, through the same domain functions as the matching commands, so
