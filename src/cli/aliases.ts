@@ -4,16 +4,19 @@
  * help listings, the manifest and shell completion show only the canonical names.
  *
  * - The API-node tool of the seed (shared/seeds/003): `admin-key-create`, `admin-keys-list`, `admin-key-delete KEY`.
+ * - Dyff's CLI (shared/seeds/000) keeps roles at the top level: `roles list`, `roles get ROLE -i ID`.
  * - Every topic answers to its singular and its plural (`account get`, `services list`, `infrastructures list`),
  *   and so do subtopics (`service version add`, `tokens key list`).
  * - `help WORDS...` is `WORDS... --help`, as with kubectl and gh.
  */
 
-/** Whole-word commands of the seed's `./bin/apinode-admin` tool, and the accessctl words they stand for. */
+/** First words of the seeds' tools (`./bin/apinode-admin`, Dyff's CLI), and the accessctl words they stand for. */
 export const SEED_COMMAND_ALIASES: Readonly<Record<string, readonly string[]>> = {
   'admin-key-create': ['admin-key', 'create'],
   'admin-keys-list': ['admin-key', 'list'],
   'admin-key-delete': ['admin-key', 'delete'],
+  roles: ['tokens', 'roles'],
+  role: ['tokens', 'roles'],
 }
 
 /** Other spellings of each topic, keyed by the topic's name in accessctl. */

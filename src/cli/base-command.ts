@@ -194,6 +194,11 @@ export abstract class AccessctlCommand extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${chalkFor(process.stderr).yellow('Warning:')} ${escapeControl(text)}\n`)
   }
 
+  /** A deprecated name was read: said on stderr with --json too, where stdout stays the document. */
+  protected warnDeprecated(text: string): void {
+    process.stderr.write(`${chalkFor(process.stderr).yellow('Warning:')} ${escapeControl(text)}\n`)
+  }
+
   override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
     if (isOclifExit(thrown)) throw thrown
     const error = toAccessctlError(thrown)

@@ -2,7 +2,7 @@ import {parseDocument} from 'yaml'
 
 import {UsageError} from '../errors.js'
 import {preview} from './text.js'
-import {dedupe, type TokenConfig, validateGrantNames} from './grant-input.js'
+import {dedupe, refuseExplicitlyEmptyScope, type TokenConfig, validateGrantNames} from './grant-input.js'
 import type {Grant} from './grants.js'
 
 // The token config file of `tokens create`, apart from grant-input.ts so that the commands that only check tokens
@@ -93,6 +93,9 @@ function validateGrant(value: unknown, where: string): Grant {
   }
   requireParts(grant, where)
   validateGrantNames(grant)
+  // null (`accounts:` with no value) is left out, as YAML writers often emit it; `[]` was written on purpose.
+  const given = (key: string) => value[key] !== undefined && value[key] !== null
+  refuseExplicitlyEmptyScope(grant, {accounts: given('accounts'), entities: given('entities')}, where)
   return grant
 }
 

@@ -1,4 +1,4 @@
-import {validateFunctionName, validateResourceName} from '../core/grant-input.js'
+import {currentName, validateFunctionName, validateResourceName} from '../core/grant-input.js'
 import {type AccessRequest, type Decision, evaluate, WILDCARD} from '../core/grants.js'
 import {PUBLIC_ACCOUNT} from '../core/roles.js'
 import type {Db, Store} from '../store/store.js'
@@ -33,6 +33,9 @@ export function checkToken(
   const account = request.account ?? null
   const resolved: AccessRequest = {
     ...request,
+    // Dyff's deprecated names (download, upload) are asked as their current one, as tokens create wrote them.
+    function: currentName('function', request.function),
+    resource: currentName('resource', request.resource),
     account: account === null || account === WILDCARD || account === PUBLIC_ACCOUNT ? account : resolveAccountLoosely(store.db, account),
   }
   if (!verification.valid) {

@@ -1,18 +1,19 @@
 import {randomBytes} from 'node:crypto'
 
-import {dedupe, isAllWildcard, requireOneGrantSource, type TokenConfig} from '../core/grant-input.js'
+import {dedupe, isAllWildcard, requireOneGrantSource, type TokenConfig, withCurrentNames} from '../core/grant-input.js'
 import {covers, type Grant, WILDCARD} from '../core/grants.js'
 import {PUBLIC_ACCOUNT, type Role, requireRole} from '../core/roles.js'
 import {encodeToken, MAX_TOKEN_ANCESTORS, subjectOf, type TokenClaims, type TokenLink, type TokenType} from '../core/token-format.js'
+import {nowIso} from '../core/ids.js'
 import {isAccountId} from '../core/names.js'
 import {formatTtl} from '../core/ttl.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import {requireOwnAccountOrGlobalAdmin} from './access.js'
 import {findAccountById, requireSeenAccount, seesAccount} from './accounts.js'
-import {mutate} from './audit.js'
 import {actorOf, type Caller, type Context} from './context.js'
 import {ensureSigningKey} from './signing-keys.js'
-import {recordAncestors, tokenGeneration} from './token-lineage.js'
+import {mutate, recordAudit} from './audit.js'
+import {advanceTokenGeneration, recordAncestors, revokeAccountRecordedTokens, revokeRecordedDescendants, tokenGeneration} from './token-lineage.js'
 import {TokenVerifier} from './token-verifier.js'
 
 /**
@@ -41,6 +42,18 @@ export interface CreateTokenInput {
   config?: TokenConfig
   ttlSeconds?: number
   label?: string
+  /** Dyff's "a new token replaces the account's earlier ones": revoke them all in the transaction that records it. */
+  revokeOthers?: boolean
+}
+
+/** What `--revoke-others` ended, as `tokens revoke -i ACCOUNT --all` reports it. */
+export interface OthersRevoked {
+  /** Recorded tokens of the account marked revoked. */
+  revoked: number
+  /** Recorded tokens minted from one of them, of any account. */
+  descendantsRevoked: number
+  /** The account's token generation, which the new token carries: every earlier token, ephemeral ones too, is of an earlier one. */
+  generation: number
 }
 
 export interface CreatedToken {
@@ -60,6 +73,8 @@ export interface CreatedToken {
   recorded: boolean
   /** The token that minted it (its parent, whose revocation ends it), or null when no token did. */
   parentJti: string | null
+  /** With --revoke-others: what was revoked; null otherwise. */
+  revokedOthers: OthersRevoked | null
   /** Set when the token is as strong as Admin and lives over a day. */
   warning: string | null
 }
@@ -71,6 +86,12 @@ export function validateCreateInput(input: CreateTokenInput): {ttlSeconds: numbe
   if (input.type === 'ephemeral' && ttlSeconds > MAX_EPHEMERAL_TTL_SECONDS) {
     throw new UsageError(`an ephemeral token lives at most 24h; --ttl ${formatTtl(ttlSeconds)} is longer`, {
       hint: 'Use -t account for a longer-lived (and revocable) token.',
+    })
+  }
+
+  if (input.revokeOthers && input.type !== 'account') {
+    throw new UsageError('--revoke-others replaces the account\'s tokens with a recorded one: use it with -t account', {
+      hint: 'To end every token of the account without a new one: accessctl tokens revoke -i ACCOUNT --all --yes',
     })
   }
 
@@ -93,6 +114,7 @@ export function resolveGrantAccount(ctx: Context, reference: string): string {
 }
 
 function resolveGrantAccounts(ctx: Context, grant: Grant, ownAccountId: string): Grant {
+  grant = withCurrentNames(grant)
   const accounts = grant.accounts.map((reference) => resolveGrantAccount(ctx, reference))
   // A grant that names neither accounts nor entities would match nothing; it means the token's own account.
   const own = accounts.length === 0 && grant.entities.length === 0 ? [ownAccountId] : accounts
@@ -168,6 +190,31 @@ function checkTokenCaller(ctx: Context, accountId: string, grants: Grant[], expi
 }
 
 /**
+ * `--revoke-others` also revokes the account's tokens, so the caller must be allowed that too (checked before
+ * anything is written). A token caller of that account, or minted from one, would be revoked with them, and the new
+ * token, its child, with it: that is refused rather than handing out a token that is dead at once.
+ */
+function checkRevokeOthers(ctx: Context, accountId: string, lineage: readonly TokenLink[]): void {
+  requireOwnAccountOrGlobalAdmin(ctx, {function: 'delete', resource: 'tokens', account: accountId, action: 'tokens.revoke-all', target: `account:${accountId}`})
+  if (lineage.some((link) => link.sub === subjectOf(accountId))) {
+    throw new UsageError(
+      `--revoke-others would revoke the token creating the new one (it is of account ${accountId}, or was minted by one), and so the new token too`,
+      {hint: 'Create it as the operator, with an admin key, or with a global administrator\'s token of another account.'},
+    )
+  }
+}
+
+/** Ends every earlier token of the account; called in the transaction that records the new one. */
+function revokeEarlierTokens(ctx: Context, accountId: string, revokedAt: string): OthersRevoked {
+  const {db} = ctx.store
+  const generation = advanceTokenGeneration(db, accountId)
+  const revoked = revokeAccountRecordedTokens(db, accountId, revokedAt)
+  const descendantsRevoked = revokeRecordedDescendants(db, revokedAt, {accountId})
+  recordAudit(db, {actor: actorOf(ctx.caller), action: 'tokens.revoke-all', target: `account:${accountId}`, outcome: 'ok'})
+  return {revoked, descendantsRevoked, generation}
+}
+
+/**
  * Creates a token: resolves and checks everything, signs it with the store's active key (made on first use),
  * and records an `account` token (never the token itself) with its audit entry in one transaction.
  */
@@ -187,6 +234,7 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
   const iat = Math.floor(Date.now() / 1000)
   const exp = iat + ttlSeconds
   checkTokenCaller(ctx, accountId, grants, exp, lineage)
+  if (input.revokeOthers) checkRevokeOthers(ctx, accountId, lineage)
 
   const key = await ensureSigningKey(ctx)
   const claims: TokenClaims = {
@@ -197,7 +245,8 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
     exp,
     typ: input.type,
     ...(role ? {role: role.name} : {}),
-    gen: generation,
+    // Minted in the generation that revoking the others moves to, so that it is the one token that survives it.
+    gen: input.revokeOthers ? generation + 1 : generation,
     ...(lineage.length > 0 ? {anc: lineage} : {}),
     grants,
   }
@@ -215,6 +264,7 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
     ttlSeconds,
     recorded: input.type === 'account',
     parentJti: lineage.at(-1)?.jti ?? null,
+    revokedOthers: null,
     warning:
       isAllWildcard(grants) && ttlSeconds > POWERFUL_TOKEN_WARN_SECONDS
         ? `this token grants everything in every account and lives ${formatTtl(ttlSeconds)}; prefer a short-lived ephemeral token (-t ephemeral --ttl 1h)`
@@ -230,6 +280,8 @@ export async function createToken(ctx: Context, input: CreateTokenInput): Promis
           hint: 'Run the command again: the new token would have been revoked at once.',
         })
       }
+      // Before the insert: the new token is of the next generation and is not among the tokens revoked.
+      if (input.revokeOthers) created.revokedOthers = revokeEarlierTokens(ctx, accountId, nowIso())
       ctx.store.db
         .prepare(
           `INSERT INTO tokens (jti, account_id, type, role, grants, label, kid, created_at, created_by, not_before, expires_at, revoked_at)

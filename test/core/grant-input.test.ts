@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {grantFromFlags, isAllWildcard} from '../../src/core/grant-input.js'
+import {currentName, deprecationNote, grantDeprecationNotes, grantFromFlags, isAllWildcard, withCurrentNames} from '../../src/core/grant-input.js'
 import {parseTokenConfig} from '../../src/core/token-config.js'
 import {UsageError} from '../../src/errors.js'
 import {SEED_POLICY} from '../helpers/tokens.js'
@@ -59,5 +59,34 @@ describe('grantFromFlags', () => {
   it('knows an all-wildcard grant', () => {
     expect(isAllWildcard([{resources: ['*'], functions: ['*'], accounts: ['*'], entities: []}])).toBe(true)
     expect(isAllWildcard([{resources: ['*'], functions: ['*'], accounts: ['x'], entities: []}])).toBe(false)
+  })
+})
+
+describe("Dyff's deprecated names", () => {
+  it.each([
+    ['function', 'download', 'data', "function 'download' is deprecated: read as 'data', its current name"],
+    ['function', 'upload', 'data', "function 'upload' is deprecated: read as 'data', its current name"],
+    ['function', 'strata', 'strata', "function 'strata' is deprecated and has no current name (Dyff dropped it): kept as written, it allows nothing"],
+    ['resource', 'tasks', 'tasks', "resource 'tasks' is deprecated and has no current name (Dyff dropped it): kept as written, it allows nothing"],
+    ['function', 'data', 'data', null],
+    ['resource', 'download', 'download', null],
+    ['function', 'constructor', 'constructor', null],
+  ] as const)('%s %s is read as %s', (kind, name, current, note) => {
+    expect(currentName(kind, name)).toBe(current)
+    expect(deprecationNote(kind, name)).toBe(note)
+  })
+
+  it('flags and policies accept them; the grant keeps the old names until withCurrentNames', () => {
+    const grant = grantFromFlags({functions: ['download', 'upload', 'get'], resources: ['tasks'], accounts: [], entities: []})
+    expect(withCurrentNames(grant)).toEqual({functions: ['data', 'get'], resources: ['tasks'], accounts: [], entities: []})
+    expect(grantDeprecationNotes([grant, grant])).toHaveLength(3)
+    expect(() => parseTokenConfig('grants: [{resources: [tasks], functions: [strata]}]', 'x')).not.toThrow()
+  })
+
+  it('explicitly empty accounts or entities, with nothing in the other, is a usage error', () => {
+    expect(() => parseTokenConfig('grants: [{resources: [models], functions: [get], accounts: []}]', 'x')).toThrow('empty accounts in grants[0]')
+    expect(() => parseTokenConfig('grants: [{resources: [models], functions: [get], entities: []}]', 'x')).toThrow('empty entities in grants[0]')
+    expect(parseTokenConfig('grants: [{resources: [models], functions: [get], accounts: [], entities: [m1]}]', 'x').grants[0].entities).toEqual(['m1'])
+    expect(() => grantFromFlags({functions: ['get'], resources: ['models'], accounts: [], entities: []}, {accounts: true, entities: false})).toThrow(UsageError)
   })
 })

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderLines} from '../../cli/output.js'
+import {deprecationNote} from '../../core/grant-input.js'
 import {checkToken, type TokenCheck} from '../../domain/token-check.js'
 import {INPUT_LIMITS, readSecretFromStdin} from '../../cli/input.js'
 import {UsageError, VerdictError} from '../../errors.js'
@@ -15,7 +16,8 @@ export default class TokensCheck extends AccessctlCommand {
   static override summary = 'Does a token allow a function on a resource? Exit 0 allowed, 3 denied or invalid.'
   static override description = `Verifies the token first (an invalid token is denied with its reason), then evaluates its grants:
 a grant allows the request when it has the resource, the function, and the account or the entity; * matches anything.
---explain prints every grant and which parts matched. Needs no credential.`
+--explain prints every grant and which parts matched. Needs no credential. Dyff's old names are read with a warning on
+stderr: -f download or upload as data; -f strata and -r tasks as written.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> "$TOKEN" -f consume -r datasets -a test',
@@ -47,6 +49,7 @@ a grant allows the request when it has the resource, the function, and the accou
     const token = args.token === '-' ? readSecretFromStdin('a token', INPUT_LIMITS.tokenLine) : args.token
     if (token === '') throw new UsageError('no token on stdin', {hint: 'Write the token to stdin, or give it as the argument.'})
     const {check} = checkToken(store, token, request)
+    for (const note of [deprecationNote('function', flags.function), deprecationNote('resource', flags.resource)]) if (note) this.warnDeprecated(note)
     if (flags.explain) this.explain(check)
     if (!check.valid) throw new VerdictError(`invalid token: ${check.reason}`, check)
     if (!check.allowed) throw new VerdictError(`denied: no grant of token ${check.jti} allows '${check.request.function}' on '${check.request.resource}'`, check)

@@ -6,7 +6,7 @@ import {Document} from '../../cli/output.js'
 import {closeInput, formatBytes, INPUT_LIMITS, openInput, readAllText} from '../../cli/input.js'
 import {isInteractive} from '../../cli/prompts.js'
 import {promptToken} from '../../cli/token-prompts.js'
-import {grantFromFlags, missingGrantSource} from '../../core/grant-input.js'
+import {grantDeprecationNotes, grantFromFlags, missingGrantSource} from '../../core/grant-input.js'
 import {parseTokenConfig} from '../../core/token-config.js'
 import {type CreatedToken, type CreateTokenInput, createToken} from '../../domain/token-mint.js'
 
@@ -21,7 +21,10 @@ Say what it grants in one of three ways: a role (--role), grant flags (-f/-r wit
 for stdin) holding {account: ID, grants: [...]} as YAML or JSON. On a terminal with none of them, you are asked: the account (without -i), a role or one or more custom grants,
 the ttl and the label (without --ttl, --label), each answer checked as given; then a review to submit, edit or cancel.
 An account token is recorded (never the token itself) and can be revoked; an ephemeral token is not recorded, cannot
-be revoked on its own, and lives at most 24h. Earlier tokens of the account stay valid. A token made with a token
+be revoked on its own, and lives at most 24h. Earlier tokens of the account stay valid, unless --revoke-others: then
+the new token replaces them (as on Dyff), all revoked in the transaction that records it. Dyff's old names are read
+with a warning on stderr: functions download and upload as data; strata and the resource tasks, which have no current
+name, as written (they allow nothing). A token made with a token
 (--token or ACCESSCTL_TOKEN) is its child: it grants no more, lives no longer, names its ancestors (at most 8) in its
 claims, and ends when any of them is revoked.`
 
@@ -37,6 +40,7 @@ grants:
   accounts: [test]
 EOF`,
     '<%= config.bin %> <%= command.id %> -t ephemeral -i aeb78193c526484fa4f5c14d182ba039 --role Admin --ttl 30m',
+    '<%= config.bin %> <%= command.id %> -t account -i aeb78193c526484fa4f5c14d182ba039 --role AuditDeveloper --revoke-others',
   ]
 
   static override flags = {
@@ -87,6 +91,10 @@ EOF`,
     }),
     ttl: durationFlag('ttl', 'How long the token lives: a duration like 30m, 12h or 90d. Default 90d (account), 1h (ephemeral).'),
     label: labelFlag('A note shown in tokens list, e.g. what the token is for'),
+    'revoke-others': Flags.boolean({
+      description:
+        "Revoke every earlier token of the account (ephemeral ones and their descendants too) in the transaction that records this one, as Dyff's new tokens replace the old. Needs -t account, and the right to revoke the account's tokens as well as to create them.",
+    }),
   }
 
   async run(): Promise<TokensCreateResult> {
@@ -97,6 +105,7 @@ EOF`,
       role: flags.role,
       ttlSeconds: flags.ttl,
       label: flags.label,
+      revokeOthers: flags['revoke-others'],
     }
     const hasGrantFlags = GRANT_FLAGS.some((name) => flags[name as keyof typeof flags] !== undefined)
     if (hasGrantFlags) {
@@ -106,7 +115,7 @@ EOF`,
           resources: splitList(flags.resource),
           accounts: splitList(flags.account),
           entities: splitList(flags.entity),
-        }),
+        }, {accounts: flags.account !== undefined, entities: flags.entity !== undefined}),
       ]
     }
 
@@ -126,6 +135,8 @@ EOF`,
       Object.assign(input, await promptToken(await this.context(flags), input))
     }
 
+    // On stderr even with --json: stdout stays the token or the document, and the old name must not go unnoticed.
+    for (const note of grantDeprecationNotes(input.grants ?? input.config?.grants ?? [])) this.warnDeprecated(note)
     const created = await createToken(await this.context(flags), input)
     if (created.warning) this.warnUser(created.warning)
     this.printDocument(Document.credential(created.token))

@@ -7,7 +7,8 @@ export type TokensRolesListResult = PageOf<{name: string; description: string}>
 
 export default class TokensRolesList extends AccessctlCommand {
   static override summary = 'List the built-in roles a token can be made from.'
-  static override examples = ['<%= config.bin %> <%= command.id %>']
+  static override description = "Also at the top level, as in Dyff's CLI: accessctl roles list."
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> roles list   # the same, as Dyff spells it']
   static override flags = {...pageFlags}
 
   async run(): Promise<TokensRolesListResult> {
