@@ -258,15 +258,15 @@ describe('schema/test.schema.json', () => {
   const Ajv2020 = requireFromFastify('ajv/dist/2020').default as new (options: object) => {compile: (schema: object) => ((data: unknown) => boolean) & {errors?: unknown}}
   const validate = new Ajv2020({strict: false}).compile(JSON.parse(readFileSync(join(PROJECT_ROOT, 'schema', 'test.schema.json'), 'utf8')))
 
-  /** The test documents of the README: the heredocs given to `accessctl test -f -`. */
+  /** The test documents of the README: every heredoc that holds a list under `tests`. */
   function readmeDocuments(): string[] {
     const lines = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8').split('\n')
     const documents: string[] = []
     for (let index = 0; index < lines.length; index++) {
-      if (!/accessctl test\b.*-f - .*<<'?EOF'?/.test(lines[index])) continue
+      if (!/<<'EOF'/.test(lines[index])) continue
       const body: string[] = []
       while (lines[++index] !== 'EOF') body.push(lines[index])
-      documents.push(body.join('\n'))
+      if (body.includes('tests:')) documents.push(body.join('\n'))
     }
 
     return documents
