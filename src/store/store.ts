@@ -152,6 +152,24 @@ export class Store {
     }
   }
 
+  /**
+   * A store that lives only in this process's memory, with the same schema as a file store: for questions about a
+   * state that must not touch any file (`accessctl test --state DOC` applies DOC here). Gone when closed.
+   */
+  static inMemory(options: Pick<OpenOptions, 'migrations' | 'nativeBinding'> = {}): Store {
+    const binding = (options.nativeBinding ?? nativeBinding()) as string | undefined
+    const db = new Database(':memory:', {nativeBinding: binding})
+    try {
+      db.pragma('foreign_keys = ON')
+      migrate(db, options.migrations ?? MIGRATIONS, ':memory:')
+    } catch (error) {
+      db.close()
+      throw asStoreError(error, ':memory:')
+    }
+
+    return new Store(db, ':memory:')
+  }
+
   /** Changes whenever another connection commits; the first statement of a read transaction pins its snapshot. */
   dataVersion(): number {
     this.dataVersionStatement ??= this.db.prepare('PRAGMA data_version /* Store.dataVersion */').pluck()

@@ -17,10 +17,10 @@ describe('short flags', () => {
 
   /**
    * The one deliberate exception: `-f` is the document file of `apply -f` and `diff -f`, as in `kubectl apply -f`
-   * (the spec names it), and the function of the token commands, as in the seed's `tokens create -f consume`.
-   * No command has both.
+   * (the spec names it), and of `test -f` (the test document, beside them), and the function of the token commands,
+   * as in the seed's `tokens create -f consume`. No command has both.
    */
-  const DOCUMENT_FILE_COMMANDS = new Set(['apply', 'diff'])
+  const DOCUMENT_FILE_COMMANDS = new Set(['apply', 'diff', 'test'])
 
   it('each short letter maps to one long name across all commands', () => {
     const longNames = new Map<string, Set<string>>()
