@@ -1,5 +1,5 @@
 import {FAILSAFE_SCHEMA, loadAll as loadAllYaml, YAMLException} from 'js-yaml'
-import {isNode, isPair, LineCounter, parseAllDocuments} from 'yaml'
+import {isMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments} from 'yaml'
 
 import {UsageError} from '../../errors.js'
 import {preview} from '../text.js'
@@ -46,15 +46,16 @@ export interface YamlStream {
   /**
    * Where the node at `path` starts: for a mapping's key, where its value starts (a block value: on the line after
    * the key). For a path that goes further than the document, the deepest node of it that exists: a missing key is
-   * placed at the object that lacks it. Undefined when the path's document does not exist.
+   * placed at the object that lacks it. Undefined when the path's document does not exist. With `atKey`, a
+   * mapping's key is placed at the key itself (an unknown key is best shown where it is written).
    */
-  positionOf: (path: DocPath) => YamlPosition | undefined
+  positionOf: (path: DocPath, options?: {atKey?: boolean}) => YamlPosition | undefined
 }
 
 /** One YAML document and the way back from a path (keys and list indexes, no document index) to its node. */
 export interface YamlDocument {
   value: unknown
-  positionOf: (path: DocPath) => YamlPosition | undefined
+  positionOf: (path: DocPath, options?: {atKey?: boolean}) => YamlPosition | undefined
 }
 
 class AnchorRefused extends Error {
@@ -85,7 +86,7 @@ export function readYamlDocument(text: string, source: string): YamlDocument {
     throw new DocumentError(`${line === undefined ? '' : `line ${line} of `}${source}: one YAML document is expected; remove the --- line and what follows it`)
   }
 
-  return {value: documents[0] ?? null, positionOf: (path) => positionOf([0, ...path])}
+  return {value: documents[0] ?? null, positionOf: (path, options) => positionOf([0, ...path], options)}
 }
 
 function loadDocuments(text: string, source: string): unknown[] {
@@ -106,7 +107,7 @@ function loadDocuments(text: string, source: string): unknown[] {
     })
   } catch (error) {
     if (error instanceof AnchorRefused) throw new DocumentError(`line ${error.line} of ${source}: anchors and aliases (&name, *name) are not accepted: write each object out`)
-    if (error instanceof TooDeep) throw new DocumentError(`line ${error.line} of ${source}: nested deeper than ${MAX_DEPTH} levels; a document has at most 5`)
+    if (error instanceof TooDeep) throw new DocumentError(`line ${error.line} of ${source}: nested deeper than ${MAX_DEPTH} levels`)
     if (error instanceof YAMLException) {
       const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : ''
       throw new DocumentError(`${source} is not valid YAML${where}: ${preview(error.reason ?? error.message, 200)}`)
@@ -120,15 +121,17 @@ function loadDocuments(text: string, source: string): unknown[] {
 }
 
 /** The positions of a text's nodes, by `yaml`, which keeps them; parsed once, on the first question. */
-function positionFinder(text: string): (path: DocPath) => YamlPosition | undefined {
-  let positionOf: ((path: DocPath) => YamlPosition | undefined) | undefined
-  return (path) => {
+type PositionOf = YamlStream['positionOf']
+
+function positionFinder(text: string): PositionOf {
+  let positionOf: PositionOf | undefined
+  return (path, options) => {
     positionOf ??= positions(text)
-    return positionOf(path)
+    return positionOf(path, options)
   }
 }
 
-function positions(text: string): (path: DocPath) => YamlPosition | undefined {
+function positions(text: string): PositionOf {
   const lineCounter = new LineCounter()
   const parsed = parseAllDocuments(text, {lineCounter, schema: 'failsafe', logLevel: 'silent', uniqueKeys: true})
   const docs = Array.isArray(parsed) ? parsed : []
@@ -137,9 +140,15 @@ function positions(text: string): (path: DocPath) => YamlPosition | undefined {
     return {line, column: col}
   }
 
-  return (path) => {
+  return (path, options) => {
     const doc = docs[path[0] as number]
     if (!doc) return undefined
+    const parent = options?.atKey ? (doc.getIn(path.slice(1, -1), true) as unknown) : undefined
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === path.at(-1))
+      if (isNode(pair?.key) && pair.key.range) return at(pair.key.range[0])
+    }
+
     // The deepest node of the path that exists: a missing key is reported at the object that lacks it.
     for (let length = path.length; length >= 1; length--) {
       const node = doc.getIn(path.slice(1, length), true) as unknown

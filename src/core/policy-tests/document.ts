@@ -1,17 +1,14 @@
-import {FAILSAFE_SCHEMA, loadAll as loadAllYaml, YAMLException} from 'js-yaml'
-import {isMap as isYamlMap, isNode, isPair, isScalar, LineCounter, parseAllDocuments} from 'yaml'
-
 import {UsageError} from '../../errors.js'
-import {API_VERSION} from '../desired-state.js'
+import {API_VERSION} from '../declarative/document.js'
+import {DocumentError, readYamlStream, type YamlStream} from '../declarative/yaml-document.js'
 import {MAX_ACCOUNT_NAME_LENGTH} from '../names.js'
 import {preview} from '../text.js'
 import {QuestionError, type QuestionWords, splitQuestion} from './question.js'
 
 /**
  * The document of `accessctl test` (pure: no I/O): a list of tests, each an account (`as`) and a question it `can`
- * or `cannot` be answered yes to. Read as apply's document is: js-yaml with the failsafe schema (every scalar a
- * string), anchors and aliases refused, nesting capped; positions come from `yaml`, only when there is a problem to
- * place, and a problem names its line and column.
+ * or `cannot` be answered yes to. Read by apply's YAML reader (src/core/declarative/yaml-document.ts: every scalar a
+ * string, anchors and aliases refused, nesting capped), and a problem names its line and column.
  */
 
 export const POLICY_TEST_LIMITS = {
@@ -24,9 +21,6 @@ export const POLICY_TEST_LIMITS = {
 
 export const TEST_DOCUMENT_KEYS = ['apiVersion', 'tests'] as const
 export const TEST_KEYS = ['name', 'as', 'can', 'cannot'] as const
-
-/** A valid document is 4 levels deep (stream, document, tests, test); a `[[[[...` bomb stops here. */
-const MAX_DEPTH = 8
 
 export type Expectation = 'can' | 'cannot'
 
@@ -63,18 +57,6 @@ export interface ParsedPolicyTests {
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
-class AnchorRefused extends Error {
-  constructor(readonly line: number) {
-    super('anchor')
-  }
-}
-
-class TooDeep extends Error {
-  constructor(readonly line: number) {
-    super('too deep')
-  }
-}
-
 /** At most this many problems are listed; the count of the rest follows them. */
 const LISTED_PROBLEMS = 50
 
@@ -83,36 +65,19 @@ const LISTED_PROBLEMS = 50
  * problem of every test is collected and thrown at once as a TestDocumentError (exit 2), each at its line and column.
  */
 export function parsePolicyTests(text: string, source: string): ParsedPolicyTests {
-  const documents: unknown[] = []
-  let depth = 0
+  let stream: YamlStream
   try {
-    loadAllYaml(text, (document) => documents.push(document), {
-      schema: FAILSAFE_SCHEMA,
-      filename: source,
-      listener(event, state) {
-        const {anchor, line} = state as unknown as {anchor: string | null; line: number}
-        if (event === 'open' && ++depth > MAX_DEPTH) throw new TooDeep(line + 1)
-        if (event === 'close') {
-          depth--
-          if (anchor !== null) throw new AnchorRefused(line + 1)
-        }
-      },
-    })
+    stream = readYamlStream(text, source)
   } catch (error) {
-    if (error instanceof AnchorRefused) throw new TestDocumentError(`line ${error.line} of ${source}: anchors and aliases (&name, *name) are not accepted: write each test out`)
-    if (error instanceof TooDeep) throw new TestDocumentError(`line ${error.line} of ${source}: nested deeper than ${MAX_DEPTH} levels; a test document has at most 3`)
-    if (error instanceof YAMLException) {
-      const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : ''
-      throw new TestDocumentError(`${source} is not valid YAML${where}: ${preview(error.reason ?? error.message, 200)}`)
-    }
-
-    if (error instanceof RangeError) throw new TestDocumentError(`${source} is nested too deeply to read`)
+    // The same words, as this document's own kind of error.
+    if (error instanceof DocumentError) throw new TestDocumentError(error.message)
     throw error
   }
 
+  const {documents} = stream
   const problems: TestProblem[] = []
   const tests = readTests(documents, problems)
-  const fail = failer(text, source)
+  const fail = failer(stream.positionOf, source)
   if (problems.length > 0) throw fail(problems)
   if (tests.length === 0) throw new TestDocumentError(`${source} holds no tests: expected apiVersion: ${API_VERSION} and a list under 'tests'`)
   return {source, tests, fail}
@@ -206,43 +171,15 @@ function readTest(item: unknown, path: TestPath, problems: TestProblem[]): Polic
   return {name: name ?? `${as} ${expect} ${question}`, as, expect, question, words, path}
 }
 
-/** Places problems at their line and column with `yaml`, which keeps positions; parsed once, on the first failure. */
-function failer(text: string, source: string): (problems: TestProblem[]) => TestDocumentError {
-  let positionOf: ((path: TestPath, atKey: boolean) => {line: number; col: number} | undefined) | undefined
+/** Places problems at their line and column (the shared reader parses positions only on the first failure). */
+function failer(positionOf: YamlStream['positionOf'], source: string): (problems: TestProblem[]) => TestDocumentError {
   return (problems) => {
-    positionOf ??= positions(text)
-    const placed = problems.map((problem) => ({problem, at: positionOf!(problem.path, problem.atKey ?? false)}))
-    placed.sort((a, b) => (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.col ?? 0) - (b.at?.col ?? 0))
+    const placed = problems.map((problem) => ({problem, at: positionOf(problem.path, {atKey: problem.atKey ?? false})}))
+    placed.sort((a, b) => (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.column ?? 0) - (b.at?.column ?? 0))
     const lines = placed
       .slice(0, LISTED_PROBLEMS)
-      .map(({problem, at}) => (at === undefined ? `${source}: ${problem.message}` : `line ${at.line}, column ${at.col} of ${source}: ${problem.message}`))
+      .map(({problem, at}) => (at === undefined ? `${source}: ${problem.message}` : `line ${at.line}, column ${at.column} of ${source}: ${problem.message}`))
     if (placed.length > LISTED_PROBLEMS) lines.push(`... and ${placed.length - LISTED_PROBLEMS} more problems`)
     return new TestDocumentError(lines.join('\n'))
-  }
-}
-
-function positions(text: string): (path: TestPath, atKey: boolean) => {line: number; col: number} | undefined {
-  const lineCounter = new LineCounter()
-  const parsed = parseAllDocuments(text, {lineCounter, schema: 'failsafe', logLevel: 'silent', uniqueKeys: true})
-  const docs = Array.isArray(parsed) ? parsed : []
-  return (path, atKey) => {
-    const doc = docs[path[0] as number]
-    if (!doc) return undefined
-    const parent = atKey ? (doc.getIn(path.slice(1, -1), true) as unknown) : undefined
-    if (isYamlMap(parent)) {
-      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === path.at(-1))
-      if (isNode(pair?.key) && pair.key.range) return lineCounter.linePos(pair.key.range[0])
-    }
-
-    // The deepest node of the path that exists: a missing key is reported at the test that lacks it.
-    for (let length = path.length; length >= 1; length--) {
-      const node = doc.getIn(path.slice(1, length), true) as unknown
-      if (node === undefined) continue
-      const target = isPair(node) ? node.key : node
-      if (isNode(target) && target.range) return lineCounter.linePos(target.range[0])
-      if (length === 1 && doc.contents?.range) return lineCounter.linePos(doc.contents.range[0])
-    }
-
-    return undefined
   }
 }

@@ -1,7 +1,7 @@
-import type {ParsedDocument} from '../../core/desired-state.js'
+import type {ParsedDocument} from '../../core/declarative/parse.js'
 import {AccessctlError, UsageError} from '../../errors.js'
 import {Store} from '../../store/store.js'
-import {applyDocument} from '../apply.js'
+import {applyDocument} from '../declarative/apply.js'
 import type {Caller, Context} from '../context.js'
 
 /**

@@ -76,7 +76,7 @@ tests:
       'tests.yaml is not valid YAML at line 3, column 1: unexpected end of the stream within a flow collection',
     ])
     expect(problemsOf('apiVersion: accessctl/v1\ntests:\n  - &t {as: bob, can: read service/a}\n  - *t\n')[0]).toMatch(/^line \d of tests.yaml: anchors and aliases/)
-    expect(problemsOf(`apiVersion: accessctl/v1\ntests: ${'['.repeat(20)}${']'.repeat(20)}\n`)[0]).toMatch(/nested deeper than 8 levels/)
+    expect(problemsOf(`apiVersion: accessctl/v1\ntests: ${'['.repeat(20)}${']'.repeat(20)}\n`)[0]).toMatch(/nested deeper than 16 levels/)
     expect(problemsOf('apiVersion: accessctl/v1\ntests: []\n')).toEqual(["tests.yaml holds no tests: expected apiVersion: accessctl/v1 and a list under 'tests'"])
     expect(problemsOf('apiVersion: accessctl/v1\n')).toEqual(["line 1, column 1 of tests.yaml: a test document needs 'tests', a list of tests"])
     expect(problemsOf('- as: bob\n')).toEqual(["line 1, column 1 of tests.yaml: a test document is a mapping with apiVersion: accessctl/v1 and a list under 'tests'"])
