@@ -2,8 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {renderLines} from '../../cli/output.js'
-import {type CanIAnswer, canI} from '../../domain/can-i.js'
-import {parseCanIAction, parseCanITarget} from '../../domain/can-i-question.js'
+import {type CanIAnswer, canI} from '../../domain/can-i/answer.js'
+import {parseCanIAction, parseCanITarget} from '../../domain/can-i/question.js'
 import {VerdictError} from '../../errors.js'
 
 export type AuthCanIResult = CanIAnswer
