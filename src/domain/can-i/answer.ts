@@ -85,7 +85,7 @@ export function canI(ctx: Context, question: CanIQuestion): CanIAnswer {
  * caller is then a full one, so no token narrows the account (as a token granting everything would not). Asking for
  * another account needs the operator, an admin key or a global administrator, like reading accounts does.
  */
-function subjectFor(ctx: Context, as: string | undefined): {context: Context; subject: Subject; described: CanIAnswer['subject']} {
+export function subjectFor(ctx: Context, as: string | undefined): {context: Context; subject: Subject; described: CanIAnswer['subject']} {
   const {db} = ctx.store
   if (as === undefined) {
     const subject = standingOf(ctx)
