@@ -116,8 +116,9 @@ function mergeGroups(groups: NeedHolders['groups']): NeedHolders['groups'] {
 
 /**
  * The page of accounts holding every need, by name. A need given to `everyone` holds for all and adds no condition;
- * any other is one indexed membership probe per account, against the few groups that give it (the IN list is built
- * once per query), so the cost grows with the accounts table, never with the number of permission rows.
+ * any other is the set of its holders (the members of the few groups that give it, and the owner), built once per
+ * query from group_members' index: the cost follows how many accounts hold it, not the size of the store. Only when
+ * every need is given to everyone are all accounts paged, by the name index.
  */
 function accountsHoldingAll(db: Db, needs: NeedHolders[], page: Page): PageOf<{id: string; name: string}> {
   const conditions: string[] = []
@@ -125,19 +126,9 @@ function accountsHoldingAll(db: Db, needs: NeedHolders[], page: Page): PageOf<{i
   for (const need of needs) {
     const groups = need.groups.map((row) => row.group)
     if (groups.includes(EVERYONE_GROUP)) continue
-    const either: string[] = []
-    if (need.owner !== null) {
-      either.push('a.id = ?')
-      params.push(need.owner)
-    }
-
-    if (groups.length > 0) {
-      either.push('EXISTS (SELECT 1 FROM group_members m WHERE m.account_id = a.id AND m.group_name IN (SELECT value FROM json_each(?)))')
-      params.push(JSON.stringify(groups))
-    }
-
-    if (either.length === 0) return {items: [], limit: page.limit, offset: page.offset, nextOffset: null}
-    conditions.push(`(${either.join(' OR ')})`)
+    if (groups.length === 0 && need.owner === null) return {items: [], limit: page.limit, offset: page.offset, nextOffset: null}
+    conditions.push('a.id IN (SELECT account_id FROM group_members WHERE group_name IN (SELECT value FROM json_each(?)) UNION ALL SELECT ?)')
+    params.push(JSON.stringify(groups), need.owner)
   }
 
   const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`
