@@ -25,7 +25,7 @@ does not exist is exit 4.`
     '<%= config.bin %> <%= command.id %> read deployment/churn-model-on-prod-eu --explain',
     '<%= config.bin %> <%= command.id %> administer service/churn-model --limit 10 --json',
     '<%= config.bin %> <%= command.id %> create service',
-    'ACCESSCTL_TOKEN="$TOKEN" <%= config.bin %> <%= command.id %> read service/churn-model   # Error: permission denied: auth.who-can needs a global administrator (exit 3)',
+    'ACCESSCTL_TOKEN="$TOKEN" <%= config.bin %> <%= command.id %> read service/churn-model   # Error: permission denied: auth.who-can needs a global administrator ... (exit 3)',
   ]
 
   static override args = {
@@ -68,7 +68,7 @@ const what = (need: Pick<NeedHolders, 'kind' | 'id' | 'privilege'>) =>
 function explanation(answer: WhoCanAnswer): string[] {
   const lines = [`who can ${answer.action} ${answer.target}:`]
   for (const need of answer.needs) {
-    const givers = [...(need.owner === null ? [] : [`owner ${need.owner}`]), ...need.groups.map((row) => `${row.group} (${row.privileges.join(', ')})`)]
+    const givers = [...(need.owner === null ? [] : [`owner ${need.ownerName ?? '(deleted)'} (${need.owner})`]), ...need.groups.map((row) => `${row.group} (${row.privileges.join(', ')})`)]
     lines.push(`  needs ${what(need)}, given by ${givers.length === 0 ? 'nobody' : givers.join(', ')}`)
   }
 

@@ -1,6 +1,7 @@
 import {INFRA_PRIVILEGES, infraGrantsGiving, type InfraPrivilege, SERVICE_PRIVILEGES, serviceGrantsGiving, type ServicePrivilege} from '../../core/deployer.js'
 import {EVERYONE_GROUP} from '../../core/names.js'
 import type {Db} from '../../store/store.js'
+import {findAccountById} from '../accounts.js'
 import {requireGlobalAdmin} from '../access.js'
 import {type Context, type Page, type PageOf, pageOf} from '../context.js'
 import {deploymentNotFound, infraNotFound, serviceNotFound} from '../object-access.js'
@@ -23,6 +24,7 @@ export interface NeedHolders {
   privilege: string
   /** The account that owns the service (it holds admin on it); null for an infrastructure, a global need, or none. */
   owner: string | null
+  ownerName: string | null
   /** Groups whose members hold it, with what the group holds that gives it (`global admin`, `may-create-services`, or its row's privileges). */
   groups: Array<{group: string; privileges: string[]}>
 }
@@ -76,7 +78,7 @@ function holdersOf(db: Db, need: Plan['needs'][number], objects: Plan['objects']
     group,
     privileges: [GLOBAL_ADMIN],
   }))
-  const base = {kind: need.kind, id: need.id, privilege: need.privilege, owner: null}
+  const base = {kind: need.kind, id: need.id, privilege: need.privilege, owner: null, ownerName: null}
   if (need.kind === 'global') {
     if (need.privilege === 'admin') return {...base, kind: 'global', groups: admins}
     const creators = db.prepare('SELECT name FROM groups WHERE may_create_services = 1 AND is_admin = 0 ORDER BY name').pluck().all() as string[]
@@ -87,7 +89,8 @@ function holdersOf(db: Db, need: Plan['needs'][number], objects: Plan['objects']
   const kind = need.kind === 'service' ? 'service' : 'infrastructure'
   const rows = need.kind === 'service' ? serviceRows(db, need.id!, need.privilege as ServicePrivilege) : infraRows(db, need.id!, need.privilege as InfraPrivilege)
   const owner = need.kind === 'service' ? (objects.find((object) => object.kind === 'service' && object.id === need.id)?.ownerAccountId ?? null) : null
-  return {...base, kind, owner, groups: mergeGroups([...admins, ...rows])}
+  const ownerName = owner === null ? null : (findAccountById(db, owner)?.name ?? null)
+  return {...base, kind, owner, ownerName, groups: mergeGroups([...admins, ...rows])}
 }
 
 /** The group rows on a service that give `privilege`, each with everything the row grants. */

@@ -65,6 +65,7 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
           id: 'churn',
           privilege: 'read',
           owner: id.alice,
+          ownerName: 'alice',
           groups: [
             {group: 'platform-admins', privileges: ['global admin']},
             {group: 'devops', privileges: ['deploy']},
@@ -105,7 +106,7 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
     expect(explained.stdout).toBe(
       [
         'who can read deployment/churn-on-prod:',
-        `  needs read on service churn, given by owner ${id.alice}, platform-admins (global admin), devops (deploy)`,
+        `  needs read on service churn, given by owner alice (${id.alice}), platform-admins (global admin), devops (deploy)`,
         '  needs view on infrastructure prod, given by platform-admins (global admin), data-scientists (view), devops (deploy)',
         `${id.alice}\talice\tservice churn: owner of it; infrastructure prod: data-scientists (view)`,
         `${id.bob}\tbob\tservice churn: devops (deploy); infrastructure prod: devops (deploy)`,
