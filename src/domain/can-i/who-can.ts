@@ -141,28 +141,45 @@ function accountsHoldingAll(db: Db, needs: NeedHolders[], page: Page): PageOf<{i
   return pageOf(rows, page)
 }
 
-/** Why each account of the page holds each need: its memberships among the groups that give it, and ownership. */
+/**
+ * Why each account of the page holds each need: its memberships among the groups that give it, and ownership.
+ * Accounts that hold the needs the same way share one `via` (with `everyone`, all of them): a page of 10,000
+ * accounts then allocates a handful of explanations, not 10,000.
+ */
 function explained(db: Db, needs: NeedHolders[], accounts: Array<{id: string; name: string}>): WhoCanAccount[] {
-  const groups = [...new Set(needs.flatMap((need) => need.groups.map((row) => row.group)))]
-  const memberships = db
-    .prepare(
-      `SELECT account_id, group_name FROM group_members
-       WHERE account_id IN (SELECT value FROM json_each(?)) AND group_name IN (SELECT value FROM json_each(?))`,
-    )
-    .all(JSON.stringify(accounts.map((account) => account.id)), JSON.stringify(groups)) as Array<{account_id: string; group_name: string}>
-  const member = new Set(memberships.map((row) => `${row.account_id}\n${row.group_name}`))
-  return accounts.map((account) => ({
-    ...account,
-    via: needs.map((need) => ({
-      kind: need.kind,
-      id: need.id,
-      privilege: need.privilege,
-      through: [
-        ...(need.owner === account.id ? ['owner of it'] : []),
-        ...need.groups
-          .filter((row) => row.group === EVERYONE_GROUP || member.has(`${account.id}\n${row.group}`))
-          .map((row) => `${row.group} (${row.privileges.join(', ')})`),
-      ],
-    })),
-  }))
+  const named = [...new Set(needs.flatMap((need) => need.groups.map((row) => row.group)))].filter((group) => group !== EVERYONE_GROUP)
+  const groupsOf = new Map<string, Set<string>>()
+  if (named.length > 0 && accounts.length > 0) {
+    const memberships = db
+      .prepare(
+        `SELECT account_id, group_name FROM group_members
+         WHERE account_id IN (SELECT value FROM json_each(?)) AND group_name IN (SELECT value FROM json_each(?))`,
+      )
+      .raw()
+      .iterate(JSON.stringify(accounts.map((account) => account.id)), JSON.stringify(named)) as IterableIterator<[string, string]>
+    for (const [account, group] of memberships) groupsOf.set(account, (groupsOf.get(account) ?? new Set()).add(group))
+  }
+
+  const labels = needs.map((need) => need.groups.map((row) => ({group: row.group, label: `${row.group} (${row.privileges.join(', ')})`})))
+  const shared = new Map<string, WhoCanAccount['via']>()
+  return accounts.map((account) => {
+    const groups = groupsOf.get(account.id)
+    const owns = needs.map((need) => need.owner === account.id)
+    const key = `${owns.join(',')}\n${[...(groups ?? [])].sort().join('\n')}`
+    let via = shared.get(key)
+    if (!via) {
+      via = needs.map((need, index) => ({
+        kind: need.kind,
+        id: need.id,
+        privilege: need.privilege,
+        through: [
+          ...(owns[index] ? ['owner of it'] : []),
+          ...labels[index].filter(({group}) => group === EVERYONE_GROUP || groups?.has(group)).map(({label}) => label),
+        ],
+      }))
+      shared.set(key, via)
+    }
+
+    return {...account, via}
+  })
 }
