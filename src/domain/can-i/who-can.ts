@@ -46,8 +46,8 @@ const GLOBAL_ADMIN = 'global admin'
 
 /**
  * Who may ask is who may ask can-i about another account (the operator, an admin key, a global administrator's
- * token): the answer names accounts and their standing. It is decided before the objects are looked up, so a caller
- * refused cannot learn from the exit code whether they exist.
+ * token): the answer names accounts and their standing. It is decided before a missing object is reported, so a
+ * caller refused cannot learn from the exit code whether the object exists.
  */
 export function whoCan(ctx: Context, question: Omit<CanIQuestion, 'as'>, page: Page): WhoCanAnswer {
   return ctx.store.read(() => {
@@ -63,7 +63,7 @@ export function whoCan(ctx: Context, question: Omit<CanIQuestion, 'as'>, page: P
 
 /** An object that is not there is exit 4 here: the caller sees every object, so saying so reveals nothing. */
 function requireObjects(plan: Plan, question: Omit<CanIQuestion, 'as'>): void {
-  if (question.target.kind === 'deployment' && question.action !== 'create' && plan.needs.length === 0) {
+  if (question.target.kind === 'deployment' && plan.needs.length === 0) {
     throw deploymentNotFound(question.target.id!)
   }
 
