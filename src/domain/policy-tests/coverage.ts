@@ -1,6 +1,6 @@
 import {INFRA_PRIVILEGES, SERVICE_PRIVILEGES} from '../../core/deployer.js'
 import type {Db} from '../../store/store.js'
-import type {CanIAnswer} from '../can-i.js'
+import type {CanIAnswer} from '../can-i/answer.js'
 
 /**
  * What the tests left unexercised, as `opa test --coverage` reports the rules no test evaluated. What an answer

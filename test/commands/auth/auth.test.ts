@@ -1,7 +1,7 @@
 import {userInfo} from 'node:os'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {CanIAnswer} from '../../../src/domain/can-i.js'
+import type {CanIAnswer} from '../../../src/domain/can-i/answer.js'
 import type {WhoAmI} from '../../../src/domain/whoami.js'
 import {type ErrorJson, expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows} from '../../helpers/store.js'

@@ -1,6 +1,6 @@
-import {validateObjectId} from '../core/deployer.js'
-import {preview} from '../core/names.js'
-import {UsageError} from '../errors.js'
+import {validateObjectId} from '../../core/deployer.js'
+import {preview} from '../../core/names.js'
+import {UsageError} from '../../errors.js'
 
 /** The question `auth can-i` is asked: an action, a target, and the words people type for them. */
 

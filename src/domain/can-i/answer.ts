@@ -1,15 +1,15 @@
-import {preview} from '../core/names.js'
-import {INFRA_PRIVILEGES, SERVICE_PRIVILEGES} from '../core/deployer.js'
-import {DeniedError, NotFoundError} from '../errors.js'
-import type {Db} from '../store/store.js'
-import {findAccountById, requireSeenAccount} from './accounts.js'
-import {isGlobalAdmin, requireGlobalAdmin} from './access.js'
-import {type Plan, planOf} from './can-i-checks.js'
-import type {CanIAction, CanIQuestion, NeededPrivilege} from './can-i-question.js'
-import type {Caller, Context} from './context.js'
-import {infraPrivilegesOf, servicePrivilegesOf, type Standing as Subject, standingOf} from './object-access.js'
-import {mayCreateServices} from './services.js'
-import {type GlobalPrivileges, globalPrivilegesOf, groupsOf} from './whoami.js'
+import {preview} from '../../core/names.js'
+import {INFRA_PRIVILEGES, SERVICE_PRIVILEGES} from '../../core/deployer.js'
+import {DeniedError, NotFoundError} from '../../errors.js'
+import type {Db} from '../../store/store.js'
+import {findAccountById, requireSeenAccount} from '../accounts.js'
+import {isGlobalAdmin, requireGlobalAdmin} from '../access.js'
+import {type Plan, planOf} from './checks.js'
+import type {CanIAction, CanIQuestion, NeededPrivilege} from './question.js'
+import type {Caller, Context} from '../context.js'
+import {infraPrivilegesOf, servicePrivilegesOf, type Standing as Subject, standingOf} from '../object-access.js'
+import {mayCreateServices} from '../services.js'
+import {type GlobalPrivileges, globalPrivilegesOf, groupsOf} from '../whoami.js'
 
 /**
  * `auth can-i`: whether the caller (or another account) may do an action. It asks the very guards the commands pass
@@ -85,7 +85,7 @@ export function canI(ctx: Context, question: CanIQuestion): CanIAnswer {
  * caller is then a full one, so no token narrows the account (as a token granting everything would not). Asking for
  * another account needs the operator, an admin key or a global administrator, like reading accounts does.
  */
-function subjectFor(ctx: Context, as: string | undefined): {context: Context; subject: Subject; described: CanIAnswer['subject']} {
+export function subjectFor(ctx: Context, as: string | undefined): {context: Context; subject: Subject; described: CanIAnswer['subject']} {
   const {db} = ctx.store
   if (as === undefined) {
     const subject = standingOf(ctx)

@@ -1,18 +1,18 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {Grant} from '../../src/core/grants.js'
-import {ROLES} from '../../src/core/roles.js'
-import {canI} from '../../src/domain/can-i.js'
-import {type CanIAction, type CanIQuestion, parseCanIAction, parseCanITarget} from '../../src/domain/can-i-question.js'
-import type {Context} from '../../src/domain/context.js'
-import {createDeployment, getDeployment, setDeploymentEnabled} from '../../src/domain/deployments.js'
-import {createInfra, getInfra, updateInfra} from '../../src/domain/infrastructures.js'
-import {addVersion} from '../../src/domain/service-versions.js'
-import {createService, getService, updateService} from '../../src/domain/services.js'
-import {whoAmI} from '../../src/domain/whoami.js'
-import {ConflictError, DeniedError, NotFoundError, UsageError} from '../../src/errors.js'
-import {Store} from '../../src/store/store.js'
-import {type TempDir, tempDir} from '../helpers/cli.js'
+import type {Grant} from '../../../src/core/grants.js'
+import {ROLES} from '../../../src/core/roles.js'
+import {canI} from '../../../src/domain/can-i/answer.js'
+import {type CanIAction, type CanIQuestion, parseCanIAction, parseCanITarget} from '../../../src/domain/can-i/question.js'
+import type {Context} from '../../../src/domain/context.js'
+import {createDeployment, getDeployment, setDeploymentEnabled} from '../../../src/domain/deployments.js'
+import {createInfra, getInfra, updateInfra} from '../../../src/domain/infrastructures.js'
+import {addVersion} from '../../../src/domain/service-versions.js'
+import {createService, getService, updateService} from '../../../src/domain/services.js'
+import {whoAmI} from '../../../src/domain/whoami.js'
+import {ConflictError, DeniedError, NotFoundError, UsageError} from '../../../src/errors.js'
+import {Store} from '../../../src/store/store.js'
+import {type TempDir, tempDir} from '../../helpers/cli.js'
 import {
   ADMIN_GRANTS,
   buildDeployerScenario,
@@ -22,7 +22,7 @@ import {
   type Person,
   SERVICES,
   tokenCallerFor,
-} from '../helpers/deployer-scenario.js'
+} from '../../helpers/deployer-scenario.js'
 
 /**
  * `auth can-i` against the Deployer matrix of the seed scenarios (test/helpers/deployer-scenario.ts): for every

@@ -6,18 +6,18 @@ import {
   type InfraAction,
   SERVICE_ACTIONS,
   type ServiceAction,
-} from '../core/deployer.js'
-import {validateObjectId} from '../core/deployer.js'
-import {preview} from '../core/names.js'
-import {DeniedError, NotFoundError, UsageError} from '../errors.js'
-import type {Db} from '../store/store.js'
-import {requireTokenPermits} from './access.js'
-import type {CanIAction, CanIQuestion, CanITarget, NeededPrivilege} from './can-i-question.js'
-import type {Context} from './context.js'
-import {deploymentIdFor, findDeployment, guardDeploymentCreate} from './deployments.js'
-import {findInfra} from './infrastructures.js'
-import {guardDeployment, guardInfra, guardService, infraNotFound, serviceNotFound, type Standing as Subject} from './object-access.js'
-import {findService, mayCreateServices} from './services.js'
+} from '../../core/deployer.js'
+import {validateObjectId} from '../../core/deployer.js'
+import {preview} from '../../core/names.js'
+import {DeniedError, NotFoundError, UsageError} from '../../errors.js'
+import type {Db} from '../../store/store.js'
+import {requireTokenPermits} from '../access.js'
+import type {CanIAction, CanIQuestion, CanITarget, NeededPrivilege} from './question.js'
+import type {Context} from '../context.js'
+import {deploymentIdFor, findDeployment, guardDeploymentCreate} from '../deployments.js'
+import {findInfra} from '../infrastructures.js'
+import {guardDeployment, guardInfra, guardService, infraNotFound, serviceNotFound, type Standing as Subject} from '../object-access.js'
+import {findService, mayCreateServices} from '../services.js'
 
 /**
  * A can-i question turned into the guard call the real command makes: `check` throws exactly as that command would
