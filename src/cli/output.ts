@@ -1,6 +1,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
 import {escapeControl, escapeControlKeepingNewlines, jsonText, yamlScalar} from '../core/text.js'
+import type {SafeMarkdown} from '../core/markdown.js'
 import type {SafeYamlText} from '../core/yaml-text.js'
 import type {AccessctlError} from '../errors.js'
 
@@ -61,6 +62,11 @@ export class Document {
 
   /** A YAML document from yamlText, whose type says its scalars were made safe. */
   static yaml(text: SafeYamlText): Document {
+    return new Document(text)
+  }
+
+  /** A Markdown document from the builders of core/markdown.ts, whose type says its values were made safe. */
+  static markdown(text: SafeMarkdown): Document {
     return new Document(text)
   }
 

@@ -1,0 +1,111 @@
+import {mdDocument, mdHeading, mdJoin, mdTable, mdText, mdValue, type SafeMarkdown} from './markdown.js'
+import type {AccessReview, AccountRef, Finding, Holders, ObjectRef, Via} from './review.js'
+
+/**
+ * The review as Markdown for a ticket or a pull request: headings and pipe tables. Every stored value (names, ids,
+ * labels) is a code span (markdown.ts), so none can add markup, a row or a cell; the program's own words are escaped
+ * text.
+ */
+
+const values = (items: readonly string[]): SafeMarkdown => mdJoin(items.map(mdValue), ', ')
+
+const account = (ref: AccountRef | null): SafeMarkdown => (ref === null ? mdText('-') : mdValue(ref.name))
+
+const through = (via: readonly Via[]): SafeMarkdown =>
+  mdJoin(via.map((v) => (v.globalAdmin ? mdJoin([mdValue(v.group), mdText(' (global admin)')]) : mdValue(v.group))), ', ')
+
+const yesNo = (value: boolean) => mdText(value ? 'yes' : 'no')
+
+/** Holders as a table of accounts, or a sentence when it is every account or none. */
+function holders(list: Holders): SafeMarkdown[] {
+  if (list.everyone) return [mdJoin([mdText('Every account, through '), through(list.via), mdText('.')])]
+  if (list.accounts.length === 0) return [mdText('No account.')]
+  const table = mdTable(
+    ['account', 'id', 'through'],
+    list.accounts.map((holder) => [mdValue(holder.name), mdValue(holder.id), through(holder.via)]),
+  )
+  const count = list.accountCount ?? 0
+  return count > list.accounts.length ? [table, mdText(`${list.accounts.length} of ${count} accounts shown; accessctl accounts list --group GROUP lists the rest.`)] : [table]
+}
+
+const objectRef = (ref: ObjectRef | null): SafeMarkdown => (ref === null ? mdText('-') : mdJoin([mdText(`${ref.type} `), mdValue(ref.id)]))
+
+function findingRow(finding: Finding): SafeMarkdown[] {
+  return [
+    mdText(finding.kind),
+    objectRef(finding.object),
+    objectRef(finding.parent),
+    account(finding.account),
+    finding.label === null ? mdText('-') : mdValue(finding.label),
+    mdText(finding.reason),
+  ]
+}
+
+export function reviewMarkdown(review: AccessReview): SafeMarkdown {
+  const production = review.productionDeployers.flatMap((infra): SafeMarkdown[][] => {
+    if (infra.everyone) return [[mdValue(infra.infrastructure), mdText('every account'), mdText('-'), through(infra.via)]]
+    if (infra.accounts.length === 0) return [[mdValue(infra.infrastructure), mdText('no account'), mdText('-'), mdText('-')]]
+    const rows = infra.accounts.map((holder) => [mdValue(infra.infrastructure), mdValue(holder.name), mdValue(holder.id), through(holder.via)])
+    const more = (infra.accountCount ?? 0) - infra.accounts.length
+    return more > 0 ? [...rows, [mdValue(infra.infrastructure), mdText(`and ${more} more`), mdText('-'), mdText('-')]] : rows
+  })
+
+  return mdDocument([
+    mdHeading(1, 'Access review'),
+    mdText(`Generated ${review.generatedAt} by accessctl review: ${review.findings.length} finding(s).`),
+    mdHeading(2, 'What to look at'),
+    review.findings.length === 0
+      ? mdText('Nothing.')
+      : mdTable(['finding', 'object', 'in', 'account', 'label', 'why'], review.findings.map(findingRow)),
+    mdHeading(2, 'Global administrators'),
+    ...holders(review.globalAdministrators),
+    mdHeading(2, 'May create services'),
+    ...holders(review.serviceCreators),
+    mdHeading(2, 'Who may deploy to Production'),
+    production.length === 0 ? mdText('No Production infrastructure.') : mdTable(['infrastructure', 'account', 'id', 'through'], production),
+    mdHeading(2, 'Services'),
+    review.services.length === 0
+      ? mdText('No service.')
+      : mdTable(
+          ['service', 'public', 'owner', 'read', 'write', 'deploy', 'admin'],
+          review.services.map((s) => [
+            mdValue(s.id),
+            yesNo(s.public),
+            account(s.owner),
+            values(s.privileges.read),
+            values(s.privileges.write),
+            values(s.privileges.deploy),
+            values(s.privileges.admin),
+          ]),
+        ),
+    mdHeading(2, 'Infrastructures'),
+    review.infrastructures.length === 0
+      ? mdText('No infrastructure.')
+      : mdTable(
+          ['infrastructure', 'stage', 'owner', 'view', 'deploy', 'admin'],
+          review.infrastructures.map((i) => [
+            mdValue(i.id),
+            mdText(i.stage),
+            account(i.owner),
+            values(i.privileges.view),
+            values(i.privileges.deploy),
+            values(i.privileges.admin),
+          ]),
+        ),
+    mdHeading(2, 'Groups'),
+    review.groups.length === 0
+      ? mdText('No group holds anything.')
+      : mdTable(
+          ['group', 'global admin', 'may create services', 'members', 'member list'],
+          review.groups.map((g) => [
+            mdValue(g.name),
+            yesNo(g.admin),
+            yesNo(g.mayCreateServices),
+            mdText(g.memberCount === null ? 'every account' : String(g.memberCount)),
+            g.memberCount !== null && g.memberCount > g.members.length
+              ? mdJoin([values(g.members.map((m) => m.name)), mdText(`, and ${g.memberCount - g.members.length} more`)])
+              : values(g.members.map((m) => m.name)),
+          ]),
+        ),
+  ])
+}

@@ -1,0 +1,92 @@
+import {
+  expandInfraPrivileges,
+  expandServicePrivileges,
+  INFRA_PRIVILEGES,
+  type InfraPrivilege,
+  type InfraStage,
+  SERVICE_PRIVILEGES,
+  type ServicePrivilege,
+} from '../../core/deployer.js'
+import type {AccountRef, ReviewInfrastructure, ReviewService} from '../../core/review.js'
+import type {Db} from '../../store/store.js'
+
+/**
+ * Services and infrastructures with the groups holding each privilege, read in one ordered pass each (objects and
+ * their permission rows joined), so the cost is one walk of the two tables however many objects there are.
+ */
+
+interface ObjectRow {
+  id: string
+  owner_id: string | null
+  owner_name: string | null
+  group_name: string | null
+}
+
+const ownerOf = (row: ObjectRow): AccountRef | null => (row.owner_id === null ? null : {id: row.owner_id, name: row.owner_name ?? row.owner_id})
+
+/**
+ * Walks rows ordered by object id then group, starting an object at each new id and adding the group's expanded
+ * privileges to it. Privilege columns are `can_<privilege>`.
+ */
+function groupByObject<R extends ObjectRow, P extends string, O extends {privileges: Record<P, string[]>}>(
+  rows: Iterable<R>,
+  privileges: readonly P[],
+  expand: (granted: P[]) => P[],
+  start: (row: R) => O,
+): O[] {
+  const objects: O[] = []
+  let current: O | undefined
+  let currentId: string | undefined
+  for (const row of rows) {
+    if (row.id !== currentId) {
+      current = start(row)
+      currentId = row.id
+      objects.push(current)
+    }
+
+    if (row.group_name === null) continue
+    const granted = privileges.filter((privilege) => (row as unknown as Record<string, number>)[`can_${privilege}`] === 1)
+    for (const privilege of expand(granted)) current!.privileges[privilege].push(row.group_name)
+  }
+
+  return objects
+}
+
+const emptyPrivileges = <P extends string>(privileges: readonly P[]) =>
+  Object.fromEntries(privileges.map((privilege) => [privilege, [] as string[]])) as Record<P, string[]>
+
+export function reviewServices(db: Db): ReviewService[] {
+  const rows = db
+    .prepare(
+      `SELECT s.id, s.public, s.owner_account_id AS owner_id, a.name AS owner_name,
+              p.group_name, p.can_read, p.can_write, p.can_deploy, p.can_admin
+       FROM services s LEFT JOIN accounts a ON a.id = s.owner_account_id
+       LEFT JOIN service_permissions p ON p.service_id = s.id
+       ORDER BY s.id, p.group_name`,
+    )
+    .iterate() as IterableIterator<ObjectRow & {public: number}>
+  return groupByObject<ObjectRow & {public: number}, ServicePrivilege, ReviewService>(rows, SERVICE_PRIVILEGES, expandServicePrivileges, (row) => ({
+    id: row.id,
+    public: row.public === 1,
+    owner: ownerOf(row),
+    privileges: emptyPrivileges(SERVICE_PRIVILEGES),
+  }))
+}
+
+export function reviewInfrastructures(db: Db): ReviewInfrastructure[] {
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.stage, i.owner_account_id AS owner_id, a.name AS owner_name,
+              p.group_name, p.can_view, p.can_deploy, p.can_admin
+       FROM infrastructures i LEFT JOIN accounts a ON a.id = i.owner_account_id
+       LEFT JOIN infra_permissions p ON p.infra_id = i.id
+       ORDER BY i.id, p.group_name`,
+    )
+    .iterate() as IterableIterator<ObjectRow & {stage: InfraStage}>
+  return groupByObject<ObjectRow & {stage: InfraStage}, InfraPrivilege, ReviewInfrastructure>(rows, INFRA_PRIVILEGES, expandInfraPrivileges, (row) => ({
+    id: row.id,
+    stage: row.stage,
+    owner: ownerOf(row),
+    privileges: emptyPrivileges(INFRA_PRIVILEGES),
+  }))
+}
