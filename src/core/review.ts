@@ -111,7 +111,7 @@ const DAY_MS = 86_400_000
  */
 export function formatLifetime(ms: number): string {
   const hours = Math.round(ms / 3_600_000)
-  return hours >= 48 ? `${Math.round(hours / 24)} days` : `${hours} hour${hours === 1 ? "" : "s"}`
+  return hours >= 48 ? `${Math.round(hours / 24)} days` : `${hours} hour${hours === 1 ? '' : 's'}`
 }
 
 export interface AdminTokenFacts {
