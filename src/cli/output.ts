@@ -1,6 +1,6 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
-import {escapeControl, escapeControlKeepingNewlines, jsonText, yamlScalar} from '../core/text.js'
+import {escapeControl, escapeControlKeepingNewlines, jsonText, jsonTextParts, yamlScalar} from '../core/text.js'
 import type {SafeMarkdown} from '../core/markdown.js'
 import type {SafeYamlText} from '../core/yaml-text.js'
 import type {AccessctlError} from '../errors.js'
@@ -49,15 +49,23 @@ const CREDENTIAL = /^[A-Za-z0-9_.~-]+$/
  * credential is checked to be one line of plain characters. Its text cannot be read back out into a message.
  */
 export class Document {
-  readonly #text: string
+  readonly #parts: Iterable<string>
 
-  private constructor(text: string) {
-    this.#text = text.endsWith('\n') ? text.slice(0, -1) : text
+  private constructor(text: string | Iterable<string>) {
+    this.#parts = typeof text === 'string' ? [text.endsWith('\n') ? text.slice(0, -1) : text] : text
   }
 
   /** A JSON document, indented as --json prints one. */
   static json(value: unknown): Document {
     return new Document(jsonText(value, 2))
+  }
+
+  /**
+   * The same document as `json`, written a piece at a time (jsonTextParts): for a document large enough that holding
+   * its whole text beside the value would cost more memory than the command may use.
+   */
+  static jsonInParts(value: unknown): Document {
+    return new Document(jsonTextParts(value))
   }
 
   /** A YAML document from yamlText, whose type says its scalars were made safe. */
@@ -70,17 +78,47 @@ export class Document {
     return new Document(text)
   }
 
+  /**
+   * A Markdown document as mdDocument would make it of these blocks, written a block at a time as they are made, so
+   * a long report is never one string.
+   */
+  static markdownBlocks(blocks: Iterable<SafeMarkdown>): Document {
+    return new Document(
+      (function* () {
+        let first = true
+        for (const block of blocks) {
+          yield first ? block : `\n\n${block}`
+          first = false
+        }
+      })(),
+    )
+  }
+
   /** A token or a key, alone on its line. Anything else here is a bug, and is refused rather than printed. */
   static credential(secret: string): Document {
     if (!CREDENTIAL.test(secret)) throw new Error('a credential to print is not one line of base64url characters')
     return new Document(secret)
   }
 
-  /** Writes the document and a final line break. */
+  /**
+   * Writes the document and a final line break, gathering the pieces into writes of about WRITE_CHUNK characters (a
+   * write per piece would cost more than making them). A document made of pieces is written once.
+   */
   writeTo(stream: {write(text: string): unknown}): void {
-    stream.write(`${this.#text}\n`)
+    let pending = ''
+    for (const part of this.#parts) {
+      pending += part
+      if (pending.length >= WRITE_CHUNK) {
+        stream.write(pending)
+        pending = ''
+      }
+    }
+
+    stream.write(`${pending}\n`)
   }
 }
+
+const WRITE_CHUNK = 64 * 1024
 
 /**
  * JSON Lines for a stream of answers (`tokens verify -`): gathered into chunks, since one write per line would cost

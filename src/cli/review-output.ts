@@ -24,12 +24,16 @@ const HOLDER_COLUMNS = [
   {header: 'THROUGH', value: (row: {through: string}) => row.through},
 ]
 
-export function renderReview(review: AccessReview, show: Display, stream = process.stdout): Rendered {
+/**
+ * The review's sections, each rendered when it is asked for, so that a long review is printed a section at a time
+ * rather than held as one string: one title and table each, a blank line before every section but the first.
+ */
+export function* renderReviewSections(review: AccessReview, show: Display, stream = process.stdout): Generator<Rendered> {
   const color = chalkFor(stream)
-  const sections: Array<[string, Rendered]> = [
+  const sections: Array<[string, () => Rendered]> = [
     [
       `What to look at (${review.findings.length})`,
-      renderTable(review.findings, [
+      () => renderTable(review.findings, [
         {header: 'FINDING', value: (f) => f.kind},
         {header: 'OBJECT', value: (f) => ref(f.object)},
         {header: 'IN', value: (f) => ref(f.parent)},
@@ -38,11 +42,11 @@ export function renderReview(review: AccessReview, show: Display, stream = proce
         {header: 'WHY', value: (f) => f.reason},
       ], stream),
     ],
-    ['Global administrators', renderTable(holderRows(review.globalAdministrators), HOLDER_COLUMNS, stream)],
-    ['May create services', renderTable(holderRows(review.serviceCreators), HOLDER_COLUMNS, stream)],
+    ['Global administrators', () => renderTable(holderRows(review.globalAdministrators), HOLDER_COLUMNS, stream)],
+    ['May create services', () => renderTable(holderRows(review.serviceCreators), HOLDER_COLUMNS, stream)],
     [
       'Who may deploy to Production',
-      renderTable(
+      () => renderTable(
         review.productionDeployers.flatMap((infra) => holderRows(infra).map((row) => ({...row, infrastructure: infra.infrastructure}))),
         [{header: 'INFRASTRUCTURE', value: (row: {infrastructure: string}) => row.infrastructure}, ...HOLDER_COLUMNS],
         stream,
@@ -50,7 +54,7 @@ export function renderReview(review: AccessReview, show: Display, stream = proce
     ],
     [
       'Services',
-      renderTable(review.services, [
+      () => renderTable(review.services, [
         {header: 'SERVICE', value: (s) => s.id},
         {header: 'PUBLIC', value: (s) => (s.public ? 'yes' : 'no')},
         {header: 'OWNER', value: (s) => (s.owner === null ? '-' : show.account(s.owner.id))},
@@ -62,7 +66,7 @@ export function renderReview(review: AccessReview, show: Display, stream = proce
     ],
     [
       'Infrastructures',
-      renderTable(review.infrastructures, [
+      () => renderTable(review.infrastructures, [
         {header: 'INFRASTRUCTURE', value: (i) => i.id},
         {header: 'STAGE', value: (i) => i.stage},
         {header: 'OWNER', value: (i) => (i.owner === null ? '-' : show.account(i.owner.id))},
@@ -73,7 +77,7 @@ export function renderReview(review: AccessReview, show: Display, stream = proce
     ],
     [
       'Groups',
-      renderTable(review.groups, [
+      () => renderTable(review.groups, [
         {header: 'GROUP', value: (g) => g.name},
         {header: 'ADMIN', value: (g) => (g.admin ? 'yes' : 'no')},
         {header: 'MAY CREATE SERVICES', value: (g) => (g.mayCreateServices ? 'yes' : 'no')},
@@ -85,5 +89,8 @@ export function renderReview(review: AccessReview, show: Display, stream = proce
       ], stream),
     ],
   ]
-  return new Rendered(sections.map(([title, table]) => (table.text === '' ? `${color.bold(`== ${title}`)}\n(none)` : `${color.bold(`== ${title}`)}\n${table.text}`)).join('\n\n'))
+  for (const [index, [title, render]] of sections.entries()) {
+    const table = render().text
+    yield new Rendered(`${index === 0 ? '' : '\n'}${color.bold(`== ${title}`)}\n${table === '' ? '(none)' : table}`)
+  }
 }

@@ -2,9 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../cli/base-command.js'
 import {Document} from '../cli/output.js'
-import {renderReview} from '../cli/review-output.js'
+import {renderReviewSections} from '../cli/review-output.js'
 import type {AccessReview} from '../core/review.js'
-import {reviewMarkdown} from '../core/review-markdown.js'
+import {reviewMarkdownBlocks} from '../core/review-markdown.js'
 import {buildReview} from '../domain/review/index.js'
 
 export type ReviewResult = AccessReview
@@ -40,8 +40,13 @@ administrator: the operator, an admin key, or a token of a member of a group wit
   async run(): Promise<ReviewResult> {
     const {flags} = await this.parse(Review)
     const review = buildReview(await this.context(flags))
-    if (flags.format === 'markdown') this.printDocument(Document.markdown(reviewMarkdown(review)))
-    else this.say(renderReview(review, this.display()))
+    if (flags.format === 'markdown') this.printDocument(Document.markdownBlocks(reviewMarkdownBlocks(review)))
+    else for (const section of renderReviewSections(review, this.display())) this.say(section)
     return review
+  }
+
+  /** The review is megabytes of JSON on a large store: written a piece at a time, the same document. */
+  override logJson(json: unknown): void {
+    Document.jsonInParts(json).writeTo(process.stdout)
   }
 }

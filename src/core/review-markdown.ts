@@ -1,4 +1,4 @@
-import {mdDocument, mdHeading, mdJoin, mdTable, mdText, mdValue, type SafeMarkdown} from './markdown.js'
+import {mdHeading, mdJoin, mdTable, mdText, mdValue, type SafeMarkdown} from './markdown.js'
 import type {AccessReview, AccountRef, Finding, Holders, ObjectRef, Via} from './review.js'
 
 /**
@@ -41,7 +41,20 @@ function findingRow(finding: Finding): SafeMarkdown[] {
   ]
 }
 
-export function reviewMarkdown(review: AccessReview): SafeMarkdown {
+/**
+ * The review's Markdown blocks (headings, tables, paragraphs) in order, each made when it is asked for, for
+ * Document.markdownBlocks to write one at a time: the document mdDocument would make of them, never one string.
+ */
+export function* reviewMarkdownBlocks(review: AccessReview): Generator<SafeMarkdown> {
+  yield mdHeading(1, 'Access review')
+  yield mdText(`Generated ${review.generatedAt} by accessctl review: ${review.findings.length} finding(s).`)
+  yield mdHeading(2, 'What to look at')
+  yield review.findings.length === 0 ? mdText('Nothing.') : mdTable(['finding', 'object', 'in', 'account', 'label', 'why'], review.findings.map(findingRow))
+  yield mdHeading(2, 'Global administrators')
+  yield* holders(review.globalAdministrators)
+  yield mdHeading(2, 'May create services')
+  yield* holders(review.serviceCreators)
+  yield mdHeading(2, 'Who may deploy to Production')
   const production = review.productionDeployers.flatMap((infra): SafeMarkdown[][] => {
     if (infra.everyone) return [[mdValue(infra.infrastructure), mdText('every account'), mdText('-'), through(infra.via)]]
     if (infra.accounts.length === 0) return [[mdValue(infra.infrastructure), mdText('no account'), mdText('-'), mdText('-')]]
@@ -49,63 +62,49 @@ export function reviewMarkdown(review: AccessReview): SafeMarkdown {
     const more = (infra.accountCount ?? 0) - infra.accounts.length
     return more > 0 ? [...rows, [mdValue(infra.infrastructure), mdText(`and ${more} more`), mdText('-'), mdText('-')]] : rows
   })
-
-  return mdDocument([
-    mdHeading(1, 'Access review'),
-    mdText(`Generated ${review.generatedAt} by accessctl review: ${review.findings.length} finding(s).`),
-    mdHeading(2, 'What to look at'),
-    review.findings.length === 0
-      ? mdText('Nothing.')
-      : mdTable(['finding', 'object', 'in', 'account', 'label', 'why'], review.findings.map(findingRow)),
-    mdHeading(2, 'Global administrators'),
-    ...holders(review.globalAdministrators),
-    mdHeading(2, 'May create services'),
-    ...holders(review.serviceCreators),
-    mdHeading(2, 'Who may deploy to Production'),
-    production.length === 0 ? mdText('No Production infrastructure.') : mdTable(['infrastructure', 'account', 'id', 'through'], production),
-    mdHeading(2, 'Services'),
-    review.services.length === 0
-      ? mdText('No service.')
-      : mdTable(
-          ['service', 'public', 'owner', 'read', 'write', 'deploy', 'admin'],
-          review.services.map((s) => [
-            mdValue(s.id),
-            yesNo(s.public),
-            account(s.owner),
-            values(s.privileges.read),
-            values(s.privileges.write),
-            values(s.privileges.deploy),
-            values(s.privileges.admin),
-          ]),
-        ),
-    mdHeading(2, 'Infrastructures'),
-    review.infrastructures.length === 0
-      ? mdText('No infrastructure.')
-      : mdTable(
-          ['infrastructure', 'stage', 'owner', 'view', 'deploy', 'admin'],
-          review.infrastructures.map((i) => [
-            mdValue(i.id),
-            mdText(i.stage),
-            account(i.owner),
-            values(i.privileges.view),
-            values(i.privileges.deploy),
-            values(i.privileges.admin),
-          ]),
-        ),
-    mdHeading(2, 'Groups'),
-    review.groups.length === 0
-      ? mdText('No group holds anything.')
-      : mdTable(
-          ['group', 'global admin', 'may create services', 'members', 'member list'],
-          review.groups.map((g) => [
-            mdValue(g.name),
-            yesNo(g.admin),
-            yesNo(g.mayCreateServices),
-            mdText(g.memberCount === null ? 'every account' : String(g.memberCount)),
-            g.memberCount !== null && g.memberCount > g.members.length
-              ? mdJoin([values(g.members.map((m) => m.name)), mdText(`, and ${g.memberCount - g.members.length} more`)])
-              : values(g.members.map((m) => m.name)),
-          ]),
-        ),
-  ])
+  yield production.length === 0 ? mdText('No Production infrastructure.') : mdTable(['infrastructure', 'account', 'id', 'through'], production)
+  yield mdHeading(2, 'Services')
+  yield review.services.length === 0
+    ? mdText('No service.')
+    : mdTable(
+        ['service', 'public', 'owner', 'read', 'write', 'deploy', 'admin'],
+        review.services.map((s) => [
+          mdValue(s.id),
+          yesNo(s.public),
+          account(s.owner),
+          values(s.privileges.read),
+          values(s.privileges.write),
+          values(s.privileges.deploy),
+          values(s.privileges.admin),
+        ]),
+      )
+  yield mdHeading(2, 'Infrastructures')
+  yield review.infrastructures.length === 0
+    ? mdText('No infrastructure.')
+    : mdTable(
+        ['infrastructure', 'stage', 'owner', 'view', 'deploy', 'admin'],
+        review.infrastructures.map((i) => [
+          mdValue(i.id),
+          mdText(i.stage),
+          account(i.owner),
+          values(i.privileges.view),
+          values(i.privileges.deploy),
+          values(i.privileges.admin),
+        ]),
+      )
+  yield mdHeading(2, 'Groups')
+  yield review.groups.length === 0
+    ? mdText('No group holds anything.')
+    : mdTable(
+        ['group', 'global admin', 'may create services', 'members', 'member list'],
+        review.groups.map((g) => [
+          mdValue(g.name),
+          yesNo(g.admin),
+          yesNo(g.mayCreateServices),
+          mdText(g.memberCount === null ? 'every account' : String(g.memberCount)),
+          g.memberCount !== null && g.memberCount > g.members.length
+            ? mdJoin([values(g.members.map((m) => m.name)), mdText(`, and ${g.memberCount - g.members.length} more`)])
+            : values(g.members.map((m) => m.name)),
+        ]),
+      )
 }

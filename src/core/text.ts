@@ -101,3 +101,46 @@ export function jsonText(value: unknown, indent?: number): string {
   const text = JSON.stringify(value, null, indent) ?? 'null'
   return text.replaceAll(UNSAFE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+
+/**
+ * The text of jsonText(value, 2), character for character, as a sequence of pieces: the members of objects and the
+ * items of arrays down to `depth` levels each come on their own, so a large document (`review --json`) is written a
+ * piece at a time rather than held as one string beside the value it was made of. Deeper values, and anything but
+ * plain objects and arrays (a toJSON, a Date), are one piece each, through jsonText.
+ */
+export function* jsonTextParts(value: unknown, depth = 2, indent = ''): Generator<string> {
+  const nested = `${indent}  `
+  const whole = (item: unknown) => jsonText(item, 2).replaceAll('\n', `\n${nested}`)
+  if (depth <= 0 || !isSplittable(value)) {
+    yield jsonText(value, 2).replaceAll('\n', `\n${indent}`)
+    return
+  }
+
+  const entries: Array<[string | undefined, unknown]> = Array.isArray(value)
+    ? value.map((item): [undefined, unknown] => [undefined, isJsonValue(item) ? item : null])
+    : Object.entries(value).filter(([, item]) => isJsonValue(item))
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}']
+  if (entries.length === 0) {
+    yield `${open}${close}`
+    return
+  }
+
+  yield `${open}\n`
+  for (const [index, [key, item]] of entries.entries()) {
+    yield `${index === 0 ? '' : ',\n'}${nested}${key === undefined ? '' : `${jsonText(key)}: `}`
+    if (depth > 1 && isSplittable(item)) yield* jsonTextParts(item, depth - 1, nested)
+    else yield whole(item)
+  }
+
+  yield `\n${indent}${close}`
+}
+
+/** What JSON.stringify writes as a value rather than leaving out (in an object) or writing null (in an array). */
+const isJsonValue = (value: unknown) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol'
+
+function isSplittable(value: unknown): value is Record<string, unknown> | unknown[] {
+  if (Array.isArray(value)) return true
+  if (value === null || typeof value !== 'object' || typeof (value as {toJSON?: unknown}).toJSON === 'function') return false
+  const prototype = Object.getPrototypeOf(value) as unknown
+  return prototype === Object.prototype || prototype === null
+}
