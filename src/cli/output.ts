@@ -80,15 +80,25 @@ export class Document {
 
   /**
    * A Markdown document as mdDocument would make it of these blocks, written a block at a time as they are made, so
-   * a long report is never one string.
+   * a long report is never one string. A block is made safe text, or its lines (mdTableLines) to be written one by one.
    */
-  static markdownBlocks(blocks: Iterable<SafeMarkdown>): Document {
+  static markdownBlocks(blocks: Iterable<SafeMarkdown | Iterable<SafeMarkdown>>): Document {
     return new Document(
       (function* () {
-        let first = true
+        let firstBlock = true
         for (const block of blocks) {
-          yield first ? block : `\n\n${block}`
-          first = false
+          if (!firstBlock) yield '\n\n'
+          firstBlock = false
+          if (typeof block === 'string') {
+            yield block
+            continue
+          }
+
+          let firstLine = true
+          for (const line of block) {
+            yield firstLine ? line : `\n${line}`
+            firstLine = false
+          }
         }
       })(),
     )
@@ -168,6 +178,32 @@ export function renderTable<T>(rows: readonly T[], columns: ReadonlyArray<Column
       .trimEnd()
   return new Rendered([color.bold(pad(columns.map((column) => column.header))), ...cells.map(pad)].join('\n'))
 }
+
+/**
+ * renderTable's output in chunks of rows, for a table too long to hold as one string; nothing for no rows. Piped, rows
+ * stand alone, so each chunk is rendered as its rows are read; on a terminal the columns are as wide as their widest
+ * cell, so every row is read first and the table comes as one chunk.
+ */
+export function* renderTableInChunks<T>(rows: Iterable<T>, columns: ReadonlyArray<Column<T>>, stream = process.stdout): Generator<Rendered> {
+  if (stream.isTTY) {
+    const table = renderTable([...rows], columns, stream)
+    if (table.text !== '') yield table
+    return
+  }
+
+  let lines: string[] = []
+  for (const row of rows) {
+    lines.push(columns.map((column) => escapeControl(column.value(row))).join('\t'))
+    if (lines.length >= ROWS_PER_CHUNK) {
+      yield new Rendered(lines.join('\n'))
+      lines = []
+    }
+  }
+
+  if (lines.length > 0) yield new Rendered(lines.join('\n'))
+}
+
+const ROWS_PER_CHUNK = 1000
 
 /** A field's value: text, a count, or nothing (shown empty, which YAML reads as null, as --json has it). */
 export type FieldValue = string | number | null

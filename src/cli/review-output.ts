@@ -1,6 +1,7 @@
-import type {AccessReview, Holders, ObjectRef, Via} from '../core/review.js'
+import type {Holders, ObjectRef, ReviewGroup, ReviewService, Via} from '../core/review.js'
+import type {ReviewToWrite} from '../core/review-markdown.js'
 import type {Display} from './display.js'
-import {chalkFor, Rendered, renderTable} from './output.js'
+import {chalkFor, Rendered, renderTable, renderTableInChunks} from './output.js'
 
 /**
  * The review on a terminal: one titled table per section, through the one table renderer (aligned with headers on a
@@ -25,36 +26,37 @@ const HOLDER_COLUMNS = [
 ]
 
 /**
- * The review's sections, each rendered when it is asked for, so that a long review is printed a section at a time
- * rather than held as one string: one title and table each, a blank line before every section but the first.
+ * The review's sections, each rendered as it is read (services and groups a chunk of rows at a time when piped), so
+ * that a long review is printed while it is read rather than held as one string: one title and table each, a blank
+ * line before every section but the first, `(none)` for an empty table.
  */
-export function* renderReviewSections(review: AccessReview, show: Display, stream = process.stdout): Generator<Rendered> {
+export function* renderReviewSections(review: ReviewToWrite, show: Display, stream = process.stdout): Generator<Rendered> {
   const color = chalkFor(stream)
-  const sections: Array<[string, () => Rendered]> = [
+  const sections: Array<[string, () => Iterable<Rendered>]> = [
     [
       `What to look at (${review.findings.length})`,
-      () => renderTable(review.findings, [
+      () => whole(renderTable(review.findings, [
         {header: 'FINDING', value: (f) => f.kind},
         {header: 'OBJECT', value: (f) => ref(f.object)},
         {header: 'IN', value: (f) => ref(f.parent)},
         {header: 'ACCOUNT', value: (f) => (f.account === null ? '-' : show.account(f.account.id))},
         {header: 'LABEL', value: (f) => f.label ?? '-'},
         {header: 'WHY', value: (f) => f.reason},
-      ], stream),
+      ], stream)),
     ],
-    ['Global administrators', () => renderTable(holderRows(review.globalAdministrators), HOLDER_COLUMNS, stream)],
-    ['May create services', () => renderTable(holderRows(review.serviceCreators), HOLDER_COLUMNS, stream)],
+    ['Global administrators', () => whole(renderTable(holderRows(review.globalAdministrators), HOLDER_COLUMNS, stream))],
+    ['May create services', () => whole(renderTable(holderRows(review.serviceCreators), HOLDER_COLUMNS, stream))],
     [
       'Who may deploy to Production',
-      () => renderTable(
+      () => whole(renderTable(
         review.productionDeployers.flatMap((infra) => holderRows(infra).map((row) => ({...row, infrastructure: infra.infrastructure}))),
         [{header: 'INFRASTRUCTURE', value: (row: {infrastructure: string}) => row.infrastructure}, ...HOLDER_COLUMNS],
         stream,
-      ),
+      )),
     ],
     [
       'Services',
-      () => renderTable(review.services, [
+      () => renderTableInChunks<ReviewService>(review.services, [
         {header: 'SERVICE', value: (s) => s.id},
         {header: 'PUBLIC', value: (s) => (s.public ? 'yes' : 'no')},
         {header: 'OWNER', value: (s) => (s.owner === null ? '-' : show.account(s.owner.id))},
@@ -66,18 +68,18 @@ export function* renderReviewSections(review: AccessReview, show: Display, strea
     ],
     [
       'Infrastructures',
-      () => renderTable(review.infrastructures, [
+      () => whole(renderTable(review.infrastructures, [
         {header: 'INFRASTRUCTURE', value: (i) => i.id},
         {header: 'STAGE', value: (i) => i.stage},
         {header: 'OWNER', value: (i) => (i.owner === null ? '-' : show.account(i.owner.id))},
         {header: 'VIEW', value: (i) => list(i.privileges.view)},
         {header: 'DEPLOY', value: (i) => list(i.privileges.deploy)},
         {header: 'ADMIN', value: (i) => list(i.privileges.admin)},
-      ], stream),
+      ], stream)),
     ],
     [
       'Groups',
-      () => renderTable(review.groups, [
+      () => renderTableInChunks<ReviewGroup>(review.groups, [
         {header: 'GROUP', value: (g) => g.name},
         {header: 'ADMIN', value: (g) => (g.admin ? 'yes' : 'no')},
         {header: 'MAY CREATE SERVICES', value: (g) => (g.mayCreateServices ? 'yes' : 'no')},
@@ -90,7 +92,16 @@ export function* renderReviewSections(review: AccessReview, show: Display, strea
     ],
   ]
   for (const [index, [title, render]] of sections.entries()) {
-    const table = render().text
-    yield new Rendered(`${index === 0 ? '' : '\n'}${color.bold(`== ${title}`)}\n${table === '' ? '(none)' : table}`)
+    yield new Rendered(`${index === 0 ? '' : '\n'}${color.bold(`== ${title}`)}`)
+    let empty = true
+    for (const chunk of render()) {
+      empty = false
+      yield chunk
+    }
+
+    if (empty) yield new Rendered('(none)')
   }
 }
+
+/** A table rendered whole, as a section of one chunk (none when it has no rows). */
+const whole = (table: Rendered): Rendered[] => (table.text === '' ? [] : [table])

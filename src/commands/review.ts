@@ -5,8 +5,9 @@ import {Document} from '../cli/output.js'
 import {renderReviewSections} from '../cli/review-output.js'
 import type {AccessReview} from '../core/review.js'
 import {reviewMarkdownBlocks} from '../core/review-markdown.js'
-import {buildReview} from '../domain/review/index.js'
+import {readReview} from '../domain/review/index.js'
 
+/** The --json document. */
 export type ReviewResult = AccessReview
 
 export default class Review extends AccessctlCommand {
@@ -37,16 +38,20 @@ administrator: the operator, an admin key, or a token of a member of a group wit
     })(),
   }
 
-  async run(): Promise<ReviewResult> {
+  /**
+   * Writes the review while it is read (inside the read transaction, a section or a piece at a time), --json included,
+   * so a review of a large store never sits whole in memory; the --json document is therefore written here, and not
+   * returned for oclif to print, as `tokens verify -` does with its stream.
+   */
+  async run(): Promise<undefined> {
     const {flags} = await this.parse(Review)
-    const review = buildReview(await this.context(flags))
-    if (flags.format === 'markdown') this.printDocument(Document.markdownBlocks(reviewMarkdownBlocks(review)))
-    else for (const section of renderReviewSections(review, this.display())) this.say(section)
-    return review
-  }
-
-  /** The review is megabytes of JSON on a large store: written a piece at a time, the same document. */
-  override logJson(json: unknown): void {
-    Document.jsonInParts(json).writeTo(process.stdout)
+    const context = await this.context(flags)
+    const show = this.display()
+    readReview(context, (review) => {
+      if (this.jsonEnabled()) Document.jsonInParts(review).writeTo(process.stdout)
+      else if (flags.format === 'markdown') this.printDocument(Document.markdownBlocks(reviewMarkdownBlocks(review)))
+      else for (const section of renderReviewSections(review, show)) this.say(section)
+    })
+    return undefined
   }
 }

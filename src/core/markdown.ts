@@ -55,6 +55,14 @@ export function mdTable(headers: readonly string[], rows: ReadonlyArray<readonly
   return safe([line(headers.map((header) => mdText(header))), `|${headers.map(() => ' --- |').join('')}`, ...rows.map(line)].join('\n'))
 }
 
+/** mdTable's lines one at a time, for a table too long to be made one string (Document.markdownBlocks writes them). */
+export function* mdTableLines(headers: readonly string[], rows: Iterable<readonly SafeMarkdown[]>): Generator<SafeMarkdown> {
+  const line = (cells: readonly string[]) => safe(`| ${cells.join(' | ')} |`)
+  yield line(headers.map((header) => mdText(header)))
+  yield safe(`|${headers.map(() => ' --- |').join('')}`)
+  for (const row of rows) yield line(row)
+}
+
 /** Blocks (headings, tables, paragraphs) separated by a blank line, ending with a line break. */
 export function mdDocument(blocks: readonly SafeMarkdown[]): SafeMarkdown {
   return safe(`${blocks.join('\n\n')}\n`)

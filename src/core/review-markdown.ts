@@ -1,5 +1,5 @@
-import {mdHeading, mdJoin, mdTable, mdText, mdValue, type SafeMarkdown} from './markdown.js'
-import type {AccessReview, AccountRef, Finding, Holders, ObjectRef, Via} from './review.js'
+import {mdHeading, mdJoin, mdTable, mdTableLines, mdText, mdValue, type SafeMarkdown} from './markdown.js'
+import {type AccessReview, type AccountRef, type Finding, type Holders, type ObjectRef, type ReviewGroup, type ReviewService, unlessEmpty, type Via} from './review.js'
 
 /**
  * The review as Markdown for a ticket or a pull request: headings and pipe tables. Every stored value (names, ids,
@@ -41,11 +41,17 @@ function findingRow(finding: Finding): SafeMarkdown[] {
   ]
 }
 
+/** The review with its long lists (services, groups) given as they are read. */
+export interface ReviewToWrite extends Omit<AccessReview, 'groups' | 'services'> {
+  groups: Iterable<ReviewGroup>
+  services: Iterable<ReviewService>
+}
+
 /**
  * The review's Markdown blocks (headings, tables, paragraphs) in order, each made when it is asked for, for
  * Document.markdownBlocks to write one at a time: the document mdDocument would make of them, never one string.
  */
-export function* reviewMarkdownBlocks(review: AccessReview): Generator<SafeMarkdown> {
+export function* reviewMarkdownBlocks(review: ReviewToWrite): Generator<SafeMarkdown | Iterable<SafeMarkdown>> {
   yield mdHeading(1, 'Access review')
   yield mdText(`Generated ${review.generatedAt} by accessctl review: ${review.findings.length} finding(s).`)
   yield mdHeading(2, 'What to look at')
@@ -64,11 +70,12 @@ export function* reviewMarkdownBlocks(review: AccessReview): Generator<SafeMarkd
   })
   yield production.length === 0 ? mdText('No Production infrastructure.') : mdTable(['infrastructure', 'account', 'id', 'through'], production)
   yield mdHeading(2, 'Services')
-  yield review.services.length === 0
+  const services = unlessEmpty(review.services)
+  yield services === undefined
     ? mdText('No service.')
-    : mdTable(
+    : mdTableLines(
         ['service', 'public', 'owner', 'read', 'write', 'deploy', 'admin'],
-        review.services.map((s) => [
+        map(services, (s) => [
           mdValue(s.id),
           yesNo(s.public),
           account(s.owner),
@@ -93,11 +100,12 @@ export function* reviewMarkdownBlocks(review: AccessReview): Generator<SafeMarkd
         ]),
       )
   yield mdHeading(2, 'Groups')
-  yield review.groups.length === 0
+  const groups = unlessEmpty(review.groups)
+  yield groups === undefined
     ? mdText('No group holds anything.')
-    : mdTable(
+    : mdTableLines(
         ['group', 'global admin', 'may create services', 'members', 'member list'],
-        review.groups.map((g) => [
+        map(groups, (g) => [
           mdValue(g.name),
           yesNo(g.admin),
           yesNo(g.mayCreateServices),
@@ -107,4 +115,8 @@ export function* reviewMarkdownBlocks(review: AccessReview): Generator<SafeMarkd
             : values(g.members.map((m) => m.name)),
         ]),
       )
+}
+
+function* map<T, U>(items: Iterable<T>, transform: (item: T) => U): Generator<U> {
+  for (const item of items) yield transform(item)
 }

@@ -203,3 +203,17 @@ export function publicProductionDeployment(deployment: ProductionDeploymentFacts
       (deployment.enabled ? '' : ' once it is enabled again'),
   }
 }
+
+/**
+ * The items of a list being read, or undefined when it has none: a report says "none" rather than print an empty
+ * table, and a list read as it is written cannot be asked its length. Takes the first item to know.
+ */
+export function unlessEmpty<T>(items: Iterable<T>): Iterable<T> | undefined {
+  const iterator = items[Symbol.iterator]()
+  const first = iterator.next()
+  if (first.done === true) return undefined
+  return (function* () {
+    yield first.value
+    for (let next = iterator.next(); next.done !== true; next = iterator.next()) yield next.value
+  })()
+}

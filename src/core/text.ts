@@ -105,41 +105,40 @@ export function jsonText(value: unknown, indent?: number): string {
 /**
  * The text of jsonText(value, 2), character for character, as a sequence of pieces: the members of objects and the
  * items of arrays down to `depth` levels each come on their own, so a large document (`review --json`) is written a
- * piece at a time rather than held as one string beside the value it was made of. Deeper values, and anything but
- * plain objects and arrays (a toJSON, a Date), are one piece each, through jsonText.
+ * piece at a time rather than held as one string beside the value it was made of. A generator stands for a list that
+ * is read as it is written, and is written as an array (JSON.stringify would write `{}`). Deeper values, and anything
+ * but plain objects, arrays and generators (a toJSON, a Date), are one piece each, through jsonText.
  */
 export function* jsonTextParts(value: unknown, depth = 2, indent = ''): Generator<string> {
-  const nested = `${indent}  `
-  const whole = (item: unknown) => jsonText(item, 2).replaceAll('\n', `\n${nested}`)
   if (depth <= 0 || !isSplittable(value)) {
-    yield jsonText(value, 2).replaceAll('\n', `\n${indent}`)
+    yield jsonText(isGenerator(value) ? [...value] : value, 2).replaceAll('\n', `\n${indent}`)
     return
   }
 
-  const entries: Array<[string | undefined, unknown]> = Array.isArray(value)
-    ? value.map((item): [undefined, unknown] => [undefined, isJsonValue(item) ? item : null])
+  const nested = `${indent}  `
+  const isList = Array.isArray(value) || isGenerator(value)
+  const entries: Iterable<[string | undefined, unknown]> = isList
+    ? (function* () {
+        for (const item of value as Iterable<unknown>) yield [undefined, isJsonValue(item) ? item : null] as [undefined, unknown]
+      })()
     : Object.entries(value).filter(([, item]) => isJsonValue(item))
-  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}']
-  if (entries.length === 0) {
-    yield `${open}${close}`
-    return
+  let first = true
+  for (const [key, item] of entries) {
+    yield `${first ? (isList ? '[' : '{') : ','}\n${nested}${key === undefined ? '' : `${jsonText(key)}: `}`
+    first = false
+    yield* jsonTextParts(item, depth - 1, nested)
   }
 
-  yield `${open}\n`
-  for (const [index, [key, item]] of entries.entries()) {
-    yield `${index === 0 ? '' : ',\n'}${nested}${key === undefined ? '' : `${jsonText(key)}: `}`
-    if (depth > 1 && isSplittable(item)) yield* jsonTextParts(item, depth - 1, nested)
-    else yield whole(item)
-  }
-
-  yield `\n${indent}${close}`
+  yield first ? (isList ? '[]' : '{}') : `\n${indent}${isList ? ']' : '}'}`
 }
 
 /** What JSON.stringify writes as a value rather than leaving out (in an object) or writing null (in an array). */
 const isJsonValue = (value: unknown) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol'
 
-function isSplittable(value: unknown): value is Record<string, unknown> | unknown[] {
-  if (Array.isArray(value)) return true
+const isGenerator = (value: unknown): value is Generator<unknown> => Object.prototype.toString.call(value) === '[object Generator]'
+
+function isSplittable(value: unknown): value is Record<string, unknown> | Iterable<unknown> {
+  if (Array.isArray(value) || isGenerator(value)) return true
   if (value === null || typeof value !== 'object' || typeof (value as {toJSON?: unknown}).toJSON === 'function') return false
   const prototype = Object.getPrototypeOf(value) as unknown
   return prototype === Object.prototype || prototype === null

@@ -20,12 +20,12 @@ export function groupFlags(db: Db): Map<string, {admin: boolean; mayCreateServic
 }
 
 /**
- * The groups named, with their members (the first ACCOUNTS_SHOWN by name) and how many they have. The counts come
+ * The groups named, by name, each read as it is consumed (inside the read transaction, once), with their members (the first ACCOUNTS_SHOWN by name) and how many they have. The counts come
  * from one pass over the memberships; the members are asked for a group at a time, which on a store of 1,000 groups
  * and 100,000 members cost less than one query ranking every membership by name (the join to accounts is the same,
  * and a query per group sorts a hundred names rather than all of them).
  */
-export function reviewGroups(db: Db, names: readonly string[], flags: ReturnType<typeof groupFlags>): ReviewGroup[] {
+export function* reviewGroups(db: Db, names: readonly string[], flags: ReturnType<typeof groupFlags>): Generator<ReviewGroup> {
   const counts = new Map(
     db
       .prepare('SELECT group_name, count(*) FROM group_members WHERE group_name IN (SELECT value FROM json_each(?)) GROUP BY group_name')
@@ -36,12 +36,16 @@ export function reviewGroups(db: Db, names: readonly string[], flags: ReturnType
     `SELECT a.id, a.name FROM group_members m JOIN accounts a ON a.id = m.account_id
      WHERE m.group_name = ? ORDER BY a.name LIMIT ${ACCOUNTS_SHOWN}`,
   )
-  return [...names].sort().map((name) => {
+  for (const name of [...names].sort()) {
     const group = flags.get(name) ?? {admin: false, mayCreateServices: false}
-    if (name === EVERYONE_GROUP) return {name, ...group, memberCount: null, members: []}
+    if (name === EVERYONE_GROUP) {
+      yield {name, ...group, memberCount: null, members: []}
+      continue
+    }
+
     const memberCount = counts.get(name) ?? 0
-    return {name, ...group, memberCount, members: memberCount === 0 ? [] : (members.all(name) as AccountRef[])}
-  })
+    yield {name, ...group, memberCount, members: memberCount === 0 ? [] : (members.all(name) as AccountRef[])}
+  }
 }
 
 /**

@@ -1,25 +1,35 @@
-import type {AccessReview, ProductionDeployers, Via} from '../../core/review.js'
+import type {AccessReview, ProductionDeployers, ReviewGroup, ReviewService, Via} from '../../core/review.js'
 import {requireGlobalAdmin} from '../access.js'
 import type {Context} from '../context.js'
 import {reviewFindings} from './findings.js'
 import {groupFlags, holdersThrough, reviewGroups} from './holders.js'
-import {reviewInfrastructures, reviewServices} from './objects.js'
+import {groupsHoldingPrivileges, reviewInfrastructures, reviewServices} from './objects.js'
+
+/**
+ * The review as it is being read: the document of core/review.ts, with its two lists that grow with the store (every
+ * group named and its members, every service) read as they are consumed, once, so that a review of 10,000 services
+ * and 1,000 groups is written while it is read rather than held whole.
+ */
+export interface ReviewBeingRead extends Omit<AccessReview, 'groups' | 'services'> {
+  groups: Generator<ReviewGroup>
+  services: Generator<ReviewService>
+}
 
 /**
  * The periodic access review: who holds what on every service and infrastructure, the global administrators and
  * service creators, who may deploy to Production, and what to look at. It shows every group and member, so it is
  * for global administrators only (the operator, an admin key, or a token of a global administrator), like the audit
- * trail; a refusal is audited. Read in one transaction, so every part describes the same moment.
+ * trail; a refusal is audited. Read in one transaction, so every part describes the same moment: `consume` writes it
+ * out inside that transaction, and what it returns is returned.
  */
-export function buildReview(ctx: Context, now = new Date()): AccessReview {
+export function readReview<T>(ctx: Context, consume: (review: ReviewBeingRead) => T, now = new Date()): T {
   return ctx.store.read(() => {
     requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'review'})
     const {db} = ctx.store
     const flags = groupFlags(db)
     const adminVia: Via[] = [...flags].filter(([, group]) => group.admin).map(([group]) => ({group, globalAdmin: true}))
     const creatorVia: Via[] = [...flags].filter(([, group]) => group.mayCreateServices).map(([group]) => ({group, globalAdmin: false}))
-    const services = reviewServices(db)
-    const infrastructures = reviewInfrastructures(db)
+    const infrastructures = [...reviewInfrastructures(db)]
 
     const productionDeployers: ProductionDeployers[] = infrastructures
       .filter((infra) => infra.stage === 'Production')
@@ -30,19 +40,17 @@ export function buildReview(ctx: Context, now = new Date()): AccessReview {
 
     // The groups the review names anywhere, each listed once with its members.
     const named = new Set([...adminVia, ...creatorVia].map((via) => via.group))
-    for (const object of [...services, ...infrastructures]) {
-      for (const groups of Object.values(object.privileges) as string[][]) for (const group of groups) named.add(group)
-    }
+    for (const group of groupsHoldingPrivileges(db)) named.add(group)
 
-    return {
+    return consume({
       generatedAt: now.toISOString(),
       globalAdministrators: holdersThrough(db, adminVia),
       serviceCreators: holdersThrough(db, creatorVia),
       groups: reviewGroups(db, [...named], flags),
-      services,
+      services: reviewServices(db),
       infrastructures,
       productionDeployers,
       findings: reviewFindings(db, now),
-    }
+    })
   })
 }

@@ -12,7 +12,8 @@ import type {Db} from '../../store/store.js'
 
 /**
  * Services and infrastructures with the groups holding each privilege, read in one ordered pass each (objects and
- * their permission rows joined), so the cost is one walk of the two tables however many objects there are.
+ * their permission rows joined), so the cost is one walk of the two tables however many objects there are. Each
+ * object is handed on as soon as its rows are read, so a long list is written while it is read, never held.
  */
 
 interface ObjectRow {
@@ -28,20 +29,19 @@ const ownerOf = (row: ObjectRow): AccountRef | null => (row.owner_id === null ? 
  * Walks rows ordered by object id then group, starting an object at each new id and adding the group's expanded
  * privileges to it. Privilege columns are `can_<privilege>`.
  */
-function groupByObject<R extends ObjectRow, P extends string, O extends {privileges: Record<P, string[]>}>(
+function* groupByObject<R extends ObjectRow, P extends string, O extends {privileges: Record<P, string[]>}>(
   rows: Iterable<R>,
   privileges: readonly P[],
   expand: (granted: P[]) => P[],
   start: (row: R) => O,
-): O[] {
-  const objects: O[] = []
+): Generator<O> {
   let current: O | undefined
   let currentId: string | undefined
   for (const row of rows) {
     if (row.id !== currentId) {
+      if (current !== undefined) yield current
       current = start(row)
       currentId = row.id
-      objects.push(current)
     }
 
     if (row.group_name === null) continue
@@ -49,13 +49,14 @@ function groupByObject<R extends ObjectRow, P extends string, O extends {privile
     for (const privilege of expand(granted)) current!.privileges[privilege].push(row.group_name)
   }
 
-  return objects
+  if (current !== undefined) yield current
 }
 
 const emptyPrivileges = <P extends string>(privileges: readonly P[]) =>
   Object.fromEntries(privileges.map((privilege) => [privilege, [] as string[]])) as Record<P, string[]>
 
-export function reviewServices(db: Db): ReviewService[] {
+/** Every service by id, read as it is consumed: consume it inside the read transaction, once. */
+export function reviewServices(db: Db): Generator<ReviewService> {
   const rows = db
     .prepare(
       `SELECT s.id, s.public, s.owner_account_id AS owner_id, a.name AS owner_name,
@@ -73,7 +74,7 @@ export function reviewServices(db: Db): ReviewService[] {
   }))
 }
 
-export function reviewInfrastructures(db: Db): ReviewInfrastructure[] {
+export function reviewInfrastructures(db: Db): Generator<ReviewInfrastructure> {
   const rows = db
     .prepare(
       `SELECT i.id, i.stage, i.owner_account_id AS owner_id, a.name AS owner_name,
@@ -89,4 +90,19 @@ export function reviewInfrastructures(db: Db): ReviewInfrastructure[] {
     owner: ownerOf(row),
     privileges: emptyPrivileges(INFRA_PRIVILEGES),
   }))
+}
+
+/**
+ * The groups that hold some privilege on some service or infrastructure: those the review's lists of objects name. A
+ * permission row holding nothing names no group, as it adds the group to none of the object's privileges.
+ */
+export function groupsHoldingPrivileges(db: Db): string[] {
+  return db
+    .prepare(
+      `SELECT group_name FROM service_permissions WHERE can_read = 1 OR can_write = 1 OR can_deploy = 1 OR can_admin = 1
+       UNION
+       SELECT group_name FROM infra_permissions WHERE can_view = 1 OR can_deploy = 1 OR can_admin = 1`,
+    )
+    .pluck()
+    .all() as string[]
 }
