@@ -203,7 +203,7 @@ export function* renderTableInChunks<T>(rows: Iterable<T>, columns: ReadonlyArra
   if (lines.length > 0) yield new Rendered(lines.join('\n'))
 }
 
-const ROWS_PER_CHUNK = 1000
+const ROWS_PER_CHUNK = 100
 
 /** A field's value: text, a count, or nothing (shown empty, which YAML reads as null, as --json has it). */
 export type FieldValue = string | number | null

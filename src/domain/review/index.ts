@@ -42,15 +42,24 @@ export function readReview<T>(ctx: Context, consume: (review: ReviewBeingRead) =
     const named = new Set([...adminVia, ...creatorVia].map((via) => via.group))
     for (const group of groupsHoldingPrivileges(db)) named.add(group)
 
-    return consume({
-      generatedAt: now.toISOString(),
-      globalAdministrators: holdersThrough(db, adminVia),
-      serviceCreators: holdersThrough(db, creatorVia),
-      groups: reviewGroups(db, [...named], flags),
-      services: reviewServices(db),
-      infrastructures,
-      productionDeployers,
-      findings: reviewFindings(db, now),
-    })
+    const groups = reviewGroups(db, [...named], flags)
+    const services = reviewServices(db)
+    try {
+      return consume({
+        generatedAt: now.toISOString(),
+        globalAdministrators: holdersThrough(db, adminVia),
+        serviceCreators: holdersThrough(db, creatorVia),
+        groups,
+        services,
+        infrastructures,
+        productionDeployers,
+        findings: reviewFindings(db, now),
+      })
+    } finally {
+      // A list left part read (output that failed half way) keeps its statement open, and SQLite would refuse to end
+      // the transaction, hiding the failure behind "busy": ending the lists closes their statements.
+      groups.return(undefined)
+      services.return(undefined)
+    }
   })
 }

@@ -26,8 +26,10 @@ interface ObjectRow {
 const ownerOf = (row: ObjectRow): AccountRef | null => (row.owner_id === null ? null : {id: row.owner_id, name: row.owner_name ?? row.owner_id})
 
 /**
- * Walks rows ordered by object id then group, starting an object at each new id and adding the group's expanded
- * privileges to it. Privilege columns are `can_<privilege>`.
+ * Walks rows ordered by object id, starting an object at each new id and adding the group's expanded privileges to
+ * it; each list of groups is sorted when the object is complete. Sorting the few groups of one object here, rather
+ * than every row in SQL (a temporary B-tree of all permission rows), keeps the walk's memory flat; group names are
+ * [a-z0-9._-] (core/names.ts), which JavaScript sorts as SQLite does. Privilege columns are `can_<privilege>`.
  */
 function* groupByObject<R extends ObjectRow, P extends string, O extends {privileges: Record<P, string[]>}>(
   rows: Iterable<R>,
@@ -39,7 +41,7 @@ function* groupByObject<R extends ObjectRow, P extends string, O extends {privil
   let currentId: string | undefined
   for (const row of rows) {
     if (row.id !== currentId) {
-      if (current !== undefined) yield current
+      if (current !== undefined) yield sortedGroups(current)
       current = start(row)
       currentId = row.id
     }
@@ -49,24 +51,29 @@ function* groupByObject<R extends ObjectRow, P extends string, O extends {privil
     for (const privilege of expand(granted)) current!.privileges[privilege].push(row.group_name)
   }
 
-  if (current !== undefined) yield current
+  if (current !== undefined) yield sortedGroups(current)
+}
+
+function sortedGroups<O extends {privileges: Record<string, string[]>}>(object: O): O {
+  for (const groups of Object.values(object.privileges)) groups.sort()
+  return object
 }
 
 const emptyPrivileges = <P extends string>(privileges: readonly P[]) =>
   Object.fromEntries(privileges.map((privilege) => [privilege, [] as string[]])) as Record<P, string[]>
 
 /** Every service by id, read as it is consumed: consume it inside the read transaction, once. */
-export function reviewServices(db: Db): Generator<ReviewService> {
+export function* reviewServices(db: Db): Generator<ReviewService> {
   const rows = db
     .prepare(
       `SELECT s.id, s.public, s.owner_account_id AS owner_id, a.name AS owner_name,
               p.group_name, p.can_read, p.can_write, p.can_deploy, p.can_admin
        FROM services s LEFT JOIN accounts a ON a.id = s.owner_account_id
        LEFT JOIN service_permissions p ON p.service_id = s.id
-       ORDER BY s.id, p.group_name`,
+       ORDER BY s.id`,
     )
     .iterate() as IterableIterator<ObjectRow & {public: number}>
-  return groupByObject<ObjectRow & {public: number}, ServicePrivilege, ReviewService>(rows, SERVICE_PRIVILEGES, expandServicePrivileges, (row) => ({
+  yield* groupByObject<ObjectRow & {public: number}, ServicePrivilege, ReviewService>(rows, SERVICE_PRIVILEGES, expandServicePrivileges, (row) => ({
     id: row.id,
     public: row.public === 1,
     owner: ownerOf(row),
@@ -74,17 +81,17 @@ export function reviewServices(db: Db): Generator<ReviewService> {
   }))
 }
 
-export function reviewInfrastructures(db: Db): Generator<ReviewInfrastructure> {
+export function* reviewInfrastructures(db: Db): Generator<ReviewInfrastructure> {
   const rows = db
     .prepare(
       `SELECT i.id, i.stage, i.owner_account_id AS owner_id, a.name AS owner_name,
               p.group_name, p.can_view, p.can_deploy, p.can_admin
        FROM infrastructures i LEFT JOIN accounts a ON a.id = i.owner_account_id
        LEFT JOIN infra_permissions p ON p.infra_id = i.id
-       ORDER BY i.id, p.group_name`,
+       ORDER BY i.id`,
     )
     .iterate() as IterableIterator<ObjectRow & {stage: InfraStage}>
-  return groupByObject<ObjectRow & {stage: InfraStage}, InfraPrivilege, ReviewInfrastructure>(rows, INFRA_PRIVILEGES, expandInfraPrivileges, (row) => ({
+  yield* groupByObject<ObjectRow & {stage: InfraStage}, InfraPrivilege, ReviewInfrastructure>(rows, INFRA_PRIVILEGES, expandInfraPrivileges, (row) => ({
     id: row.id,
     stage: row.stage,
     owner: ownerOf(row),
@@ -94,14 +101,17 @@ export function reviewInfrastructures(db: Db): Generator<ReviewInfrastructure> {
 
 /**
  * The groups that hold some privilege on some service or infrastructure: those the review's lists of objects name. A
- * permission row holding nothing names no group, as it adds the group to none of the object's privileges.
+ * permission row holding nothing names no group, as it adds the group to none of the object's privileges. Asked of
+ * each group through the by-group indexes, which stop at its first row: a UNION of every permission row would sort
+ * them all in memory.
  */
 export function groupsHoldingPrivileges(db: Db): string[] {
   return db
     .prepare(
-      `SELECT group_name FROM service_permissions WHERE can_read = 1 OR can_write = 1 OR can_deploy = 1 OR can_admin = 1
-       UNION
-       SELECT group_name FROM infra_permissions WHERE can_view = 1 OR can_deploy = 1 OR can_admin = 1`,
+      `SELECT name FROM groups g
+       WHERE EXISTS (SELECT 1 FROM service_permissions p WHERE p.group_name = g.name
+                     AND (p.can_read = 1 OR p.can_write = 1 OR p.can_deploy = 1 OR p.can_admin = 1))
+          OR EXISTS (SELECT 1 FROM infra_permissions p WHERE p.group_name = g.name AND (p.can_view = 1 OR p.can_deploy = 1 OR p.can_admin = 1))`,
     )
     .pluck()
     .all() as string[]
