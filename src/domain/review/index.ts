@@ -23,6 +23,27 @@ export interface ReviewBeingRead extends Omit<AccessReview, 'groups' | 'services
  * out inside that transaction, and what it returns is returned.
  */
 export function readReview<T>(ctx: Context, consume: (review: ReviewBeingRead) => T, now = new Date()): T {
+  return withPageCache(ctx.store.db, REVIEW_PAGE_CACHE_KIB, () => readAndConsume(ctx, consume, now))
+}
+
+/**
+ * SQLite's page cache for the review. It reads most of the store once, so pages hardly ever come back: better-sqlite3's
+ * 16 MiB cache filled with them and took the review over the 100 MiB a command may use, where 4 MiB ran as fast on
+ * the bench store (100,000 accounts, 10,000 services, 1,000 groups: 1.0 s either way, 103 MiB against 90 MiB).
+ */
+const REVIEW_PAGE_CACHE_KIB = 4096
+
+function withPageCache<T>(db: Context['store']['db'], kib: number, work: () => T): T {
+  const previous = db.pragma('cache_size', {simple: true}) as number
+  db.pragma(`cache_size = ${-kib}`)
+  try {
+    return work()
+  } finally {
+    db.pragma(`cache_size = ${previous}`)
+  }
+}
+
+function readAndConsume<T>(ctx: Context, consume: (review: ReviewBeingRead) => T, now: Date): T {
   return ctx.store.read(() => {
     requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'review'})
     const {db} = ctx.store
