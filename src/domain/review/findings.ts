@@ -28,19 +28,24 @@ interface TokenRow {
 }
 
 /**
+ * The recorded tokens that may grant everything, still valid, oldest first. Its WHERE repeats the terms of the partial
+ * index tokens_granting_everything (schema version 6) as they are written there, which is what lets SQLite read the
+ * index rather than every token; test/store/review-index.test.ts checks the plan.
+ */
+export const ADMIN_TOKEN_CANDIDATES = `SELECT t.jti, t.account_id, a.name AS account_name, t.role, t.grants, t.label, t.created_at, t.expires_at
+  FROM tokens t JOIN accounts a ON a.id = t.account_id
+  JOIN signing_keys k ON k.kid = t.kid AND k.retired_at IS NULL
+  WHERE t.revoked_at IS NULL AND t.expires_at > ? AND (t.role = 'Admin' OR instr(t.grants, '"*"') > 0)
+  ORDER BY t.created_at, t.jti`
+
+/**
  * Recorded tokens still valid (not revoked, not expired, their account and signing key still there) that grant
  * everything: the Admin role, or a grant of `*` everywhere. `instr` keeps JSON parsing to the tokens that have a `*`
  * at all; ephemeral tokens live 24 hours at most and are not recorded.
  */
 function adminTokens(db: Db, now: Date): Finding[] {
   const rows = db
-    .prepare(
-      `SELECT t.jti, t.account_id, a.name AS account_name, t.role, t.grants, t.label, t.created_at, t.expires_at
-       FROM tokens t JOIN accounts a ON a.id = t.account_id
-       JOIN signing_keys k ON k.kid = t.kid AND k.retired_at IS NULL
-       WHERE t.revoked_at IS NULL AND t.expires_at > ? AND (t.role = 'Admin' OR instr(t.grants, '"*"') > 0)
-       ORDER BY t.created_at, t.jti`,
-    )
+    .prepare(ADMIN_TOKEN_CANDIDATES)
     .iterate(now.toISOString()) as IterableIterator<TokenRow>
   const findings: Finding[] = []
   for (const row of rows) {
