@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {printTable, ROOT} from './lib.mjs'
 
 const summary = join(tmpdir(), `accessctl-bench-${process.pid}.jsonl`)
-const benches = ['import', 'apply', 'verify', 'scale', 'who-can', 'policy-tests', 'serve', 'fleet', 'startup']
+const benches = ['import', 'apply', 'verify', 'scale', 'who-can', 'policy-tests', 'review', 'serve', 'fleet', 'startup']
 const env = {...process.env, BENCH_SUMMARY_FILE: summary}
 for (const bench of benches) {
   if (bench === 'startup' && !existsSync(join(ROOT, 'dist', 'accessctl'))) {

@@ -1,6 +1,7 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
-import {escapeControl, escapeControlKeepingNewlines, jsonText, yamlScalar} from '../core/text.js'
+import {escapeControl, escapeControlKeepingNewlines, jsonText, jsonTextParts, yamlScalar} from '../core/text.js'
+import type {SafeMarkdown} from '../core/markdown.js'
 import type {SafeYamlText} from '../core/yaml-text.js'
 import type {AccessctlError} from '../errors.js'
 
@@ -48,10 +49,10 @@ const CREDENTIAL = /^[A-Za-z0-9_.~-]+$/
  * credential is checked to be one line of plain characters. Its text cannot be read back out into a message.
  */
 export class Document {
-  readonly #text: string
+  readonly #parts: Iterable<string>
 
-  private constructor(text: string) {
-    this.#text = text.endsWith('\n') ? text.slice(0, -1) : text
+  private constructor(text: string | Iterable<string>) {
+    this.#parts = typeof text === 'string' ? [text.endsWith('\n') ? text.slice(0, -1) : text] : text
   }
 
   /** A JSON document, indented as --json prints one. */
@@ -59,9 +60,48 @@ export class Document {
     return new Document(jsonText(value, 2))
   }
 
+  /**
+   * The same document as `json`, written a piece at a time (jsonTextParts): for a document large enough that holding
+   * its whole text beside the value would cost more memory than the command may use.
+   */
+  static jsonInParts(value: unknown): Document {
+    return new Document(jsonTextParts(value))
+  }
+
   /** A YAML document from yamlText, whose type says its scalars were made safe. */
   static yaml(text: SafeYamlText): Document {
     return new Document(text)
+  }
+
+  /** A Markdown document from the builders of core/markdown.ts, whose type says its values were made safe. */
+  static markdown(text: SafeMarkdown): Document {
+    return new Document(text)
+  }
+
+  /**
+   * A Markdown document as mdDocument would make it of these blocks, written a block at a time as they are made, so
+   * a long report is never one string. A block is made safe text, or its lines (mdTableLines) to be written one by one.
+   */
+  static markdownBlocks(blocks: Iterable<SafeMarkdown | Iterable<SafeMarkdown>>): Document {
+    return new Document(
+      (function* () {
+        let firstBlock = true
+        for (const block of blocks) {
+          if (!firstBlock) yield '\n\n'
+          firstBlock = false
+          if (typeof block === 'string') {
+            yield block
+            continue
+          }
+
+          let firstLine = true
+          for (const line of block) {
+            yield firstLine ? line : `\n${line}`
+            firstLine = false
+          }
+        }
+      })(),
+    )
   }
 
   /** A token or a key, alone on its line. Anything else here is a bug, and is refused rather than printed. */
@@ -70,11 +110,25 @@ export class Document {
     return new Document(secret)
   }
 
-  /** Writes the document and a final line break. */
+  /**
+   * Writes the document and a final line break, gathering the pieces into writes of about WRITE_CHUNK characters (a
+   * write per piece would cost more than making them). A document made of pieces is written once.
+   */
   writeTo(stream: {write(text: string): unknown}): void {
-    stream.write(`${this.#text}\n`)
+    let pending = ''
+    for (const part of this.#parts) {
+      pending += part
+      if (pending.length >= WRITE_CHUNK) {
+        stream.write(pending)
+        pending = ''
+      }
+    }
+
+    stream.write(`${pending}\n`)
   }
 }
+
+const WRITE_CHUNK = 64 * 1024
 
 /**
  * JSON Lines for a stream of answers (`tokens verify -`): gathered into chunks, since one write per line would cost
@@ -124,6 +178,32 @@ export function renderTable<T>(rows: readonly T[], columns: ReadonlyArray<Column
       .trimEnd()
   return new Rendered([color.bold(pad(columns.map((column) => column.header))), ...cells.map(pad)].join('\n'))
 }
+
+/**
+ * renderTable's output in chunks of rows, for a table too long to hold as one string; nothing for no rows. Piped, rows
+ * stand alone, so each chunk is rendered as its rows are read; on a terminal the columns are as wide as their widest
+ * cell, so every row is read first and the table comes as one chunk.
+ */
+export function* renderTableInChunks<T>(rows: Iterable<T>, columns: ReadonlyArray<Column<T>>, stream = process.stdout): Generator<Rendered> {
+  if (stream.isTTY) {
+    const table = renderTable([...rows], columns, stream)
+    if (table.text !== '') yield table
+    return
+  }
+
+  let lines: string[] = []
+  for (const row of rows) {
+    lines.push(columns.map((column) => escapeControl(column.value(row))).join('\t'))
+    if (lines.length >= ROWS_PER_CHUNK) {
+      yield new Rendered(lines.join('\n'))
+      lines = []
+    }
+  }
+
+  if (lines.length > 0) yield new Rendered(lines.join('\n'))
+}
+
+const ROWS_PER_CHUNK = 100
 
 /** A field's value: text, a count, or nothing (shown empty, which YAML reads as null, as --json has it). */
 export type FieldValue = string | number | null

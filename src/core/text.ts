@@ -101,3 +101,45 @@ export function jsonText(value: unknown, indent?: number): string {
   const text = JSON.stringify(value, null, indent) ?? 'null'
   return text.replaceAll(UNSAFE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+
+/**
+ * The text of jsonText(value, 2), character for character, as a sequence of pieces: the members of objects and the
+ * items of arrays down to `depth` levels each come on their own, so a large document (`review --json`) is written a
+ * piece at a time rather than held as one string beside the value it was made of. A generator stands for a list that
+ * is read as it is written, and is written as an array (JSON.stringify would write `{}`). Deeper values, and anything
+ * but plain objects, arrays and generators (a toJSON, a Date), are one piece each, through jsonText.
+ */
+export function* jsonTextParts(value: unknown, depth = 2, indent = ''): Generator<string> {
+  if (depth <= 0 || !isSplittable(value)) {
+    yield jsonText(isGenerator(value) ? [...value] : value, 2).replaceAll('\n', `\n${indent}`)
+    return
+  }
+
+  const nested = `${indent}  `
+  const isList = Array.isArray(value) || isGenerator(value)
+  const entries: Iterable<[string | undefined, unknown]> = isList
+    ? (function* () {
+        for (const item of value as Iterable<unknown>) yield [undefined, isJsonValue(item) ? item : null] as [undefined, unknown]
+      })()
+    : Object.entries(value).filter(([, item]) => isJsonValue(item))
+  let first = true
+  for (const [key, item] of entries) {
+    yield `${first ? (isList ? '[' : '{') : ','}\n${nested}${key === undefined ? '' : `${jsonText(key)}: `}`
+    first = false
+    yield* jsonTextParts(item, depth - 1, nested)
+  }
+
+  yield first ? (isList ? '[]' : '{}') : `\n${indent}${isList ? ']' : '}'}`
+}
+
+/** What JSON.stringify writes as a value rather than leaving out (in an object) or writing null (in an array). */
+const isJsonValue = (value: unknown) => value !== undefined && typeof value !== 'function' && typeof value !== 'symbol'
+
+const isGenerator = (value: unknown): value is Generator<unknown> => Object.prototype.toString.call(value) === '[object Generator]'
+
+function isSplittable(value: unknown): value is Record<string, unknown> | Iterable<unknown> {
+  if (Array.isArray(value) || isGenerator(value)) return true
+  if (value === null || typeof value !== 'object' || typeof (value as {toJSON?: unknown}).toJSON === 'function') return false
+  const prototype = Object.getPrototypeOf(value) as unknown
+  return prototype === Object.prototype || prototype === null
+}

@@ -3,7 +3,7 @@ import {load as loadJsYaml} from 'js-yaml'
 import {describe, expect, it} from 'vitest'
 import {parse as parseYaml} from 'yaml'
 
-import {jsonText, yamlScalar} from '../../src/core/text.js'
+import {jsonText, jsonTextParts, yamlScalar} from '../../src/core/text.js'
 import {yamlText} from '../../src/core/yaml-text.js'
 
 /** Every character human output escapes, and so must never reach a terminal raw (the line break is layout's own). */
@@ -108,5 +108,32 @@ describe('yamlText: a YAML document that is safe to print and reads back exactly
       }),
       {numRuns: 1000},
     )
+  })
+})
+
+describe('jsonTextParts', () => {
+  const samples: unknown[] = [
+    {a: 1, b: [1, {c: [2, 3], d: {}}, [], null, undefined, () => 1], e: undefined, f: 'x\u2028y\n\u202e', g: new Date(0), h: {i: {j: [1]}}},
+    [],
+    {},
+    5,
+    'str',
+    null,
+    [[1, [2, [3]]]],
+    {k: [], l: {}},
+  ]
+
+  it.each(samples.flatMap((sample) => [0, 1, 2, 3, 5].map((depth) => [sample, depth] as const)))('writes jsonText(%j, 2) to depth %i', (sample, depth) => {
+    expect([...jsonTextParts(sample, depth)].join('')).toBe(jsonText(sample, 2))
+  })
+
+  it('writes a generator as the array of what it yields, read as it is written', () => {
+    function* listed() {
+      yield {x: 1}
+      yield [2]
+    }
+
+    const parts = jsonTextParts({list: listed(), none: (function* () {})()})
+    expect([...parts].join('')).toBe(jsonText({list: [{x: 1}, [2]], none: []}, 2))
   })
 })

@@ -53,7 +53,7 @@ describe('migration 4: token generations', () => {
       cutAfter: legacyToken(db, ids.cut, now),
     }
     // Back to schema version 3: undo what the later migrations added.
-    db.exec('DROP TABLE token_generations; DROP INDEX accounts_by_name_key; ALTER TABLE accounts DROP COLUMN name_key')
+    db.exec('DROP TABLE token_generations; DROP INDEX accounts_by_name_key; ALTER TABLE accounts DROP COLUMN name_key; DROP INDEX tokens_granting_everything')
     db.pragma('user_version = 3')
     db.prepare(
       `INSERT INTO tokens (jti, account_id, type, role, grants, label, kid, created_at, created_by, not_before, expires_at, revoked_at)
