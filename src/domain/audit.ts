@@ -77,40 +77,87 @@ export interface AuditFilter {
 /** Newest first, filtered and paged in SQL on indexed columns. */
 export function listAudit(ctx: Context, filter: AuditFilter): PageOf<AuditEntry> {
   return ctx.store.read(() => {
-    requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'audit.list'})
-    const where: string[] = []
-    const params: unknown[] = []
-    if (filter.since) {
-      where.push('at >= ?')
-      params.push(filter.since.toISOString())
-    }
-
-    if (filter.actor !== undefined) {
-      if (filter.actor.includes(':')) {
-        where.push('actor = ?')
-        params.push(filter.actor)
-      } else {
-        where.push("actor >= ? AND actor < ?")
-        params.push(`${filter.actor}:`, `${filter.actor};`)
-      }
-    }
-
-    if (filter.action !== undefined) {
-      where.push('(action = ? OR (action >= ? AND action < ?))')
-      params.push(filter.action, `${filter.action}.`, `${filter.action}/`)
-    }
-
-    if (filter.outcome !== undefined) {
-      where.push('outcome = ?')
-      params.push(filter.outcome)
-    }
-
+    requireAuditReader(ctx)
+    const {where, params} = auditWhere(filter)
     const rows = ctx.store.db
-      .prepare(
-        `SELECT id, at, actor, action, target, outcome, detail FROM audit_log
-         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ? OFFSET ?`,
-      )
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${whereClause(where)} ORDER BY id DESC LIMIT ? OFFSET ?`)
       .iterate(...params, filter.limit + 1, filter.offset) as IterableIterator<AuditEntry>
     return pageOf(rows, filter)
   })
+}
+
+/** Where a follower of the audit trail starts: the page the filter selects, and the last row written so far. */
+export interface AuditFollowStart {
+  page: PageOf<AuditEntry>
+  /** The newest row's id when the page was read (0 for an empty trail): the follower shows only rows after it. */
+  lastId: number
+}
+
+/**
+ * The page, and the id that rows written after it will exceed, from one snapshot: a row committed between the two
+ * reads would otherwise be shown twice or never. The last id is the trail's, not the page's, so rows the filter or
+ * --offset left out are not shown later as if they were new.
+ */
+export function startAuditFollow(ctx: Context, filter: AuditFilter): AuditFollowStart {
+  return ctx.store.read(() => {
+    const page = listAudit(ctx, filter)
+    const lastId = ctx.store.db.prepare('SELECT coalesce(max(id), 0) FROM audit_log').pluck().get() as number
+    return {page, lastId}
+  })
+}
+
+/**
+ * Up to `limit` rows written after the row `afterId` that the filter selects, oldest first: one range scan of the
+ * primary key, never the whole table. The caller's right to read the trail is asked again, so a follower whose
+ * rights were taken away stops.
+ */
+export function auditAfter(ctx: Context, filter: Omit<AuditFilter, 'limit' | 'offset'>, afterId: number, limit: number): AuditEntry[] {
+  return ctx.store.read(() => {
+    requireAuditReader(ctx)
+    const {where, params} = auditWhere(filter)
+    where.unshift('id > ?')
+    params.unshift(afterId)
+    return ctx.store.db
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${whereClause(where)} ORDER BY id LIMIT ?`)
+      .all(...params, limit) as AuditEntry[]
+  })
+}
+
+const AUDIT_COLUMNS = 'id, at, actor, action, target, outcome, detail'
+
+function requireAuditReader(ctx: Context): void {
+  requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'audit.list'})
+}
+
+const whereClause = (where: readonly string[]) => (where.length > 0 ? `WHERE ${where.join(' AND ')}` : '')
+
+function auditWhere(filter: Omit<AuditFilter, 'limit' | 'offset'>): {where: string[]; params: unknown[]} {
+  const where: string[] = []
+  const params: unknown[] = []
+  if (filter.since) {
+    where.push('at >= ?')
+    params.push(filter.since.toISOString())
+  }
+
+  if (filter.actor !== undefined) {
+    if (filter.actor.includes(':')) {
+      where.push('actor = ?')
+      params.push(filter.actor)
+    } else {
+      where.push('actor >= ? AND actor < ?')
+      params.push(`${filter.actor}:`, `${filter.actor};`)
+    }
+  }
+
+  if (filter.action !== undefined) {
+    where.push('(action = ? OR (action >= ? AND action < ?))')
+    params.push(filter.action, `${filter.action}.`, `${filter.action}/`)
+  }
+
+  if (filter.outcome !== undefined) {
+    where.push('outcome = ?')
+    params.push(filter.outcome)
+  }
+
+  return {where, params}
 }
