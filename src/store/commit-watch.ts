@@ -42,7 +42,9 @@ export class CommitWatch {
       accessSync(this.store.path, constants.R_OK)
       return stats
     } catch (error) {
-      throw new StoreError(`the store at ${this.store.path} is gone or unreadable: ${describeFsError(error)}`, {cause: error})
+      // describeFsError reads ENOENT as a missing folder on the way to a path being created; here the file itself went.
+      const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is gone (deleted or moved away)' : `is unreadable: ${describeFsError(error)}`
+      throw new StoreError(`the store at ${this.store.path} ${why} while it was followed`, {cause: error})
     }
   }
 }
