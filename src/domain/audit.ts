@@ -106,20 +106,32 @@ export function startAuditFollow(ctx: Context, filter: AuditFilter): AuditFollow
   })
 }
 
+/** New rows of the trail, and how far they were looked for. */
+export interface AuditAfter {
+  /** Oldest first. */
+  rows: AuditEntry[]
+  /** The id to look after next time: the last row read, or the newest row of the trail once all were read. */
+  readTo: number
+}
+
 /**
- * Up to `limit` rows written after the row `afterId` that the filter selects, oldest first: one range scan of the
- * primary key, never the whole table. The caller's right to read the trail is asked again, so a follower whose
- * rights were taken away stops.
+ * Up to `limit` rows written after the row `afterId` that the filter selects, oldest first. It walks the primary
+ * key from `afterId` (the filter's indexes are kept out: they would scan every row of an actor or an action ever
+ * written, on each call), and when it reached the end of the trail, `readTo` moves past the rows the filter left
+ * out too, so a filter that matches nothing does not walk the same rows again. The caller's right to read the trail
+ * is asked again, so a follower whose rights were taken away stops.
  */
-export function auditAfter(ctx: Context, filter: Omit<AuditFilter, 'limit' | 'offset'>, afterId: number, limit: number): AuditEntry[] {
+export function auditAfter(ctx: Context, filter: Omit<AuditFilter, 'limit' | 'offset'>, afterId: number, limit: number): AuditAfter {
   return ctx.store.read(() => {
     requireAuditReader(ctx)
+    const newest = ctx.store.db.prepare('SELECT coalesce(max(id), 0) FROM audit_log').pluck().get() as number
     const {where, params} = auditWhere(filter)
-    where.unshift('id > ?')
-    params.unshift(afterId)
-    return ctx.store.db
-      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${whereClause(where)} ORDER BY id LIMIT ?`)
+    where.unshift('id > ? AND id <= ?')
+    params.unshift(afterId, newest)
+    const rows = ctx.store.db
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log NOT INDEXED ${whereClause(where)} ORDER BY id LIMIT ?`)
       .all(...params, limit) as AuditEntry[]
+    return {rows, readTo: rows.length === limit ? rows.at(-1)!.id : Math.max(afterId, newest)}
   })
 }
 

@@ -94,10 +94,9 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
       async () => {
         if (!watch.changed()) return
         for (;;) {
-          const rows = auditAfter(ctx, filter, lastId, FOLLOW_BATCH)
-          if (rows.length === 0) return
-          lastId = rows.at(-1)!.id
-          await show(rows)
+          const {rows, readTo} = auditAfter(ctx, filter, lastId, FOLLOW_BATCH)
+          lastId = readTo
+          if (rows.length > 0) await show(rows)
           if (rows.length < FOLLOW_BATCH) return
         }
       },

@@ -60,8 +60,10 @@ describe('plans in colour', () => {
 
     const raw = await onTerminal(['diff', '-f', file, '--prune'], {NO_COLOR: ''}, 10)
     expect(raw).toContain(`${RED}- remove group legacy\\x1b[2J\\x1b]0;pwned\\x07`)
+    // eslint-disable-next-line no-control-regex
     const sequences = raw.match(/\u001B[^m]*m|\u001B./g) ?? []
     expect(sequences.length).toBeGreaterThanOrEqual(8)
+    // eslint-disable-next-line no-control-regex
     for (const sequence of sequences) expect(sequence).toMatch(/^\u001B\[\d+m$/)
     expect(raw).not.toContain('\u0007')
   })

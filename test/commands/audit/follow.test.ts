@@ -5,6 +5,7 @@ import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import type {AuditEntry} from '../../../src/domain/audit.js'
 import {expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 import {Follower} from '../../helpers/follower.js'
+import {KEYS, PtySession} from '../../helpers/pty.js'
 import {countRows} from '../../helpers/store.js'
 
 /** Issue 20, item 5: `audit list --follow` prints the selected rows, then new ones as other processes write them. */
@@ -87,6 +88,24 @@ describe('audit list --follow', () => {
     expect(result.stderr).toBe('')
     expect(result.stdout).not.toContain('accounts.create')
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(2)
+  })
+
+  it('on a terminal: the header once, new rows under it, and Ctrl-C ends it with exit 0', async () => {
+    const session = new PtySession(['audit', 'list', '--follow', '--limit', '2'], {ACCESSCTL_STORE: dir.storePath})
+    await session.waitFor(/TIME\s+ACTOR\s+ACTION\s+TARGET\s+OUTCOME/)
+    await write('groups', 'create', 'seen-on-a-terminal')
+    await session.waitFor('group:seen-on-a-terminal')
+    session.type(KEYS.ctrlC)
+    expect(await session.exit()).toBe(0)
+    // The terminal echoes the key as ^C.
+    const lines = session.text.split(/\r?\n/).filter((line) => line !== '' && line !== '^C')
+    expect(lines.filter((line) => line.startsWith('TIME'))).toHaveLength(1)
+    expect(lines, session.text).toHaveLength(4)
+    // The new row's columns start where the header's do.
+    const header = lines[0]
+    const row = lines[3]
+    expect(row.indexOf('groups.create')).toBe(header.indexOf('ACTION'))
+    expect(session.text).not.toMatch(/\n\s+at .+:\d+:\d+/)
   })
 
   it('--until ends it at that time with exit 0, after showing what was written before then', async () => {
