@@ -12,13 +12,20 @@ export const FOLLOW_INTERVAL_MS = 200
  * with exit 0. What `poll` throws ends it too, and is the command's error.
  */
 export async function followUntilStopped(
-  poll: () => Promise<void> | void,
+  poll: (stopped: AbortSignal) => Promise<void> | void,
   {until, intervalMs = FOLLOW_INTERVAL_MS}: {until?: Date; intervalMs?: number} = {},
-): Promise<void> {
+): Promise<FollowEnd> {
   const stop = new AbortController()
-  const onSignal = () => stop.abort()
-  const onOutputError = (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') stop.abort()
+  let end: FollowEnd = 'until'
+  const onSignal = () => {
+    end = 'signal'
+    stop.abort()
+  }
+
+  // EPIPE from a pipe, ECONNRESET from a socket (what a parent process hands its child): nobody reads any more.
+  const onOutputError = () => {
+    end = 'reader-gone'
+    stop.abort()
   }
 
   process.on('SIGINT', onSignal)
@@ -26,7 +33,7 @@ export async function followUntilStopped(
   process.stdout.on('error', onOutputError)
   try {
     while (!stop.signal.aborted) {
-      await poll()
+      await poll(stop.signal)
       const left = until === undefined ? intervalMs : until.getTime() - Date.now()
       if (left <= 0) break
       try {
@@ -40,6 +47,23 @@ export async function followUntilStopped(
     process.off('SIGTERM', onSignal)
     process.stdout.off('error', onOutputError)
   }
+
+  return end
+}
+
+/**
+ * Why a follower ended. After `reader-gone` stdout is broken: oclif's closing flush would wait for it to drain, which
+ * never happens, so the command must exit at once.
+ */
+export type FollowEnd = 'reader-gone' | 'signal' | 'until'
+
+/**
+ * Waits for `work` (a write waiting for the reader to drain the pipe) unless the follower is stopped first: a reader
+ * that closed the pipe never drains it, and the follower would wait for it forever.
+ */
+export function unlessStopped(work: Promise<void>, stopped: AbortSignal): Promise<void> {
+  if (stopped.aborted) return Promise.resolve()
+  return Promise.race([work, new Promise<void>((resolve) => stopped.addEventListener('abort', () => resolve(), {once: true}))])
 }
 
 /**

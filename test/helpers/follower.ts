@@ -51,6 +51,11 @@ export class Follower {
     return this.lines
   }
 
+  /** Stops reading its output, as `| head -1` does once it has its line. */
+  closeOutput(): void {
+    this.child.stdout.destroy()
+  }
+
   signal(name: NodeJS.Signals): void {
     this.child.kill(name)
   }

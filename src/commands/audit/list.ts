@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import type {Display} from '../../cli/display.js'
-import {FOLLOW_INTERVAL_MS, followUntilStopped, StreamedTable} from '../../cli/follow.js'
+import {FOLLOW_INTERVAL_MS, followUntilStopped, StreamedTable, unlessStopped} from '../../cli/follow.js'
 import {type Column, JsonLines} from '../../cli/output.js'
 import {renderPage} from '../../cli/page.js'
 import {preview} from '../../core/text.js'
@@ -79,29 +79,35 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
     let lastId = start.lastId
     const table = new StreamedTable<AuditEntry>()
     const lines = new JsonLines()
-    const show = async (rows: readonly AuditEntry[]) => {
+    const show = async (rows: readonly AuditEntry[], stopped: AbortSignal) => {
       if (this.jsonEnabled()) {
         for (const row of rows) lines.push(row)
-        await lines.flush()
+        await unlessStopped(lines.flush(), stopped)
       } else if (rows.length > 0 || !table.started) {
         // A fresh display per batch: a relative time is relative to when its row is printed.
         this.say(table.render(rows, auditColumns(this.display())))
       }
     }
 
-    await show(start.page.items.toReversed())
-    await followUntilStopped(
-      async () => {
+    let shownStart = false
+    const end = await followUntilStopped(
+      async (stopped) => {
+        if (!shownStart) {
+          shownStart = true
+          await show(start.page.items.toReversed(), stopped)
+        }
+
         if (!watch.changed()) return
         for (;;) {
           const {rows, readTo} = auditAfter(ctx, filter, lastId, FOLLOW_BATCH)
           lastId = readTo
-          if (rows.length > 0) await show(rows)
-          if (rows.length < FOLLOW_BATCH) return
+          if (rows.length > 0) await show(rows, stopped)
+          if (rows.length < FOLLOW_BATCH || stopped.aborted) return
         }
       },
       {until},
     )
+    if (end === 'reader-gone') this.exit(0)
   }
 }
 

@@ -108,6 +108,17 @@ describe('audit list --follow', () => {
     expect(session.text).not.toMatch(/\n\s+at .+:\d+:\d+/)
   })
 
+  it.each([{format: ['--json']}, {format: []}])('$format: a reader that closed the pipe (| head) ends it with exit 0 at its next row', async ({format}) => {
+    const follower = follow([...format, '--limit', '1'])
+    await follower.waitForLines(1)
+    follower.closeOutput()
+    // Enough rows to fill the pipe: a follower waiting for a reader to drain it would wait forever.
+    for (let i = 0; i < 3; i++) await write('accounts', 'create', '-n', `reader-gone-${format.length}-${i}`)
+    const result = await follower.exit()
+    expect(result.code).toBe(0)
+    expect(result.stderr).toBe('')
+  })
+
   it('--until ends it at that time with exit 0, after showing what was written before then', async () => {
     const started = Date.now()
     const follower = follow(['--json', '--outcome', 'ok', '--limit', '1', '--until', '3s'])
