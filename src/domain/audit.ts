@@ -77,40 +77,99 @@ export interface AuditFilter {
 /** Newest first, filtered and paged in SQL on indexed columns. */
 export function listAudit(ctx: Context, filter: AuditFilter): PageOf<AuditEntry> {
   return ctx.store.read(() => {
-    requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'audit.list'})
-    const where: string[] = []
-    const params: unknown[] = []
-    if (filter.since) {
-      where.push('at >= ?')
-      params.push(filter.since.toISOString())
-    }
-
-    if (filter.actor !== undefined) {
-      if (filter.actor.includes(':')) {
-        where.push('actor = ?')
-        params.push(filter.actor)
-      } else {
-        where.push("actor >= ? AND actor < ?")
-        params.push(`${filter.actor}:`, `${filter.actor};`)
-      }
-    }
-
-    if (filter.action !== undefined) {
-      where.push('(action = ? OR (action >= ? AND action < ?))')
-      params.push(filter.action, `${filter.action}.`, `${filter.action}/`)
-    }
-
-    if (filter.outcome !== undefined) {
-      where.push('outcome = ?')
-      params.push(filter.outcome)
-    }
-
+    requireAuditReader(ctx)
+    const {where, params} = auditWhere(filter)
     const rows = ctx.store.db
-      .prepare(
-        `SELECT id, at, actor, action, target, outcome, detail FROM audit_log
-         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ? OFFSET ?`,
-      )
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${whereClause(where)} ORDER BY id DESC LIMIT ? OFFSET ?`)
       .iterate(...params, filter.limit + 1, filter.offset) as IterableIterator<AuditEntry>
     return pageOf(rows, filter)
   })
+}
+
+/** Where a follower of the audit trail starts: the page the filter selects, and the last row written so far. */
+export interface AuditFollowStart {
+  page: PageOf<AuditEntry>
+  /** The newest row's id when the page was read (0 for an empty trail): the follower shows only rows after it. */
+  lastId: number
+}
+
+/**
+ * The page, and the id that rows written after it will exceed, from one snapshot: a row committed between the two
+ * reads would otherwise be shown twice or never. The last id is the trail's, not the page's, so rows the filter or
+ * --offset left out are not shown later as if they were new.
+ */
+export function startAuditFollow(ctx: Context, filter: AuditFilter): AuditFollowStart {
+  return ctx.store.read(() => {
+    const page = listAudit(ctx, filter)
+    const lastId = ctx.store.db.prepare('SELECT coalesce(max(id), 0) FROM audit_log').pluck().get() as number
+    return {page, lastId}
+  })
+}
+
+/** New rows of the trail, and how far they were looked for. */
+export interface AuditAfter {
+  /** Oldest first. */
+  rows: AuditEntry[]
+  /** The id to look after next time: the last row read, or the newest row of the trail once all were read. */
+  readTo: number
+}
+
+/**
+ * Up to `limit` rows written after the row `afterId` that the filter selects, oldest first. It walks the primary
+ * key from `afterId` (the filter's indexes are kept out: they would scan every row of an actor or an action ever
+ * written, on each call), and when it reached the end of the trail, `readTo` moves past the rows the filter left
+ * out too, so a filter that matches nothing does not walk the same rows again. The caller's right to read the trail
+ * is asked again, so a follower whose rights were taken away stops.
+ */
+export function auditAfter(ctx: Context, filter: Omit<AuditFilter, 'limit' | 'offset'>, afterId: number, limit: number): AuditAfter {
+  return ctx.store.read(() => {
+    requireAuditReader(ctx)
+    const newest = ctx.store.db.prepare('SELECT coalesce(max(id), 0) FROM audit_log').pluck().get() as number
+    const {where, params} = auditWhere(filter)
+    where.unshift('id > ? AND id <= ?')
+    params.unshift(afterId, newest)
+    const rows = ctx.store.db
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log NOT INDEXED ${whereClause(where)} ORDER BY id LIMIT ?`)
+      .all(...params, limit) as AuditEntry[]
+    return {rows, readTo: rows.length === limit ? rows.at(-1)!.id : Math.max(afterId, newest)}
+  })
+}
+
+const AUDIT_COLUMNS = 'id, at, actor, action, target, outcome, detail'
+
+function requireAuditReader(ctx: Context): void {
+  requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'audit.list'})
+}
+
+const whereClause = (where: readonly string[]) => (where.length > 0 ? `WHERE ${where.join(' AND ')}` : '')
+
+function auditWhere(filter: Omit<AuditFilter, 'limit' | 'offset'>): {where: string[]; params: unknown[]} {
+  const where: string[] = []
+  const params: unknown[] = []
+  if (filter.since) {
+    where.push('at >= ?')
+    params.push(filter.since.toISOString())
+  }
+
+  if (filter.actor !== undefined) {
+    if (filter.actor.includes(':')) {
+      where.push('actor = ?')
+      params.push(filter.actor)
+    } else {
+      where.push('actor >= ? AND actor < ?')
+      params.push(`${filter.actor}:`, `${filter.actor};`)
+    }
+  }
+
+  if (filter.action !== undefined) {
+    where.push('(action = ? OR (action >= ? AND action < ?))')
+    params.push(filter.action, `${filter.action}.`, `${filter.action}/`)
+  }
+
+  if (filter.outcome !== undefined) {
+    where.push('outcome = ?')
+    params.push(filter.outcome)
+  }
+
+  return {where, params}
 }
