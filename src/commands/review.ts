@@ -43,7 +43,7 @@ administrator: the operator, an admin key, or a token of a member of a group wit
    * so a review of a large store never sits whole in memory; the --json document is therefore written here, and not
    * returned for oclif to print, as `tokens verify -` does with its stream.
    */
-  async run(): Promise<undefined> {
+  async run(): Promise<ReviewResult | undefined> {
     const {flags} = await this.parse(Review)
     const context = await this.context(flags)
     const show = this.display()

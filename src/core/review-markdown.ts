@@ -25,7 +25,7 @@ function holders(list: Holders): SafeMarkdown[] {
     list.accounts.map((holder) => [mdValue(holder.name), mdValue(holder.id), through(holder.via)]),
   )
   const count = list.accountCount ?? 0
-  return count > list.accounts.length ? [table, mdText(`${list.accounts.length} of ${count} accounts shown; accessctl accounts list --group GROUP lists the rest.`)] : [table]
+  return count > list.accounts.length ? [table, mdText(`${list.accounts.length} of ${count} accounts shown; for the rest: accessctl accounts list --group GROUP.`)] : [table]
 }
 
 const objectRef = (ref: ObjectRef | null): SafeMarkdown => (ref === null ? mdText('-') : mdJoin([mdText(`${ref.type} `), mdValue(ref.id)]))

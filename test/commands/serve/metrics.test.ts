@@ -42,6 +42,12 @@ describe.skipIf(!PROMTOOL).each([
     dir = tempDir('accessctl-metrics-')
     fixture = await buildServeFixture(dir.storePath)
     serve = await startServe(['--quiet', ...flags], {store: dir.storePath})
+    // With workers, the port is bound by the first one to listen: /readyz says when every worker is.
+    for (let waited = 0; (await fetch(`${serve.url}/readyz`)).status !== 200; waited += 100) {
+      if (waited > 20_000) throw new Error('serve never became ready')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+
     // Traffic to every endpoint, with every kind of answer, so the labelled series exist when /metrics is read.
     const authorize = (deployment: string, headers: Record<string, string> = {}) =>
       fetch(`${serve.url}/v1/deployments/${deployment}/authorize`, {headers}).then((response) => response.status)
