@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {type ParsedDocument, parseDesiredState} from '../core/declarative/parse.js'
-import {closeInput, INPUT_LIMITS, openInput, readAllText} from './input.js'
+import {INPUT_LIMITS, readDocumentInput} from './input.js'
 
 /** `-f FILE` or `-f -` of apply and diff. */
 export const documentFlags = {
@@ -11,11 +11,5 @@ export const documentFlags = {
 
 /** Reads and parses the document, capped like every input: past the cap, or on any problem, exit 2 naming the line. */
 export function readDocument(file: string): ParsedDocument {
-  const input = openInput(file, 'a document')
-  try {
-    const text = readAllText(input, {what: 'a document', cap: INPUT_LIMITS.document, strictUtf8: true})
-    return parseDesiredState(text, input.name)
-  } finally {
-    closeInput(input)
-  }
+  return readDocumentInput(file, 'a document', INPUT_LIMITS.document, parseDesiredState)
 }

@@ -350,3 +350,16 @@ export function* readChunks(input: InputSource): Generator<Buffer> {
     yield buffer.subarray(0, read)
   }
 }
+
+/**
+ * `-f FILE` or `-f -` read whole as a UTF-8 document, capped like every input, then parsed with the file's name (or
+ * "stdin") for its messages: every problem is exit 2.
+ */
+export function readDocumentInput<T>(file: string, what: string, cap: number, parse: (text: string, source: string) => T): T {
+  const input = openInput(file, what)
+  try {
+    return parse(readAllText(input, {what, cap, strictUtf8: true}), input.name)
+  } finally {
+    closeInput(input)
+  }
+}

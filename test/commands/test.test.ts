@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse as parseYaml, parseAllDocuments} from 'yaml'
 
 import type {TestResult} from '../../src/commands/test.js'
-import {type ErrorJson, expectNoStackTrace, PROJECT_ROOT, runCli, runJson, type TempDir, tempDir} from '../helpers/cli.js'
+import {cliOn, type ErrorJson, expectNoStackTrace, PROJECT_ROOT, runCli, runJson, type TempDir, tempDir} from '../helpers/cli.js'
 import {countRows} from '../helpers/store.js'
 import {wellFormed, xpath} from '../helpers/xml.js'
 
@@ -29,13 +29,7 @@ describe('accessctl test', () => {
   let adminKey: string
   let eveToken: string
   let rootToken: string
-  const run = (args: string[], options: {input?: string; env?: Record<string, string | undefined>} = {}) => runCli(args, {store: dir.storePath, ...options})
-  const json = <T>(args: string[], options: {input?: string; env?: Record<string, string | undefined>} = {}) => runJson<T>(args, {store: dir.storePath, ...options})
-  const must = async (args: string[]) => {
-    const result = await run(args)
-    expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-    return result.stdout.trim()
-  }
+  const {run, json, must} = cliOn(() => dir.storePath)
 
   beforeAll(async () => {
     dir = tempDir()

@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process'
 import {closeSync, mkdtempSync, openSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+import {expect} from 'vitest'
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..')
 
@@ -109,6 +110,23 @@ export async function runJson<T = unknown>(args: string[], options: RunOptions =
   }
 
   return {...result, json}
+}
+
+/**
+ * runCli and runJson against one store, and `must` (exit 0 or the test fails with stderr; stdout trimmed), for a test
+ * file whose store is made in beforeAll: `store` is read at each call.
+ */
+export function cliOn(store: () => string) {
+  type Options = Omit<RunOptions, 'store'>
+  const run = (args: string[], options: Options = {}) => runCli(args, {...options, store: store()})
+  const json = <T>(args: string[], options: Options = {}) => runJson<T>(args, {...options, store: store()})
+  const must = async (args: string[], options: Options = {}) => {
+    const result = await run(args, options)
+    expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
+    return result.stdout.trim()
+  }
+
+  return {run, json, must}
 }
 
 export interface TempDir {

@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {CanIAnswer} from '../../../src/domain/can-i/answer.js'
 import type {WhoAmI} from '../../../src/domain/whoami.js'
-import {type ErrorJson, expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
+import {cliOn, type ErrorJson, expectNoStackTrace, runCli, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows} from '../../helpers/store.js'
 
 describe('auth whoami and auth can-i through the CLI', () => {
@@ -11,13 +11,10 @@ describe('auth whoami and auth can-i through the CLI', () => {
   let bob: string
   let bobToken: string
   let adminKey: string
-  const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, {store: dir.storePath, env})
-  const json = <T>(args: string[], env: Record<string, string | undefined> = {}) => runJson<T>(args, {store: dir.storePath, env})
-  const must = async (args: string[]) => {
-    const result = await run(args)
-    expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-    return result.stdout.trim()
-  }
+  const cli = cliOn(() => dir.storePath)
+  const run = (args: string[], env: Record<string, string | undefined> = {}) => cli.run(args, {env})
+  const json = <T>(args: string[], env: Record<string, string | undefined> = {}) => cli.json<T>(args, {env})
+  const {must} = cli
 
   beforeAll(async () => {
     dir = tempDir()

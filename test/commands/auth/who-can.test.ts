@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {AuthWhoCanResult} from '../../../src/commands/auth/who-can.js'
 import type {CanIList} from '../../../src/domain/can-i/list.js'
-import {type ErrorJson, expectNoStackTrace, runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
+import {cliOn, type ErrorJson, expectNoStackTrace, type TempDir, tempDir} from '../../helpers/cli.js'
 import {countRows} from '../../helpers/store.js'
 
 /**
@@ -15,13 +15,10 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
   const id = {} as Record<'alice' | 'bob' | 'carol' | 'paula', string>
   const token = {} as Record<'bob' | 'paula' | 'paulaNarrow', string>
   let adminKey: string
-  const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, {store: dir.storePath, env})
-  const json = <T>(args: string[], env: Record<string, string | undefined> = {}) => runJson<T>(args, {store: dir.storePath, env})
-  const must = async (args: string[]) => {
-    const result = await run(args)
-    expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-    return result.stdout.trim()
-  }
+  const cli = cliOn(() => dir.storePath)
+  const run = (args: string[], env: Record<string, string | undefined> = {}) => cli.run(args, {env})
+  const json = <T>(args: string[], env: Record<string, string | undefined> = {}) => cli.json<T>(args, {env})
+  const {must} = cli
 
   beforeAll(async () => {
     dir = tempDir()
