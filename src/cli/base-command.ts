@@ -7,8 +7,9 @@ import {findAccountById} from '../domain/accounts.js'
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
+import {suggestNames} from '../domain/name-suggestions.js'
 import {rehearse} from '../domain/rehearse.js'
-import {AccessctlError, DeniedError, StoreError, UnseenError, UsageError, VerdictError} from '../errors.js'
+import {AccessctlError, DeniedError, NotFoundError, StoreError, UnseenError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {type Display, displayFor} from './display.js'
 import {chalkFor, Document, humanText, type Rendered, writeError} from './output.js'
@@ -211,7 +212,7 @@ export abstract class AccessctlCommand extends Command {
 
   override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
     if (isOclifExit(thrown)) throw thrown
-    const error = toAccessctlError(thrown)
+    const error = this.withNameSuggestions(toAccessctlError(thrown))
     if (error instanceof DeniedError) this.auditDenial(error)
     else if (error instanceof UnseenError) this.auditDenial(error.denial)
     process.exitCode = error.exitCode
@@ -222,6 +223,25 @@ export abstract class AccessctlCommand extends Command {
     }
 
     if (debugEnabled()) process.stderr.write(`${(thrown.stack ?? String(thrown))}\n`)
+  }
+
+  /**
+   * A missing service, infrastructure, deployment, group or account gets the nearest the caller may see as its hint.
+   * It is added here, for a missing and an unseen object alike, so that the two answers stay the same (issue 17).
+   */
+  private withNameSuggestions(error: AccessctlError): AccessctlError {
+    if (!(error instanceof NotFoundError) || error.lookup === undefined || !this.openedStore || !this.resolvedCaller) return error
+    let suggestion: string | undefined
+    try {
+      suggestion = didYouMean(suggestNames({store: this.openedStore, caller: this.resolvedCaller}, error.lookup).map((name) => preview(name, 100)))
+    } catch {
+      // The hint is a courtesy: a store that cannot answer it leaves the not-found answer as it was.
+      return error
+    }
+
+    if (suggestion === undefined) return error
+    const notFound = new NotFoundError(error.message, {hint: error.hint === undefined ? suggestion : `${suggestion} ${error.hint}`, lookup: error.lookup})
+    return error instanceof UnseenError ? new UnseenError(notFound, error.denial) : notFound
   }
 
   override async finally(error: Error | undefined): Promise<void> {

@@ -3,15 +3,21 @@
  * are given; finding them cheaply (and only among what the caller may see) is the caller's business.
  */
 
-/** Levenshtein distance (insertions, deletions, substitutions), for the nearest names and commands. */
+/**
+ * Edit distance counting insertions, deletions, substitutions and a swap of two neighbouring letters as one each
+ * (optimal string alignment): `chrun` is one typo from `churn`, not two.
+ */
 export function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = []
   let previous = Array.from({length: b.length + 1}, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
     for (let j = 1; j <= b.length; j++) {
       current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) current[j] = Math.min(current[j], beforePrevious[j - 2] + 1)
     }
 
+    beforePrevious = previous
     previous = current
   }
 
@@ -22,16 +28,16 @@ export function editDistance(a: string, b: string): number {
 export const MAX_SUGGESTIONS = 3
 
 /**
- * How far a candidate may be from the typed word and still be a likely typo of it: a third of the longer of the
- * two, rounded up, at least one. Rounding up lets a swapped pair (`chrun`, 2 from `churn`) count in a short name,
- * while `x` is never near `group`.
+ * How far a candidate may be from the typed word and still be a likely typo of it: one typo in four letters of the
+ * longer of the two, at least one. `x` is never near `group`, and `alise@example.com` is near `alice@example.com`
+ * but not `frank@example.com`, whose shared domain does not make it a typo.
  */
 export function nearEnough(typed: string, candidate: string, distance: number): boolean {
-  return distance <= Math.max(1, Math.ceil(Math.max(typed.length, candidate.length) / 3))
+  return distance <= Math.max(1, Math.floor(Math.max(typed.length, candidate.length) / 4))
 }
 
 /**
- * The candidates nearest to `typed`, best first (then alphabetically), at most three, none of them `typed` itself;
+ * The candidates nearest to `typed`, best first (then alphabetically), at most `max`, none of them `typed` itself;
  * compared without regard to case, as a name typed with the wrong case is still a typo.
  */
 export function nearestNames(typed: string, candidates: Iterable<string>, max = MAX_SUGGESTIONS): string[] {

@@ -71,3 +71,62 @@ describe('did you mean', () => {
     })
   })
 })
+
+describe('did you mean, for names', () => {
+  let dir: TempDir
+  let frankToken: string
+  const run = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(args, {store: dir.storePath, env})
+
+  beforeAll(async () => {
+    dir = tempDir()
+    const setup = `apiVersion: accessctl/v1
+groups:
+  - name: builders
+    mayCreateServices: true
+accounts:
+  - name: alice@example.com
+    groups: [builders]
+  - name: frank@example.com
+services:
+  - id: churn
+    owner: alice@example.com
+    public: false
+infrastructures:
+  - id: prod-eu
+    stage: Production
+`
+    const applied = await runCli(['apply', '-f', '-'], {store: dir.storePath, input: setup})
+    expect(applied.code, applied.stderr).toBe(0)
+    frankToken = (await run(['tokens', 'create', '-i', 'frank@example.com', '--role', 'Admin'])).stdout.trim()
+    expect(frankToken.split('.')).toHaveLength(3)
+  })
+  afterAll(() => dir.cleanup())
+
+  it.each([
+    [['service', 'get', 'chrun'], "no service with id 'chrun'", 'Did you mean churn?'],
+    [['infra', 'get', 'prod-ue'], "no infrastructure with id 'prod-ue'", 'Did you mean prod-eu?'],
+    [['groups', 'get', 'bilders'], "no group named 'bilders'", 'Did you mean builders?'],
+    [['accounts', 'get', '-n', 'alise@example.com'], "no account named 'alise@example.com'", 'Did you mean alice@example.com?'],
+  ])('%j', async (args, message, hint) => {
+    const result = await run(args)
+    expect(result.code).toBe(4)
+    expect(result.stderr).toBe(`Error: ${message}\n${hint}\n`)
+    const json = JSON.parse((await run([...args, '--json'])).stdout) as ErrorDocument
+    expect(json.error).toEqual({code: 'not_found', message, exitCode: 4, hint})
+  })
+
+  it('gives no hint for a far name', async () => {
+    const result = await run(['service', 'get', 'billing'])
+    expect(result.code).toBe(4)
+    expect(result.stderr).toBe("Error: no service with id 'billing'\n")
+  })
+
+  it('never names an object the caller may not see', async () => {
+    for (const args of [['service', 'get', 'chrun'], ['service', 'get', 'churn'], ['groups', 'get', 'bilders']]) {
+      const result = await run(args, {ACCESSCTL_TOKEN: frankToken})
+      expect(result.code, result.stderr).not.toBe(0)
+      expect(result.stderr).not.toContain('Did you mean')
+      expect(result.stderr).not.toContain('churn?')
+    }
+  })
+})
