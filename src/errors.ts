@@ -58,10 +58,25 @@ export class DeniedError extends AccessctlError {
   }
 }
 
+/** The kinds of object whose missing id or name is answered with the nearest ones the caller may see. */
+export type NamedKind = 'account' | 'deployment' | 'group' | 'infrastructure' | 'service'
+
+/** What was looked up and not found, for "did you mean" (src/domain/name-suggestions.ts). */
+export interface Lookup {
+  kind: NamedKind
+  typed: string
+}
+
 /** Exit 4: the object does not exist, or the caller may not see it. */
 export class NotFoundError extends AccessctlError {
   readonly code = 'not_found'
   readonly exitCode = 4
+  readonly lookup?: Lookup
+
+  constructor(message: string, options: {cause?: unknown; hint?: string; lookup?: Lookup} = {}) {
+    super(message, options)
+    this.lookup = options.lookup
+  }
 }
 
 /**
@@ -74,7 +89,7 @@ export class UnseenError extends NotFoundError {
     notFound: NotFoundError,
     readonly denial: DeniedError,
   ) {
-    super(notFound.message, {hint: notFound.hint})
+    super(notFound.message, {hint: notFound.hint, lookup: notFound.lookup})
   }
 }
 

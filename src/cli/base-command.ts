@@ -1,13 +1,15 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
+import {didYouMean, type FlagSpelling, nearestFlags} from '../core/suggest.js'
 import {escapeControl, preview} from '../core/text.js'
 import {findAccountById} from '../domain/accounts.js'
 import {recordAudit} from '../domain/audit.js'
 import {resolveCaller} from '../domain/callers.js'
 import {actorOf, type Caller, type Context} from '../domain/context.js'
+import {suggestNames} from '../domain/name-suggestions.js'
 import {rehearse} from '../domain/rehearse.js'
-import {AccessctlError, DeniedError, StoreError, UnseenError, UsageError, VerdictError} from '../errors.js'
+import {AccessctlError, DeniedError, NotFoundError, StoreError, UnseenError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {type Display, displayFor} from './display.js'
 import {chalkFor, Document, humanText, type Rendered, writeError} from './output.js'
@@ -77,6 +79,7 @@ export abstract class AccessctlCommand extends Command {
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const definitions = {...(this.constructor as typeof AccessctlCommand).baseFlags, ...(options ?? this.ctor).flags}
     let output: Interfaces.ParserOutput<F, B, A>
     try {
       output = await super.parse<F, B, A>(options, argv)
@@ -84,13 +87,13 @@ export abstract class AccessctlCommand extends Command {
       // A flag's own parse (src/cli/flags.ts) throws our errors; oclif wraps their message in "Parsing --flag ... See
       // more help", which our message already says better.
       if (error instanceof AccessctlError) error.message = error.message.replace(/^Parsing --[\w-]+ \n\t/, '').replace(/\nSee more help with --help$/, '')
-      throw error
+      // An unknown flag is answered here, where this command's own flags are known, with the nearest of them.
+      throw isParseError(error) ? toAccessctlError(error, this.flagSpellings(definitions)) : error
     } finally {
       // It was parsed, even when it failed: oclif would otherwise warn that the command never called parse.
       this.parsed = true
     }
 
-    const definitions = {...(this.constructor as typeof AccessctlCommand).baseFlags, ...(options ?? this.ctor).flags}
     const given = new Set(output.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
     for (const [name, definition] of Object.entries(definitions) as Array<[string, {type: string; env?: string}]>) {
       if (definition.type !== 'option') continue
@@ -110,6 +113,14 @@ export abstract class AccessctlCommand extends Command {
     }
 
     return output
+  }
+
+  /** The flags this command takes, as they may be typed; hidden ones are never suggested. */
+  private flagSpellings(definitions: Record<string, unknown>): FlagSpelling[] {
+    const spellings = Object.entries(definitions as Record<string, {char?: string; aliases?: string[]; hidden?: boolean}>)
+      .filter(([, definition]) => !definition.hidden)
+      .map(([name, definition]) => ({name, char: definition.char, aliases: definition.aliases}))
+    return (this.constructor as typeof AccessctlCommand).enableJsonFlag ? [...spellings, {name: 'json'}] : spellings
   }
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
@@ -201,7 +212,7 @@ export abstract class AccessctlCommand extends Command {
 
   override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
     if (isOclifExit(thrown)) throw thrown
-    const error = toAccessctlError(thrown)
+    const error = this.withNameSuggestions(toAccessctlError(thrown))
     if (error instanceof DeniedError) this.auditDenial(error)
     else if (error instanceof UnseenError) this.auditDenial(error.denial)
     process.exitCode = error.exitCode
@@ -212,6 +223,25 @@ export abstract class AccessctlCommand extends Command {
     }
 
     if (debugEnabled()) process.stderr.write(`${(thrown.stack ?? String(thrown))}\n`)
+  }
+
+  /**
+   * A missing service, infrastructure, deployment, group or account gets the nearest the caller may see as its hint.
+   * It is added here, for a missing and an unseen object alike, so that the two answers stay the same (issue 17).
+   */
+  private withNameSuggestions(error: AccessctlError): AccessctlError {
+    if (!(error instanceof NotFoundError) || error.lookup === undefined || !this.openedStore || !this.resolvedCaller) return error
+    let suggestion: string | undefined
+    try {
+      suggestion = didYouMean(suggestNames({store: this.openedStore, caller: this.resolvedCaller}, error.lookup).map((name) => preview(name, 100)))
+    } catch {
+      // The hint is a courtesy: a store that cannot answer it leaves the not-found answer as it was.
+      return error
+    }
+
+    if (suggestion === undefined) return error
+    const notFound = new NotFoundError(error.message, {hint: error.hint === undefined ? suggestion : `${suggestion} ${error.hint}`, lookup: error.lookup})
+    return error instanceof UnseenError ? new UnseenError(notFound, error.denial) : notFound
   }
 
   override async finally(error: Error | undefined): Promise<void> {
@@ -238,12 +268,20 @@ function isOclifExit(error: Error): boolean {
   return error.name === 'ExitError' || (error as {code?: string}).code === 'EEXIT'
 }
 
-/** Maps whatever was thrown to one of the spec's errors; oclif's parse errors are usage errors (exit 2). */
-export function toAccessctlError(thrown: unknown): AccessctlError {
+/**
+ * Maps whatever was thrown to one of the spec's errors; oclif's parse errors are usage errors (exit 2). Given the
+ * command's `flags`, an unknown flag's hint begins with the nearest of them.
+ */
+export function toAccessctlError(thrown: unknown, flags?: readonly FlagSpelling[]): AccessctlError {
   if (thrown instanceof AccessctlError) return thrown
   const stored = asStoreError(thrown, '')
   if (stored instanceof StoreError) return stored
-  if (isParseError(thrown)) return new UsageError(parseErrorMessage(thrown), {hint: 'See --help for the flags and examples.'})
+  if (isParseError(thrown)) {
+    const hint = 'See --help for the flags and examples.'
+    const suggestion = flags === undefined ? undefined : flagSuggestion(unknownFlagsOf(thrown), flags)
+    return new UsageError(parseErrorMessage(thrown), {hint: suggestion === undefined ? hint : `${suggestion} ${hint}`})
+  }
+
   if (thrown instanceof Error) {
     return new InternalError(`internal error: ${thrown.message}`, {
       hint: 'Run again with DEBUG=accessctl to see where it happened, and report it.',
@@ -260,6 +298,26 @@ export function toAccessctlError(thrown: unknown): AccessctlError {
  */
 function isParseError(thrown: unknown): thrown is Errors.CLIError {
   return thrown instanceof Errors.CLIError && thrown.oclif.exit === 2
+}
+
+/** The flags an unknown-flag error names (none for other parse errors). */
+function unknownFlagsOf(error: Errors.CLIError): string[] {
+  const {flags} = error as Errors.CLIError & {flags?: unknown}
+  if (!/^Nonexistent flags?: /.test(error.message) || !Array.isArray(flags)) return []
+  return flags.filter((flag): flag is string => typeof flag === 'string')
+}
+
+/**
+ * "Did you mean --limit?" for one unknown flag; for several, each suggestion says which flag it is for. Undefined when
+ * no flag of the command is near any of them. The typed flag is quoted as the message quotes it.
+ */
+function flagSuggestion(unknown: readonly string[], flags: readonly FlagSpelling[]): string | undefined {
+  if (unknown.length === 1) return didYouMean(nearestFlags(unknown[0], flags))
+  const each = unknown.flatMap((typed) => {
+    const nearest = nearestFlags(typed, flags)
+    return nearest.length === 0 ? [] : [`${nearest.join(' or ')} for '${preview(typed, 100)}'`]
+  })
+  return each.length === 0 ? undefined : `Did you mean ${each.join(', ')}?`
 }
 
 /**

@@ -1,6 +1,6 @@
 import {Config, flush, handle, type Interfaces, run} from '@oclif/core'
 
-import {editDistance as distance} from '../core/grants.js'
+import {editDistance as distance} from '../core/suggest.js'
 import {preview} from '../core/text.js'
 import {type AccessctlError, UsageError} from '../errors.js'
 import {aliasTable, canonicalArgv} from './aliases.js'

@@ -4,6 +4,8 @@
  * is in `accounts` or E in `entities`. `*` matches anything, including an object that has no owner account.
  * Grants are additive. This module is pure: no I/O, no clock.
  */
+import {editDistance} from './suggest.js'
+
 export const WILDCARD = '*'
 
 export const FUNCTIONS = ['consume', 'create', 'get', 'query', 'edit', 'data', 'terminate', 'delete', 'deploy', 'admin'] as const
@@ -127,19 +129,4 @@ export function closestName(input: string, known: readonly string[]): string | u
   }
 
   return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions), for the nearest names and commands. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-
-    previous = current
-  }
-
-  return previous[b.length]
 }

@@ -97,7 +97,8 @@ export function requireAccountById(db: Db, id: string): Account {
   return account
 }
 
-const accountNotFound = (idOrName: string) => new NotFoundError(`no account with id or name '${preview(idOrName)}'`)
+const accountNotFound = (idOrName: string) =>
+  new NotFoundError(`no account with id or name '${preview(idOrName)}'`, {lookup: {kind: 'account', typed: idOrName}})
 
 /** Resolves an account given by id or by name: ids win, because names may look like anything. */
 export function requireAccount(db: Db, idOrName: string): Account {
@@ -153,7 +154,9 @@ export function getAccount(ctx: Context, by: {id?: string; name?: string}): Acco
     const {db} = ctx.store
     let account: Account | undefined
     const notFound = () =>
-      by.id === undefined ? new NotFoundError(`no account named '${preview(by.name ?? '')}'`) : new NotFoundError(`no account with id ${by.id}`)
+      by.id === undefined
+        ? new NotFoundError(`no account named '${preview(by.name ?? '')}'`, {lookup: {kind: 'account', typed: by.name ?? ''}})
+        : new NotFoundError(`no account with id ${by.id}`)
     if (by.id === undefined) {
       account = findAccountByName(db, validateAccountNameLookup(by.name ?? ''))
       if (!account) throw notFound()

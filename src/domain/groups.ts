@@ -44,7 +44,7 @@ export const MEMBERS_SHOWN = 100
 export function requireGroup(db: Db, name: string): Group {
   validateGroupName(name)
   const row = db.prepare(`SELECT ${GROUP_COLUMNS} FROM groups WHERE name = ?`).get(name) as GroupRow | undefined
-  if (!row) throw new NotFoundError(`no group named '${name}'`)
+  if (!row) throw new NotFoundError(`no group named '${name}'`, {lookup: {kind: 'group', typed: name}})
   return toGroup(row)
 }
 

@@ -281,9 +281,11 @@ export function guardDeployment(
   return {service, infra}
 }
 
-export const serviceNotFound = (id: string) => new NotFoundError(`no service with id '${preview(id)}'`)
-export const infraNotFound = (id: string) => new NotFoundError(`no infrastructure with id '${preview(id)}'`)
-export const deploymentNotFound = (id: string) => new NotFoundError(`no deployment with id '${preview(id)}'`)
+export const serviceNotFound = (id: string) => new NotFoundError(`no service with id '${preview(id)}'`, {lookup: {kind: 'service', typed: id}})
+export const infraNotFound = (id: string) =>
+  new NotFoundError(`no infrastructure with id '${preview(id)}'`, {lookup: {kind: 'infrastructure', typed: id}})
+export const deploymentNotFound = (id: string) =>
+  new NotFoundError(`no deployment with id '${preview(id)}'`, {lookup: {kind: 'deployment', typed: id}})
 
 /** Services and infrastructures are deleted only once no deployment uses them (exit 5 otherwise). */
 export function refuseWhileDeployed(db: Db, kind: 'service' | 'infrastructure', id: string): void {
