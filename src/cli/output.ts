@@ -166,17 +166,24 @@ export interface Column<T> {
   value: (row: T) => string
 }
 
-export function renderTable<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>, stream = process.stdout): Rendered {
+export function renderTable<T>(
+  rows: readonly T[],
+  columns: ReadonlyArray<Column<T>>,
+  stream = process.stdout,
+  options: {headers?: boolean} = {},
+): Rendered {
   const cells = rows.map((row) => columns.map((column) => escapeControl(column.value(row))))
   if (!stream.isTTY) return new Rendered(cells.map((line) => line.join('\t')).join('\n'))
   const color = chalkFor(stream)
-  const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => line[i].length)))
+  const headerWidth = (column: Column<T>) => (options.headers === false ? 0 : column.header.length)
+  const widths = columns.map((column, i) => Math.max(headerWidth(column), ...cells.map((line) => line[i].length)))
   const pad = (line: string[]) =>
     line
       .map((cell, i) => (i === line.length - 1 ? cell : cell.padEnd(widths[i])))
       .join('  ')
       .trimEnd()
-  return new Rendered([color.bold(pad(columns.map((column) => column.header))), ...cells.map(pad)].join('\n'))
+  const header = options.headers === false ? [] : [color.bold(pad(columns.map((column) => column.header)))]
+  return new Rendered([...header, ...cells.map(pad)].join('\n'))
 }
 
 /**

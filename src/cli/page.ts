@@ -5,8 +5,13 @@ import {type Column, Rendered, renderTable} from './output.js'
  * Every list prints through here: one table, and on a terminal the hint that more rows follow. Piped output is
  * the rows alone (so `wc -l` and `cut` see only rows), which is why this, not each command, looks at the TTY.
  */
-export function renderPage<T>(page: PageOf<T>, columns: ReadonlyArray<Column<T>>, stream = process.stdout): Rendered {
-  const table = renderTable(page.items, columns, stream)
+export function renderPage<T>(
+  page: PageOf<T>,
+  columns: ReadonlyArray<Column<T>>,
+  options: {headers?: boolean} = {},
+  stream = process.stdout,
+): Rendered {
+  const table = renderTable(page.items, columns, stream, options)
   if (!stream.isTTY || page.nextOffset === null) return table
   const hint = `more rows follow: --offset ${page.nextOffset} --limit ${page.limit}`
   return new Rendered(table.text === '' ? hint : `${table.text}\n${hint}`)

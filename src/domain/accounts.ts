@@ -1,3 +1,4 @@
+import {type ListQuery, orderByClause, validateGlob} from '../core/list-query.js'
 import {newId, nowIso} from '../core/ids.js'
 import {
   accountNameClash,
@@ -179,14 +180,19 @@ export function getAccount(ctx: Context, by: {id?: string; name?: string}): Acco
   })
 }
 
-export function listAccounts(ctx: Context, filter: Page & {group?: string}): PageOf<Account> {
+/** The fields `accounts list --sort` takes. Name and id walk their unique indexes; created sorts every match. */
+export const ACCOUNT_SORT_COLUMNS = {name: 'a.name', id: 'a.id', created: 'a.created_at'} as const
+
+export function listAccounts(ctx: Context, filter: Page & ListQuery & {group?: string}): PageOf<Account> {
+  const orderBy = orderByClause(ACCOUNT_SORT_COLUMNS, filter, 'name', 'a.id')
+  const name = filter.name === undefined ? null : validateGlob(filter.name)
   return ctx.store.read(() => {
     requireGlobalAdmin(ctx, {function: 'get', resource: 'accounts', action: 'accounts.list'})
     const {db} = ctx.store
     if (filter.group === undefined || filter.group === EVERYONE_GROUP) {
       const rows = db
-        .prepare('SELECT id, name, created_at FROM accounts ORDER BY name LIMIT ? OFFSET ?')
-        .iterate(filter.limit + 1, filter.offset) as IterableIterator<AccountRow>
+        .prepare(`SELECT a.id, a.name, a.created_at FROM accounts a WHERE (:name IS NULL OR a.name GLOB :name) ORDER BY ${orderBy} LIMIT :limit OFFSET :offset`)
+        .iterate({name, limit: filter.limit + 1, offset: filter.offset}) as IterableIterator<AccountRow>
       return pageOf(rows, filter, toAccount)
     }
 
@@ -194,9 +200,9 @@ export function listAccounts(ctx: Context, filter: Page & {group?: string}): Pag
     const rows = db
       .prepare(
         `SELECT a.id, a.name, a.created_at FROM group_members m JOIN accounts a ON a.id = m.account_id
-         WHERE m.group_name = ? ORDER BY a.name LIMIT ? OFFSET ?`,
+         WHERE m.group_name = :group AND (:name IS NULL OR a.name GLOB :name) ORDER BY ${orderBy} LIMIT :limit OFFSET :offset`,
       )
-      .iterate(filter.group, filter.limit + 1, filter.offset) as IterableIterator<AccountRow>
+      .iterate({group: filter.group, name, limit: filter.limit + 1, offset: filter.offset}) as IterableIterator<AccountRow>
     return pageOf(rows, filter, toAccount)
   })
 }

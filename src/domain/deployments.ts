@@ -1,3 +1,4 @@
+import {type ListQuery, orderByClause, validateGlob} from '../core/list-query.js'
 import {AUTH_MODES, type AuthMode, DEPLOYMENT_OPERATIONS, type DeploymentAction, type InfraPrivilege, type ServicePrivilege, validateObjectId, validateVersion} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {preview} from '../core/names.js'
@@ -184,7 +185,12 @@ function chooseVersion(db: Db, serviceId: string, wanted: string | undefined): s
 }
 
 /** The deployments the caller may see (read on the service AND view on the infra), filtered and paged in SQL. */
-export function listDeployments(ctx: Context, filter: Page & {service?: string; infra?: string}): PageOf<Deployment> {
+/** The fields `deployment list --sort` takes. */
+export const DEPLOYMENT_SORT_COLUMNS = {id: 'd.id', service: 'd.service_id', infra: 'd.infra_id', created: 'd.created_at'} as const
+
+export function listDeployments(ctx: Context, filter: Page & ListQuery & {service?: string; infra?: string}): PageOf<Deployment> {
+  const orderBy = orderByClause(DEPLOYMENT_SORT_COLUMNS, filter, 'id', 'd.id')
+  const name = filter.name === undefined ? null : validateGlob(filter.name)
   return ctx.store.read(() => {
     // A filter naming an object the caller may not see answers not found, as `get` would.
     if (filter.service !== undefined) loadServiceFor(ctx, filter.service, 'see', 'deployment.list')
@@ -194,14 +200,16 @@ export function listDeployments(ctx: Context, filter: Page & {service?: string; 
       .prepare(
         `SELECT ${DEPLOYMENT_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}
          FROM deployments d JOIN services s ON s.id = d.service_id
-         WHERE (? IS NULL OR d.service_id = ?) AND (? IS NULL OR d.infra_id = ?) AND ${visible.sql}
-         ORDER BY d.id LIMIT ? OFFSET ?`,
+         WHERE (? IS NULL OR d.service_id = ?) AND (? IS NULL OR d.infra_id = ?) AND (? IS NULL OR d.id GLOB ?) AND ${visible.sql}
+         ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
       )
       .iterate(
         filter.service ?? null,
         filter.service ?? null,
         filter.infra ?? null,
         filter.infra ?? null,
+        name,
+        name,
         ...visible.params,
         filter.limit + 1,
         filter.offset,

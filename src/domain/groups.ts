@@ -1,3 +1,4 @@
+import {type ListQuery, orderByClause, validateGlob} from '../core/list-query.js'
 import {nowIso} from '../core/ids.js'
 import {EVERYONE_GROUP, validateAccountId, validateGroupName, validateNewGroupName} from '../core/names.js'
 import {ConflictError, NotFoundError, UsageError} from '../errors.js'
@@ -181,16 +182,21 @@ export interface GroupSummary extends Group {
   memberCount: number | null
 }
 
-export function listGroups(ctx: Context, page: Page): PageOf<GroupSummary> {
+/** The fields `groups list --sort` takes; groups are few, so any order is cheap. */
+export const GROUP_SORT_COLUMNS = {name: 'g.name', created: 'g.created_at'} as const
+
+export function listGroups(ctx: Context, page: Page & ListQuery): PageOf<GroupSummary> {
+  const orderBy = orderByClause(GROUP_SORT_COLUMNS, page, 'name', 'g.name')
+  const name = page.name === undefined ? null : validateGlob(page.name)
   return ctx.store.read(() => {
     requireGlobalAdmin(ctx, {function: 'get', resource: 'groups', action: 'groups.list'})
     const rows = ctx.store.db
       .prepare(
         `SELECT g.name, g.is_admin, g.may_create_services, g.builtin, g.created_at,
                 (SELECT count(*) FROM group_members m WHERE m.group_name = g.name) AS member_count
-         FROM groups g ORDER BY g.name LIMIT ? OFFSET ?`,
+         FROM groups g WHERE (:name IS NULL OR g.name GLOB :name) ORDER BY ${orderBy} LIMIT :limit OFFSET :offset`,
       )
-      .iterate(page.limit + 1, page.offset) as IterableIterator<GroupRow & {member_count: number}>
+      .iterate({name, limit: page.limit + 1, offset: page.offset}) as IterableIterator<GroupRow & {member_count: number}>
     return pageOf(rows, page, (row): GroupSummary => ({...toGroup(row), memberCount: row.builtin === 1 ? null : row.member_count}))
   })
 }

@@ -1,3 +1,4 @@
+import type {ListQuery} from '../core/list-query.js'
 import {CREATE_FUNCTION, expandInfraPrivileges, INFRA_OPERATIONS, INFRA_PRIVILEGES, INFRA_STAGES, type InfraAction, type InfraPrivilege, type InfraStage, validateObjectId} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {ConflictError, DeniedError, UsageError} from '../errors.js'
@@ -122,8 +123,12 @@ export function createInfra(ctx: Context, input: {id: string; stage: string}): I
 }
 
 /** The infrastructures the caller may view, ordered by id. */
-export function listInfras(ctx: Context, page: Page): PageOf<Infrastructure> {
-  return pageVisible(ctx, `SELECT ${INFRA_COLUMNS} FROM infrastructures i`, infraViewableFilter(ctx, 'i'), 'i.id', page, toInfra)
+/** The fields `infra list --sort` takes. */
+export const INFRA_SORT_COLUMNS = {id: 'i.id', stage: 'i.stage', created: 'i.created_at'} as const
+
+export function listInfras(ctx: Context, page: Page & ListQuery): PageOf<Infrastructure> {
+  const order = {columns: INFRA_SORT_COLUMNS, fallback: 'id', key: 'i.id'}
+  return pageVisible(ctx, `SELECT ${INFRA_COLUMNS} FROM infrastructures i`, infraViewableFilter(ctx, 'i'), order, page, toInfra)
 }
 
 export function getInfra(ctx: Context, id: string): InfrastructureDetails {

@@ -1,3 +1,4 @@
+import {type ListQuery, orderByClause, type SortColumns, validateGlob} from '../core/list-query.js'
 import {validateObjectId} from '../core/deployer.js'
 import {validateGroupName} from '../core/names.js'
 import {NotFoundError, UsageError} from '../errors.js'
@@ -74,14 +75,17 @@ export function pageVisible<R, T>(
   ctx: Context,
   select: string,
   visible: {sql: string; params: unknown[]},
-  orderBy: string,
-  page: Page,
+  order: {columns: SortColumns; fallback: string; key: string},
+  page: Page & ListQuery,
   toItem: (row: R) => T,
 ): PageOf<T> {
+  const orderBy = orderByClause(order.columns, page, order.fallback, order.key)
+  const name = page.name === undefined ? null : validateGlob(page.name)
   return ctx.store.read(() => {
+    // The glob is on the object's id (its name), which is the order's key column.
     const rows = ctx.store.db
-      .prepare(`${select} WHERE ${visible.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
-      .iterate(...visible.params, page.limit + 1, page.offset) as IterableIterator<R>
+      .prepare(`${select} WHERE ${visible.sql} AND (? IS NULL OR ${order.key} GLOB ?) ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
+      .iterate(...visible.params, name, name, page.limit + 1, page.offset) as IterableIterator<R>
     return pageOf(rows, page, toItem)
   })
 }

@@ -1,3 +1,4 @@
+import type {ListQuery} from '../core/list-query.js'
 import {CREATE_FUNCTION, expandServicePrivileges, SERVICE_OPERATIONS, SERVICE_PRIVILEGES, type ServiceAction, type ServicePrivilege, validateObjectId} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
 import {ConflictError, DeniedError, UsageError} from '../errors.js'
@@ -142,8 +143,12 @@ export function createService(ctx: Context, input: {id: string; public?: boolean
 }
 
 /** The services the caller may read, ordered by id, filtered in SQL so the page is exact. */
-export function listServices(ctx: Context, page: Page): PageOf<Service> {
-  return pageVisible(ctx, `SELECT ${SERVICE_COLUMNS} FROM services s`, serviceReadableFilter(ctx, 's'), 's.id', page, toService)
+/** The fields `service list --sort` takes. */
+export const SERVICE_SORT_COLUMNS = {id: 's.id', created: 's.created_at'} as const
+
+export function listServices(ctx: Context, page: Page & ListQuery): PageOf<Service> {
+  const order = {columns: SERVICE_SORT_COLUMNS, fallback: 'id', key: 's.id'}
+  return pageVisible(ctx, `SELECT ${SERVICE_COLUMNS} FROM services s`, serviceReadableFilter(ctx, 's'), order, page, toService)
 }
 
 export function getService(ctx: Context, id: string): ServiceDetails {

@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {listFlags, listQueryOf} from '../../cli/list-flags.js'
 import {renderPage} from '../../cli/page.js'
-import {type Account, listAccounts} from '../../domain/accounts.js'
+import {type Account, ACCOUNT_SORT_COLUMNS, listAccounts} from '../../domain/accounts.js'
 import type {PageOf} from '../../domain/context.js'
 
 export type AccountsListResult = PageOf<Account>
@@ -11,29 +12,32 @@ export default class AccountsList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List accounts, a page at a time.'
   static override description = `Lists accounts ordered by name. On a terminal the columns are aligned; piped, each row is
-tab-separated (id, name, created) with no header. --json gives the page and the offset of the next one.`
+tab-separated (id, name, created) with no header. --json gives the page and the offset of the next one.
+--name matches the account's name; --sort name or id walks an index page by page.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --group devops',
     '<%= config.bin %> <%= command.id %> --limit 50 --offset 100 --json',
+    "<%= config.bin %> <%= command.id %> --name 'a*' --sort created --order desc --no-headers",
   ]
 
   static override flags = {
     ...pageFlags,
+    ...listFlags({matches: "name", columns: ACCOUNT_SORT_COLUMNS, defaultSort: 'name', fullScan: ['created']}),
     group: Flags.string({char: 'g', description: 'Only accounts that are members of this group.'}),
   }
 
   async run(): Promise<AccountsListResult> {
     const {flags} = await this.parse(AccountsList)
-    const page = listAccounts(await this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group})
+    const page = listAccounts(await this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group, ...listQueryOf(flags)})
     const show = this.display()
     this.say(
       renderPage(page, [
         {header: 'ID', value: (a) => a.id},
         {header: 'NAME', value: (a) => a.name},
         {header: 'CREATED', value: (a) => show.time(a.createdAt)},
-      ]),
+      ], {headers: !flags['no-headers']}),
     )
     return page
   }

@@ -2,9 +2,10 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {deploymentColumns} from '../../cli/deployer-views.js'
+import {listFlags, listQueryOf} from '../../cli/list-flags.js'
 import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
-import {type Deployment, listDeployments} from '../../domain/deployments.js'
+import {type Deployment, listDeployments, DEPLOYMENT_SORT_COLUMNS} from '../../domain/deployments.js'
 
 export type DeploymentListResult = PageOf<Deployment>
 
@@ -18,10 +19,12 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --service churn-model',
     '<%= config.bin %> <%= command.id %> --infra prod-eu --json',
+    "<%= config.bin %> <%= command.id %> --name '*-on-prod*' --sort created --order desc",
   ]
 
   static override flags = {
     ...pageFlags,
+    ...listFlags({matches: 'id', columns: DEPLOYMENT_SORT_COLUMNS, defaultSort: 'id', fullScan: ['service', 'infra', 'created']}),
     service: Flags.string({char: 's', description: 'Only deployments of this service.'}),
     infra: Flags.string({char: 'I', description: 'Only deployments on this infrastructure.'}),
   }
@@ -33,8 +36,9 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
       offset: flags.offset,
       service: flags.service,
       infra: flags.infra,
+      ...listQueryOf(flags),
     })
-    this.say(renderPage(page, deploymentColumns))
+    this.say(renderPage(page, deploymentColumns, {headers: !flags['no-headers']}))
     return page
   }
 }
