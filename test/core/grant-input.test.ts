@@ -30,7 +30,7 @@ describe('parseTokenConfig', () => {
     ['grants that are not a list', 'grants: models\n', /non-empty list/],
     ['a list given as a string', 'grants:\n- resources: models\n  functions: [get]\n', /grants\[0\]\.resources must be a list/],
     ['a grant without functions', 'grants:\n- resources: [models]\n', /needs at least one function/],
-    ['an unknown resource', 'grants:\n- resources: [modles]\n  functions: [get]\n', /unknown resource 'modles' \(did you mean 'modules'\?\)/],
+    ['an unknown resource', 'grants:\n- resources: [modles]\n  functions: [get]\n', /unknown resource 'modles' \(did you mean 'models'\?\)/],
     ['a scalar document', 'hello\n', /must be a mapping/],
     ['a duplicate key', 'grants: []\ngrants: []\n', /not valid YAML/],
     ['an unknown key holding control characters, quoted escaped', 'grants: []\n"\\e]0;x\\a\\n": 1\n', /^unknown key '\\x1b\]0;x\\x07\\x0a' in/],

@@ -137,7 +137,7 @@ describe('tokens create', () => {
     it.each<[string, string[], string | undefined, number, RegExp]>([
       ['an unknown account id', ['-i', 'f'.repeat(32), '--role', 'Admin'], undefined, 4, /no account with id or name 'f{32}'/],
       ['an unknown account name in -a', [...ID, '-f', 'get', '-r', 'models', '-a', 'nobody'], undefined, 4, /no account with id or name 'nobody'/],
-      ['an unknown resource', [...ID, '-f', 'get', '-r', 'datasets,modles'], undefined, 2, /unknown resource 'modles' \(did you mean 'modules'\?\)\n.*Known resources: accounts, analyses/],
+      ['an unknown resource', [...ID, '-f', 'get', '-r', 'datasets,modles'], undefined, 2, /unknown resource 'modles' \(did you mean 'models'\?\)\n.*Known resources: accounts, analyses/],
       ['an unknown function', [...ID, '-f', 'consme', '-r', 'models'], undefined, 2, /unknown function 'consme' \(did you mean 'consume'\?\)/],
       ['an unknown role', [...ID, '--role', 'AuditDevelopr'], undefined, 2, /unknown role 'AuditDevelopr' \(did you mean 'AuditDeveloper'\?\)/],
       ['--role with -c', [...ID, '--role', 'Admin', '-c', 'config.yaml'], undefined, 2, /--role=Admin cannot also be provided when using --config/],
