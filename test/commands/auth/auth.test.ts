@@ -11,10 +11,7 @@ describe('auth whoami and auth can-i through the CLI', () => {
   let bob: string
   let bobToken: string
   let adminKey: string
-  const cli = cliOn(() => dir.storePath)
-  const run = (args: string[], env: Record<string, string | undefined> = {}) => cli.run(args, {env})
-  const json = <T>(args: string[], env: Record<string, string | undefined> = {}) => cli.json<T>(args, {env})
-  const {must} = cli
+  const {run, json, must} = cliOn(() => dir.storePath)
 
   beforeAll(async () => {
     dir = tempDir()
@@ -34,12 +31,12 @@ describe('auth whoami and auth can-i through the CLI', () => {
     expect(operator.json).toEqual({kind: 'operator', user: userInfo().username, fullRights: true})
     expect((await run(['auth', 'whoami'])).stdout).toMatch(/^caller: +operator with full rights \(no credential\)\nuser: +\S+\n$/)
 
-    const key = await json<WhoAmI>(['auth', 'whoami'], {ACCESSCTL_ADMIN_KEY: adminKey})
+    const key = await json<WhoAmI>(['auth', 'whoami'], {env: {ACCESSCTL_ADMIN_KEY: adminKey}})
     expect(key.json).toMatchObject({kind: 'admin-key', label: 'ops', fullRights: true})
     expect(key.json.kind === 'admin-key' && key.json.expiresAt).toMatch(/^\d{4}-/)
     expect(key.stdout).not.toContain(adminKey)
 
-    const token = await json<WhoAmI>(['auth', 'whoami'], {ACCESSCTL_TOKEN: bobToken})
+    const token = await json<WhoAmI>(['auth', 'whoami'], {env: {ACCESSCTL_TOKEN: bobToken}})
     expect(token.json).toMatchObject({
       kind: 'token',
       fullRights: false,
@@ -52,22 +49,22 @@ describe('auth whoami and auth can-i through the CLI', () => {
     expect(token.json.token.grants.length).toBeGreaterThan(0)
     expect(Date.parse(token.json.token.expiresAt)).toBeGreaterThan(Date.now() + 80 * 86_400_000)
     expect(token.stdout).not.toContain(bobToken)
-    const human = await run(['auth', 'whoami'], {ACCESSCTL_TOKEN: bobToken})
+    const human = await run(['auth', 'whoami'], {env: {ACCESSCTL_TOKEN: bobToken}})
     expect(human.stdout).toMatch(/^caller: +account token\naccount: +[0-9a-f]{32}\nname: +bob\ngroups: +everyone, devops\n/)
     expect(human.stdout).toMatch(/\ngrants:\n {2}- resources:/)
 
-    const bad = await json<ErrorJson>(['auth', 'whoami'], {ACCESSCTL_TOKEN: `${bobToken}x`})
+    const bad = await json<ErrorJson>(['auth', 'whoami'], {env: {ACCESSCTL_TOKEN: `${bobToken}x`}})
     expect(bad.code).toBe(3)
     expect(bad.json.error.code).toBe('denied')
-    const empty = await run(['auth', 'whoami'], {ACCESSCTL_TOKEN: ' '})
+    const empty = await run(['auth', 'whoami'], {env: {ACCESSCTL_TOKEN: ' '}})
     expect(empty.code).toBe(2)
   })
 
   it('can-i: yes is exit 0, no is exit 3 with the reason; --explain says what is missing and through which group', async () => {
-    const yes = await run(['auth', 'can-i', 'read', 'service/fraud-scoring'], {ACCESSCTL_TOKEN: bobToken})
+    const yes = await run(['auth', 'can-i', 'read', 'service/fraud-scoring'], {env: {ACCESSCTL_TOKEN: bobToken}})
     expect(yes).toMatchObject({code: 0, stdout: 'yes\n', stderr: ''})
 
-    const no = await run(['auth', 'can-i', 'deploy', 'service/fraud-scoring', '--infra', 'dev'], {ACCESSCTL_TOKEN: bobToken})
+    const no = await run(['auth', 'can-i', 'deploy', 'service/fraud-scoring', '--infra', 'dev'], {env: {ACCESSCTL_TOKEN: bobToken}})
     expect(no.code).toBe(3)
     expect(no.stdout).toBe('no\n')
     expect(no.stderr).toBe(
@@ -94,7 +91,7 @@ describe('auth whoami and auth can-i through the CLI', () => {
     const document = await json<CanIAnswer>(['auth', 'can-i', 'create', 'service', '--as', bob])
     expect(document.code).toBe(3)
     expect(document.json).toMatchObject({allowed: false, action: 'create', target: 'service', needs: [{kind: 'global', privilege: 'may-create-services', held: false}]})
-    const allowed = await json<CanIAnswer>(['auth', 'can-i', 'deploy', 'infra/dev'], {ACCESSCTL_TOKEN: bobToken})
+    const allowed = await json<CanIAnswer>(['auth', 'can-i', 'deploy', 'infra/dev'], {env: {ACCESSCTL_TOKEN: bobToken}})
     expect(allowed).toMatchObject({code: 0, json: {allowed: true, reason: null}})
     // The operator may do anything, and an object that does not exist is a no.
     expect((await run(['auth', 'can-i', 'administer', 'infra/dev'])).code).toBe(0)
@@ -104,13 +101,13 @@ describe('auth whoami and auth can-i through the CLI', () => {
   it('can-i --as needs the operator, an admin key or a global administrator (exit 3, audited); changes nothing', async () => {
     const audited = countRows(dir.storePath, 'audit_log')
     const deniedBefore = countRows(dir.storePath, 'audit_log', "outcome = 'denied'")
-    const denied = await json<ErrorJson>(['auth', 'can-i', 'read', 'service/fraud-scoring', '--as', 'bob'], {ACCESSCTL_TOKEN: bobToken})
+    const denied = await json<ErrorJson>(['auth', 'can-i', 'read', 'service/fraud-scoring', '--as', 'bob'], {env: {ACCESSCTL_TOKEN: bobToken}})
     expect(denied.code).toBe(3)
     expect(denied.json.error).toMatchObject({code: 'denied', message: expect.stringMatching(/needs a global administrator/)})
     expect(countRows(dir.storePath, 'audit_log', "outcome = 'denied' AND action = 'auth.can-i'")).toBe(1)
     expect(countRows(dir.storePath, 'audit_log', "outcome = 'denied'")).toBe(deniedBefore + 1)
     expect(countRows(dir.storePath, 'audit_log')).toBe(audited + 1)
-    expect((await run(['auth', 'can-i', 'read', 'service/fraud-scoring', '--as', 'bob'], {ACCESSCTL_ADMIN_KEY: adminKey})).code).toBe(0)
+    expect((await run(['auth', 'can-i', 'read', 'service/fraud-scoring', '--as', 'bob'], {env: {ACCESSCTL_ADMIN_KEY: adminKey}})).code).toBe(0)
     expect((await json<ErrorJson>(['auth', 'can-i', 'read', 'service/fraud-scoring', '--as', 'nobody'])).code).toBe(4)
     expect(countRows(dir.storePath, 'audit_log')).toBe(audited + 1)
   })
@@ -127,23 +124,23 @@ describe('auth whoami and auth can-i through the CLI', () => {
     ].join('\n')
     const token = (await runCli(['tokens', 'create', '-c', '-'], {store: dir.storePath, input: policy})).stdout.trim()
     const env = {ACCESSCTL_TOKEN: token}
-    const ask = (id: string) => json<CanIAnswer>(['auth', 'can-i', 'deploy', 'service/churn', '--infra', 'dev', '--id', id], env)
+    const ask = (id: string) => json<CanIAnswer>(['auth', 'can-i', 'deploy', 'service/churn', '--infra', 'dev', '--id', id], {env})
 
     const other = await ask('churn-elsewhere')
     expect(other.code).toBe(3)
     expect(other.json).toMatchObject({allowed: false, target: 'service/churn on infra/dev as deployment/churn-elsewhere'})
     expect(other.stderr).toBe('')
     const before = countRows(dir.storePath, 'deployments')
-    const refused = await json<ErrorJson>(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-elsewhere'], env)
+    const refused = await json<ErrorJson>(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-elsewhere'], {env})
     expect(refused.code).toBe(3)
     expect(refused.json.error.message).toBe(other.json.reason)
     expect(countRows(dir.storePath, 'deployments')).toBe(before)
 
     expect((await ask('churn-canary')).code).toBe(0)
-    expect((await run(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-canary'], env)).code).toBe(0)
+    expect((await run(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-canary'], {env})).code).toBe(0)
     // Now taken: can-i answers about permission, as kubectl's does; deployment create says the id is taken (exit 5).
     expect((await ask('churn-canary')).code).toBe(0)
-    expect((await run(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-canary'], env)).code).toBe(5)
+    expect((await run(['deployment', 'create', '--service', 'churn', '--infra', 'dev', '--id', 'churn-canary'], {env})).code).toBe(5)
     expect((await run(['auth', 'can-i', 'read', 'service/churn', '--id', 'x'])).code).toBe(2)
   })
 

@@ -15,10 +15,7 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
   const id = {} as Record<'alice' | 'bob' | 'carol' | 'paula', string>
   const token = {} as Record<'bob' | 'paula' | 'paulaNarrow', string>
   let adminKey: string
-  const cli = cliOn(() => dir.storePath)
-  const run = (args: string[], env: Record<string, string | undefined> = {}) => cli.run(args, {env})
-  const json = <T>(args: string[], env: Record<string, string | undefined> = {}) => cli.json<T>(args, {env})
-  const {must} = cli
+  const {run, json, must} = cliOn(() => dir.storePath)
 
   beforeAll(async () => {
     dir = tempDir()
@@ -118,8 +115,8 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
   })
 
   it('who-can may be asked by the operator, an admin key or a global administrator; others get exit 3, audited', async () => {
-    expect((await run(['auth', 'who-can', 'read', 'service/churn'], {ACCESSCTL_ADMIN_KEY: adminKey})).code).toBe(0)
-    expect((await run(['auth', 'who-can', 'read', 'service/churn'], {ACCESSCTL_TOKEN: token.paula})).code).toBe(0)
+    expect((await run(['auth', 'who-can', 'read', 'service/churn'], {env: {ACCESSCTL_ADMIN_KEY: adminKey}})).code).toBe(0)
+    expect((await run(['auth', 'who-can', 'read', 'service/churn'], {env: {ACCESSCTL_TOKEN: token.paula}})).code).toBe(0)
 
     const audited = countRows(dir.storePath, 'audit_log')
     for (const [caller, target] of [
@@ -127,13 +124,13 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
       [token.bob, 'service/does-not-exist'],
       [token.paulaNarrow, 'service/churn'],
     ]) {
-      const denied = await json<ErrorJson>(['auth', 'who-can', 'read', target], {ACCESSCTL_TOKEN: caller})
+      const denied = await json<ErrorJson>(['auth', 'who-can', 'read', target], {env: {ACCESSCTL_TOKEN: caller}})
       // A caller who may not ask cannot tell an object that exists from one that does not.
       expect(denied.code, target).toBe(3)
       expect(denied.json.error.code).toBe('denied')
     }
 
-    const human = await run(['auth', 'who-can', 'read', 'service/churn'], {ACCESSCTL_TOKEN: token.bob})
+    const human = await run(['auth', 'who-can', 'read', 'service/churn'], {env: {ACCESSCTL_TOKEN: token.bob}})
     expect(human).toMatchObject({code: 3, stdout: ''})
     expect(human.stderr).toBe('Error: permission denied: auth.who-can needs a global administrator (a member of a group with --admin)\n')
     expect(countRows(dir.storePath, 'audit_log', "outcome = 'denied' AND action = 'auth.who-can'")).toBe(4)
@@ -154,7 +151,7 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
       [['read', 'service/churn', '--limit', '0'], /limit/],
     ]
     for (const [args, message] of usage) {
-      const result = await json<ErrorJson>(['auth', 'who-can', ...args], {ACCESSCTL_TOKEN: token.bob})
+      const result = await json<ErrorJson>(['auth', 'who-can', ...args], {env: {ACCESSCTL_TOKEN: token.bob}})
       expect(result.code, args.join(' ')).toBe(2)
       expect(result.json.error.message, args.join(' ')).toMatch(message)
     }
@@ -208,7 +205,7 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
   })
 
   it("can-i --list as a token: that token's view, its grants included", async () => {
-    const bob = await json<CanIList>(['auth', 'can-i', '--list'], {ACCESSCTL_TOKEN: token.bob})
+    const bob = await json<CanIList>(['auth', 'can-i', '--list'], {env: {ACCESSCTL_TOKEN: token.bob}})
     expect(bob.json.subject).toEqual({kind: 'account', accountId: id.bob, accountName: 'bob', viaToken: true})
     expect(bob.json.items.map((item) => `${item.kind}/${item.id}:${item.actions.join(',')}`)).toEqual([
       'service/churn:read,deploy',
@@ -217,7 +214,7 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
       'deployment/churn-on-prod:read,deploy',
     ])
     // A global administrator whose token may only get services and infrastructures: no deployments, nothing changed.
-    const narrow = await json<CanIList>(['auth', 'can-i', '--list'], {ACCESSCTL_TOKEN: token.paulaNarrow})
+    const narrow = await json<CanIList>(['auth', 'can-i', '--list'], {env: {ACCESSCTL_TOKEN: token.paulaNarrow}})
     expect(narrow.json.create).toEqual({service: false, infrastructure: false})
     expect(narrow.json.items.map((item) => `${item.kind}/${item.id}:${item.actions.join(',')}`)).toEqual([
       'service/churn:read',
@@ -227,10 +224,10 @@ describe('auth who-can and auth can-i --list through the CLI', () => {
   })
 
   it('can-i --list --as needs the operator, an admin key or a global administrator; bad combinations are exit 2', async () => {
-    expect((await run(['auth', 'can-i', '--list', '--as', 'carol'], {ACCESSCTL_ADMIN_KEY: adminKey})).code).toBe(0)
-    expect((await run(['auth', 'can-i', '--list', '--as', 'carol'], {ACCESSCTL_TOKEN: token.paula})).code).toBe(0)
+    expect((await run(['auth', 'can-i', '--list', '--as', 'carol'], {env: {ACCESSCTL_ADMIN_KEY: adminKey}})).code).toBe(0)
+    expect((await run(['auth', 'can-i', '--list', '--as', 'carol'], {env: {ACCESSCTL_TOKEN: token.paula}})).code).toBe(0)
     const audited = countRows(dir.storePath, 'audit_log')
-    const denied = await json<ErrorJson>(['auth', 'can-i', '--list', '--as', 'carol'], {ACCESSCTL_TOKEN: token.bob})
+    const denied = await json<ErrorJson>(['auth', 'can-i', '--list', '--as', 'carol'], {env: {ACCESSCTL_TOKEN: token.bob}})
     expect(denied.code).toBe(3)
     expect(denied.json.error.message).toMatch(/auth.can-i needs a global administrator/)
     expect(countRows(dir.storePath, 'audit_log')).toBe(audited + 1)
