@@ -1,20 +1,17 @@
 import {expect} from 'vitest'
 
-import type {CurrentState} from '../../src/core/declarative/plan.js'
+import {type CurrentState, emptyCurrentState} from '../../src/core/declarative/plan.js'
 import {parseDesiredState} from '../../src/core/declarative/parse.js'
 import {UsageError} from '../../src/errors.js'
 
 /** What the tests of the declarative document (test/core/declarative/) share: a store, a parser, a full document. */
 
-export const emptyStore = (): CurrentState => ({
-  groups: new Map([['everyone', {admin: false, mayCreateServices: false}]]),
-  accounts: new Map(),
-  accountIdByName: new Map(),
-  members: new Map(),
-  services: new Map(),
-  infrastructures: new Map(),
-  deployments: new Map(),
-})
+/** A fresh store: only the everyone group. */
+export function emptyStore(): CurrentState {
+  const state = emptyCurrentState()
+  state.groups.set('everyone', {admin: false, mayCreateServices: false})
+  return state
+}
 
 export const parse = (text: string) => parseDesiredState(text, 'doc.yaml')
 export const failure = (text: string): string => {

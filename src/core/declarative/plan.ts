@@ -50,6 +50,19 @@ export interface CurrentState {
   deployments: Map<string, CurrentDeployment>
 }
 
+/** A store that holds nothing yet, to be filled by whoever reads one. */
+export function emptyCurrentState(): CurrentState {
+  return {
+    groups: new Map(),
+    accounts: new Map(),
+    accountIdByName: new Map(),
+    members: new Map(),
+    services: new Map(),
+    infrastructures: new Map(),
+    deployments: new Map(),
+  }
+}
+
 // The plan.
 
 export type ChangeKind =

@@ -1,7 +1,7 @@
 import {type AuthMode, INFRA_PRIVILEGES, type InfraStage, SERVICE_PRIVILEGES} from '../../core/deployer.js'
 import {compare, type Kind, KINDS} from '../../core/declarative/document.js'
 import type {ExportedState} from '../../core/declarative/export.js'
-import type {CurrentState, PlanOptions} from '../../core/declarative/plan.js'
+import {type CurrentState, emptyCurrentState, type PlanOptions} from '../../core/declarative/plan.js'
 import {EVERYONE_GROUP} from '../../core/names.js'
 import {DeniedError} from '../../errors.js'
 import type {Db} from '../../store/store.js'
@@ -16,15 +16,7 @@ import {deploymentVisibleFilter, infraViewableFilter, serviceReadableFilter} fro
 
 /** One read of everything the plan compares: a handful of queries, each a table scan in key order. */
 export function readCurrentState(db: Db): CurrentState {
-  const state: CurrentState = {
-    groups: new Map(),
-    accounts: new Map(),
-    accountIdByName: new Map(),
-    members: new Map(),
-    services: new Map(),
-    infrastructures: new Map(),
-    deployments: new Map(),
-  }
+  const state = emptyCurrentState()
   for (const row of db.prepare('SELECT name, is_admin, may_create_services FROM groups').raw().iterate() as IterableIterator<[string, number, number]>) {
     state.groups.set(row[0], {admin: row[1] === 1, mayCreateServices: row[2] === 1})
   }
