@@ -1,5 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -62,19 +62,46 @@ describe('the README', () => {
   })
 
   it('runs every shell example in order against a fresh store, each command with the exit its comment promises', async () => {
-    const home = join(work, 'home')
-    const cwd = join(work, 'cwd')
-    mkdirSync(home, {recursive: true})
-    mkdirSync(cwd, {recursive: true})
-    const env = exampleShellEnv(programOnPath(work), home)
-    const {script} = readmeScript(blocks)
-    writeFileSync(join(work, 'readme.sh'), script)
-    // Not spawnSync: the script runs for about a minute, and a worker blocked that long misses vitest's own RPC.
-    const run = await runScript(join(work, 'readme.sh'), {cwd, env, timeoutMs: 280_000})
-    if (run.status !== 0) console.error(run.stdout.slice(-4000), run.stderr.slice(-4000))
-    expect(run.stderr.match(/README line \d+: .*/)?.[0] ?? `exit ${run.status}`).toBe('exit 0')
+    const run = await runPage('README', blocks, 'README line')
+    expect(run).toBe('exit 0')
   }, 300_000)
 })
+
+/**
+ * Every page under docs/ that has shell examples runs as the README does, each page on its own: in a fresh shell,
+ * with a fresh home and default store, so that a page's examples are complete as a reader finds them.
+ */
+const DOCS = join(PROJECT_ROOT, 'docs')
+const pagesWithExamples = readdirSync(DOCS)
+  .filter((name) => name.endsWith('.md'))
+  .sort()
+  .map((name) => ({name, blocks: shellBlocks(readFileSync(join(DOCS, name), 'utf8'))}))
+  .filter((page) => page.blocks.some((block) => block.skipReason === undefined))
+  .map((page) => [page.name, page.blocks] as const)
+
+describe.each(pagesWithExamples)('docs/%s', (name, blocks) => {
+  it('runs every shell example in order against a fresh store, each command with the exit its comment promises', async () => {
+    for (const block of blocks) if (block.skipReason !== undefined) expect(block.skipReason.length).toBeGreaterThan(10)
+    expect(await runPage(name, blocks, `docs/${name} line`)).toBe('exit 0')
+  }, 300_000)
+})
+
+/** Runs one page's examples in a shell of its own; what it returns names the first line that failed, or 'exit 0'. */
+async function runPage(page: string, blocks: ReturnType<typeof shellBlocks>, where: string): Promise<string> {
+  const root = join(work, page.replaceAll(/[^\w.-]/g, '_'))
+  const home = join(root, 'home')
+  const cwd = join(root, 'cwd')
+  mkdirSync(home, {recursive: true})
+  mkdirSync(cwd, {recursive: true})
+  const env = exampleShellEnv(programOnPath(root), home)
+  const {script} = readmeScript(blocks, where)
+  writeFileSync(join(root, 'examples.sh'), script)
+  // Not spawnSync: the script runs for about a minute, and a worker blocked that long misses vitest's own RPC.
+  const run = await runScript(join(root, 'examples.sh'), {cwd, env, timeoutMs: 280_000})
+  if (run.status !== 0) console.error(run.stdout.slice(-4000), run.stderr.slice(-4000))
+  const failedLine = new RegExp(`${where.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\d+: .*`)
+  return run.stderr.match(failedLine)?.[0] ?? `exit ${run.status}`
+}
 
 /** Runs a bash script without blocking the test worker, collecting what it printed. */
 function runScript(file: string, options: {cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number}): Promise<{status: number | null; stdout: string; stderr: string}> {
