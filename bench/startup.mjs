@@ -5,7 +5,10 @@
 //  - the single executable (dist/accessctl, when built) against a bare start of the Node it embeds: target at most
 //    1.4x (shared/spec/targets.md: `--version` and `tokens verify TOKEN`);
 //  - the single executable against `kubectl version --client` (Debian's kubernetes-client, installed when missing):
-//    target at most 1.0x.
+//    target at most 1.0x;
+//  - with BENCH_BEFORE=DIR (a checkout of an earlier commit with `npm run build`, and `npm run build:binary` for the
+//    executable), each command against the same command of that checkout, on a store of its own: a change must not
+//    make any command start slower (target at most 1.10x, the noise of these machines).
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {createRequire} from 'node:module'
@@ -20,21 +23,23 @@ const ROOT = resolve(import.meta.dirname, '..')
 const RUN_JS = join(ROOT, 'bin', 'run.js')
 const BINARY = resolve(process.env.ACCESSCTL_TEST_BIN ?? join(ROOT, 'dist', 'accessctl'))
 const RUNS = Number(process.env.RUNS ?? 10)
+const BEFORE = process.env.BENCH_BEFORE ? resolve(process.env.BENCH_BEFORE) : undefined
+const NOT_SLOWER = 1.1
 
 const work = mkdtempSync(join(tmpdir(), 'accessctl-bench-'))
 const env = {...process.env, XDG_CACHE_HOME: join(work, 'cache'), ACCESSCTL_STORE: join(work, 'store.db'), NO_COLOR: '1'}
 delete env.ACCESSCTL_TOKEN
 delete env.ACCESSCTL_ADMIN_KEY
 
-function run(file, args) {
+function run(file, args, runEnv = env) {
   const started = process.hrtime.bigint()
-  const result = spawnSync(file, args, {env, cwd: work, encoding: 'utf8'})
+  const result = spawnSync(file, args, {env: runEnv, cwd: work, encoding: 'utf8'})
   const ms = Number(process.hrtime.bigint() - started) / 1e6
   return {...result, ms}
 }
 
-function must(file, args) {
-  const result = run(file, args)
+function must(file, args, runEnv = env) {
+  const result = run(file, args, runEnv)
   if (result.status !== 0) throw new Error(`${[file, ...args].join(' ')} failed (${result.status}):\n${result.stderr}`)
   return result.stdout.trim()
 }
@@ -99,15 +104,17 @@ try {
     console.log(`(${BINARY} does not exist: the executable is not measured; npm run build:binary builds it)`)
   }
 
+  if (BEFORE) cases.push(...casesAgainst(BEFORE, {node, account, token}, baselines))
+
   const measured = [...Object.values(baselines), ...cases.filter((c) => !c.sameAs)]
   for (const c of measured) {
     c.times = []
-    const warm = run(c.file, c.args) // and the page cache
+    const warm = run(c.file, c.args, c.env) // and the page cache
     if (warm.status !== 0) throw new Error(`${c.name} failed (${warm.status}): ${warm.stderr}`)
   }
 
   for (let round = 0; round < RUNS; round++) {
-    for (const c of measured) c.times.push(run(c.file, c.args).ms)
+    for (const c of measured) c.times.push(run(c.file, c.args, c.env).ms)
   }
 
   console.log(`median of ${RUNS} runs each, interleaved`)
@@ -128,4 +135,43 @@ try {
   process.exitCode = missed.length > 0 ? 1 : 0
 } finally {
   rmSync(work, {recursive: true, force: true})
+}
+
+/**
+ * The same commands through an earlier checkout, each measured against that checkout's run of it (its own store,
+ * made by that checkout, so that a newer schema here cannot fail it). The later code is the case and the earlier
+ * its baseline, so a ratio above 1 is a slower start.
+ */
+function casesAgainst(before, {node, account, token}, baselines) {
+  const beforeEnv = {...env, ACCESSCTL_STORE: join(work, 'before.db')}
+  const beforeRunJs = join(before, 'bin', 'run.js')
+  const beforeAccount = JSON.parse(must(node, [beforeRunJs, 'accounts', 'create', '-n', 'bench@example.com', '--json'], beforeEnv))
+  const beforeToken = must(node, [beforeRunJs, 'tokens', 'create', '-t', 'account', '-i', beforeAccount.id, '--role', 'AuditDeveloper'], beforeEnv)
+  const commands = [
+    {name: '--version', args: () => ['--version']},
+    {name: 'accounts get -i ID', args: (id) => ['accounts', 'get', '-i', id]},
+    {name: 'accounts list', args: () => ['accounts', 'list']},
+    {name: 'tokens verify TOKEN', args: (_id, jwt) => ['tokens', 'verify', jwt]},
+    {name: 'service list', args: () => ['service', 'list']},
+    {name: 'accounts get --help', args: () => ['accounts', 'get', '--help']},
+  ]
+  const programs = [{label: 'npm', file: node, prefix: [RUN_JS], beforeFile: node, beforePrefix: [beforeRunJs]}]
+  const beforeBinary = join(before, 'dist', 'accessctl')
+  if (existsSync(BINARY) && existsSync(beforeBinary)) {
+    must(beforeBinary, ['accounts', 'get', '-i', beforeAccount.id], beforeEnv)
+    programs.push({label: 'executable', file: BINARY, prefix: [], beforeFile: beforeBinary, beforePrefix: []})
+  } else {
+    console.log(`(the executable is compared with ${before} only when both dist/accessctl exist)`)
+  }
+
+  const cases = []
+  for (const program of programs) {
+    for (const command of commands) {
+      const key = `before ${program.label}: ${command.name}`
+      baselines[key] = {name: `${key} (${before})`, file: program.beforeFile, args: [...program.beforePrefix, ...command.args(beforeAccount.id, beforeToken)], env: beforeEnv}
+      cases.push({name: `${program.label}, now: ${command.name}`, file: program.file, args: [...program.prefix, ...command.args(account.id, token)], baseline: key, target: NOT_SLOWER})
+    }
+  }
+
+  return cases
 }
