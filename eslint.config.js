@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint'
 
 /**
  * The layers import downwards only: core (pure) < store < domain < cli/commands. An import that runs back up is an
- * error, so the layout the README describes cannot drift. Imports are relative, so a pattern names the folder
+ * error, so the layout docs/development.md describes cannot drift. Imports are relative, so a pattern names the folder
  * after any number of `../`.
  */
 const upwards = (folders, why) => ({

@@ -1,7 +1,7 @@
 // bench:fleet: a fleet behind a real gateway, simulated on loopback. Three `accessctl serve` processes, each over its
-// own copy of the store, behind nginx's `upstream` (round robin; the README's nginx block with the upstream of its
+// own copy of the store, behind nginx's `upstream` (round robin; docs/serve.md's nginx block with the upstream of its
 // "Fleet" section), while a loop ships a `store backup` snapshot of the primary store to each copy by rename every
-// second (the README's shipping loop), and requests go through nginx all along. It measures:
+// second (docs/serve.md's shipping loop), and requests go through nginx all along. It measures:
 //   - failed requests through nginx over the whole run (target: none), and how the nodes shared them;
 //   - the time from `tokens revoke` / `service keys delete` / `deployment disable` on the primary (from the
 //     command's exit) until every node refuses, p50 and p99 over BENCH_FLEET_TRIALS trials of each (target: the ship
@@ -78,31 +78,34 @@ function httpStatus(port, path, headers, agent, waitMs = 5000) {
   })
 }
 
-/** The body of the first ```LANGUAGE block under the README heading `heading` (up to the next heading). */
-function readmeBlock(heading, language) {
-  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n')
+/** Where the recipes this benchmark runs are documented. */
+const SERVE_PAGE = 'docs/serve.md'
+
+/** The body of the first ```LANGUAGE block under the heading `heading` of docs/serve.md (up to the next heading). */
+function docsBlock(heading, language) {
+  const lines = readFileSync(join(ROOT, SERVE_PAGE), 'utf8').split('\n')
   const start = lines.findIndex((line) => line.startsWith('#') && line.replace(/^#+\s*/, '') === heading)
-  if (start === -1) throw new Error(`README.md has no heading "${heading}"`)
+  if (start === -1) throw new Error(`${SERVE_PAGE} has no heading "${heading}"`)
   const rest = lines.slice(start + 1)
   const end = rest.findIndex((line) => /^#{1,3} /.test(line))
   const section = (end === -1 ? rest : rest.slice(0, end)).join('\n')
   const block = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(section)?.[1]
-  if (!block) throw new Error(`README.md has no \`\`\`${language} block under "${heading}"`)
+  if (!block) throw new Error(`${SERVE_PAGE} has no \`\`\`${language} block under "${heading}"`)
   return block
 }
 
 function replaceOnce(text, what, from, to) {
-  if (!text.includes(from)) throw new Error(`the README's ${what} no longer has '${from}'`)
+  if (!text.includes(from)) throw new Error(`${SERVE_PAGE}'s ${what} no longer has '${from}'`)
   return text.replace(from, to)
 }
 
-/** The README's nginx block with its upstream accessctl replaced by the Fleet section's, on this run's ports. */
+/** docs/serve.md's nginx block with its upstream accessctl replaced by the Fleet section's, on this run's ports. */
 function fleetNginxConfig(dir, ports) {
-  let fleet = readmeBlock('Fleet: several serve nodes behind one gateway', 'nginx')
+  let fleet = docsBlock('Fleet: several serve nodes behind one gateway', 'nginx')
   for (const [index, port] of ports.nodes.entries()) fleet = replaceOnce(fleet, 'fleet upstream', `server 127.0.0.1:${8181 + index};`, `server 127.0.0.1:${port};`)
-  let site = readmeBlock('nginx `auth_request`', 'nginx')
+  let site = docsBlock('nginx `auth_request`', 'nginx')
   const upstream = /upstream accessctl \{[^}]*\}\n/.exec(site)?.[0]
-  if (!upstream) throw new Error("the README's nginx block has no upstream accessctl")
+  if (!upstream) throw new Error("docs/serve.md's nginx block has no upstream accessctl")
   site = site.replace(upstream, fleet)
   site = replaceOnce(site, 'nginx block', 'server 127.0.0.1:9000;', `server 127.0.0.1:${ports.api};`)
   site = replaceOnce(site, 'nginx block', 'listen 8080;', `listen 127.0.0.1:${ports.nginx};`)
@@ -194,7 +197,7 @@ async function main() {
   console.log(`bench:fleet (${label}): ${NODES} serve nodes behind nginx, a snapshot shipped every ${INTERVAL_MS} ms, ${RATE} requests/s through nginx`)
   console.log(`cat /proc/loadavg (before): ${loadBefore}`)
 
-  // The primary store: a client group whose account alice may see the deployments; churn-on-prod (the README's nginx
+  // The primary store: a client group whose account alice may see the deployments; churn-on-prod (docs/serve.md's nginx
   // locations), and one deployment per `deployment disable` trial.
   const trialDeployments = Array.from({length: TRIALS}, (_, i) => `churn-on-trial-${i}`)
   const document = [
@@ -218,7 +221,7 @@ async function main() {
     tokens.push(JSON.parse(await accessctl(['tokens', 'create', '-i', 'alice', '-f', 'consume', '-r', 'deployments', '-e', 'churn-on-prod', '--json'], primary)))
   }
 
-  // Shipping: the README's loop. One snapshot, copied beside each node's served file and renamed over it.
+  // Shipping: docs/serve.md's loop. One snapshot, copied beside each node's served file and renamed over it.
   const snapshot = join(dir.path, 'ship.db')
   const nodeStores = Array.from({length: NODES}, (_, i) => {
     mkdirSync(join(dir.path, `node-${i + 1}`))
@@ -265,7 +268,7 @@ async function main() {
   let stopping = false
   const shipLoop = (async () => {
     while (!stopping) {
-      // As the README's loop: a new snapshot every interval, or right after the last one if it took longer.
+      // As docs/serve.md's loop: a new snapshot every interval, or right after the last one if it took longer.
       const interval = sleep(INTERVAL_MS)
       await shipOnce()
       await interval

@@ -116,9 +116,9 @@ describe('the npm package as a library', () => {
     expect(out.microsPerAuthorize).toBeGreaterThan(0)
   })
 
-  it("runs the README's library example", () => {
-    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')
-    const example = /\n## Library\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1]
+  it("runs docs/library.md's example", () => {
+    const page = readFileSync(join(PROJECT_ROOT, 'docs', 'library.md'), 'utf8')
+    const example = /```js\n([\s\S]*?)```/.exec(page)?.[1]
     expect(example).toBeDefined()
     writeFileSync(join(consumer, 'decide.mjs'), example!)
     const result = spawnSync(process.execPath, ['decide.mjs', fixture.serviceKey.key, fixture.consumeToken], {

@@ -15,7 +15,7 @@ import {UsageError} from '../errors.js'
 const KiB = 1024
 const MiB = 1024 * KiB
 
-/** Every cap, in bytes; the README's "Input limits" lists the same. */
+/** Every cap, in bytes; docs/commands.md's "Input limits" lists the same. */
 export const INPUT_LIMITS = {
   /** `tokens create -c FILE` or `-c -`: real configs are under 2 KiB. */
   tokenConfig: 64 * KiB,

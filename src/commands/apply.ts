@@ -14,7 +14,7 @@ changes as a plan (+ create, ~ change with old and new values, - remove) and app
 checked and audited as the matching command would be: if any is refused, nothing is applied and every refused change
 is listed. Applying the same document again changes nothing and writes nothing. Objects the document does not name
 are left alone unless --prune (only of the kinds the document names; asks first on a terminal, needs --yes without
-one). Secrets are never part of the document. See README "Declarative: apply, diff, export".`
+one). Secrets are never part of the document. See docs/declarative.md.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -f access.yaml',

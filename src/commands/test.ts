@@ -28,7 +28,7 @@ Against the store (which needs the operator, an admin key or a token of a global
 or with --state DOC against the state that applying DOC (an apply document) to an empty store would make, built in
 memory: no store is opened, so no credential is needed. Exit status: 0 when every test holds, ${TESTS_FAILED_EXIT} when any
 fails, 2-6 on errors. --junit FILE writes a JUnit XML report; --coverage lists the permission rows, memberships and
-global privileges no test's answer relied on. See README "Policy tests: accessctl test".`
+global privileges no test's answer relied on. See docs/access-reviews.md, "Policy tests".`
 
   static override examples = [
     `cat > tests.yaml <<'EOF'

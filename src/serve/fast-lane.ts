@@ -10,7 +10,7 @@ import {authorize} from './routes.js'
 /**
  * Forward authentication answered straight on node:http, without fastify: the request gateways send at the rate of
  * their own traffic. A CPU profile under wrk put fastify's routing, hooks, reply and serialisation at about a fifth
- * of serve's own time per request (see README, Benchmarks), for a request that has no body to parse and one JSON
+ * of serve's own time per request (see docs/benchmarks.md), for a request that has no body to parse and one JSON
  * document to answer with.
  *
  * It takes only the plain, common shape of the request, and hands anything else to fastify, whose routes for the

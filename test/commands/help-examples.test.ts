@@ -30,7 +30,7 @@ const commands = Object.values(manifest.commands)
 /** Commands whose examples are not run here, each with the reason. Keep it short: every entry is a gap. */
 const NOT_RUN: Record<string, string> = {
   // Its examples start a server in the foreground that runs until it is stopped, on port 8181 (the port other test
-  // files use too, in parallel); test/commands/serve/* run serve itself and the README runs it in the background.
+  // files use too, in parallel); test/commands/serve/* run serve itself and docs/serve.md runs it in the background.
   serve: 'a long-running server in the foreground, on a fixed port',
 }
 

@@ -252,9 +252,9 @@ describe('schema/test.schema.json', () => {
   const Ajv2020 = requireFromFastify('ajv/dist/2020').default as new (options: object) => {compile: (schema: object) => ((data: unknown) => boolean) & {errors?: unknown}}
   const validate = new Ajv2020({strict: false}).compile(JSON.parse(readFileSync(join(PROJECT_ROOT, 'schema', 'test.schema.json'), 'utf8')))
 
-  /** The test documents of the README: every heredoc that holds a list under `tests`. */
-  function readmeDocuments(): string[] {
-    const lines = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8').split('\n')
+  /** The test documents of docs/access-reviews.md: every heredoc that holds a list under `tests`. */
+  function documentedTests(): string[] {
+    const lines = readFileSync(join(PROJECT_ROOT, 'docs', 'access-reviews.md'), 'utf8').split('\n')
     const documents: string[] = []
     for (let index = 0; index < lines.length; index++) {
       if (!/<<'EOF'/.test(lines[index])) continue
@@ -266,8 +266,8 @@ describe('schema/test.schema.json', () => {
     return documents
   }
 
-  it('accepts the README examples and the fixtures', () => {
-    const documents = [...readmeDocuments(), readFileSync(TESTS, 'utf8')]
+  it('accepts the documented examples and the fixtures', () => {
+    const documents = [...documentedTests(), readFileSync(TESTS, 'utf8')]
     expect(documents.length).toBeGreaterThanOrEqual(3)
     for (const text of documents) {
       for (const document of parseAllDocuments(text)) {

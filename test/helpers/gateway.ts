@@ -8,7 +8,7 @@ import {PROJECT_ROOT} from './cli.js'
 
 /**
  * What the tests of real gateways (nginx, Caddy, HAProxy in front of `accessctl serve`) share: finding the gateway's
- * program, the README's configuration blocks, free loopback ports, a small API to put behind the gateway, and running
+ * program, the configuration blocks of docs/serve.md, free loopback ports, a small API to put behind the gateway, and running
  * the gateway's process until the test stops it.
  */
 
@@ -22,27 +22,30 @@ export function findProgram(name: string, paths: string[], install: string): str
   return found
 }
 
-/** The body of the first ```LANGUAGE block after the README heading `heading` (a whole line, without the #s). */
-export function readmeBlock(heading: string, language: string): string {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')
+/** Where the gateway recipes are documented: the tests run the very blocks a reader copies. */
+const SERVE_PAGE = 'docs/serve.md'
+
+/** The body of the first ```LANGUAGE block after the heading `heading` (a whole line, without the #s) of docs/serve.md. */
+export function docsBlock(heading: string, language: string): string {
+  const readme = readFileSync(join(PROJECT_ROOT, SERVE_PAGE), 'utf8')
   const start = readme.split('\n').findIndex((line) => line.replace(/^#+\s*/, '') === heading && line.startsWith('#'))
-  if (start === -1) throw new Error(`README.md has no heading "${heading}"`)
+  if (start === -1) throw new Error(`${SERVE_PAGE} has no heading "${heading}"`)
   const after = readme.split('\n').slice(start + 1).join('\n')
   const nextHeading = after.search(/^#{1,3} /m)
   const section = nextHeading === -1 ? after : after.slice(0, nextHeading)
   const block = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(section)?.[1]
-  if (!block) throw new Error(`README.md has no \`\`\`${language} block under "${heading}"`)
+  if (!block) throw new Error(`${SERVE_PAGE} has no \`\`\`${language} block under "${heading}"`)
   return block
 }
 
 /**
- * `text` with each `[from, to]` replaced once; throws when `from` is missing, so a README recipe that changed its
+ * `text` with each `[from, to]` replaced once; throws when `from` is missing, so a documented recipe that changed its
  * addresses fails the test rather than silently testing other ones.
  */
 export function substitute(text: string, what: string, replacements: Array<[string, string]>): string {
   let result = text
   for (const [from, to] of replacements) {
-    if (!result.includes(from)) throw new Error(`the README's ${what} no longer has '${from}'`)
+    if (!result.includes(from)) throw new Error(`${SERVE_PAGE}'s ${what} no longer has '${from}'`)
     result = result.replaceAll(from, to)
   }
 

@@ -6,10 +6,10 @@ import type {CanIList} from '../../../src/domain/can-i/list.js'
 import {runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
 
 /**
- * The README's two Deployer scenarios ("Scenario (a)" and "Scenario (b)"), built with the real CLI as the README
+ * The two Deployer scenarios of docs/deployer.md ("Scenario (a)" and "Scenario (b)"), built with the real CLI as that page
  * builds them, then every cell of their matrix: for each (action, target), the accounts `auth who-can` lists must be
  * exactly those for which `auth can-i --as ACCOUNT` says yes; and each account's `auth can-i --list` must list an
- * object with an action exactly when can-i says yes to it. One global administrator (paula) is added to the README's
+ * object with an action exactly when can-i says yes to it. One global administrator (paula) is added to the page's
  * people, so that the global-admin way of holding a privilege is in the matrix too.
  */
 
@@ -63,7 +63,7 @@ beforeAll(async () => {
     return created.json.id
   }
 
-  // Scenario (a), as in the README.
+  // Scenario (a), as in docs/deployer.md.
   await sh(['groups', 'create', 'data-scientists', '--may-create-services'])
   await sh(['groups', 'create', 'fraud-team'])
   ids.alice = await account('alice', 'data-scientists')
@@ -74,7 +74,7 @@ beforeAll(async () => {
   await sh(['service', 'create', 'fraud-scoring', '--no-public'])
   await sh(['service', 'permissions', 'set', 'fraud-scoring', '--group', 'fraud-team', '--admin'])
 
-  // Scenario (b), as in the README: alice creates churn with her token, dave deploys it to production with his.
+  // Scenario (b), as in docs/deployer.md: alice creates churn with her token, dave deploys it to production with his.
   await sh(['groups', 'create', 'devops'])
   ids.dave = await account('dave', 'devops')
   await sh(['infra', 'create', 'dev', '--stage', 'Development'])
@@ -95,7 +95,7 @@ beforeAll(async () => {
   await sh(['deployment', 'create', '--service', 'churn', '--infra', 'prod'])
   delete env.ACCESSCTL_TOKEN
 
-  // Beyond the README: a global administrator.
+  // Beyond docs/deployer.md: a global administrator.
   await sh(['groups', 'create', 'platform-admins', '--admin'])
   ids.paula = await account('paula', 'platform-admins')
 
@@ -115,8 +115,8 @@ beforeAll(async () => {
 
 afterAll(() => dir.cleanup())
 
-describe('auth who-can and auth can-i --list agree with auth can-i --as on the README scenarios', () => {
-  it('the scenarios are what the README says: spot checks of can-i', () => {
+describe('auth who-can and auth can-i --list agree with auth can-i --as on the documented scenarios', () => {
+  it('the scenarios are what docs/deployer.md says: spot checks of can-i', () => {
     expect(yes.get('read service/weather')).toEqual(new Set(PEOPLE))
     expect(yes.get('read service/fraud-scoring')).toEqual(new Set(['frank', 'paula']))
     expect(yes.get('deploy service/churn --infra prod')).toEqual(new Set(['dave', 'paula']))

@@ -7,7 +7,7 @@ import {countRows} from '../../helpers/store.js'
 
 /**
  * `auth who-can` and `auth can-i --list` through the CLI: what they print, who may ask, and bad questions refused
- * (exit 2) before anything is read or written. Their agreement with can-i on every cell of the README scenarios is
+ * (exit 2) before anything is read or written. Their agreement with can-i on every cell of the docs/deployer.md scenarios is
  * who-can-scenarios.test.ts.
  */
 describe('auth who-can and auth can-i --list through the CLI', () => {

@@ -4,13 +4,13 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
-import {findProgram, freePort, type Gateway, readmeBlock, startEchoApi, startGateway, substitute, through} from '../../helpers/gateway.js'
+import {docsBlock, findProgram, freePort, type Gateway, startEchoApi, startGateway, substitute, through} from '../../helpers/gateway.js'
 import {type RunningServe, startServe} from '../../helpers/serve.js'
 import {buildServeFixture, type ServeFixture} from '../../helpers/serve-fixture.js'
 
 /**
  * A real gateway: Debian's Caddy (`forward_auth`) in front of a small upstream, with `accessctl serve` as its auth
- * service, configured by the Caddyfile of the README. Beside the README's site, a second site uses the same snippet
+ * service, configured by the Caddyfile of docs/serve.md. Beside docs/serve.md's site, a second site uses the same snippet
  * without its clean-up lines, to show what plain `copy_headers` sends for a header the answer lacks. CI installs
  * Caddy (.ci/run), so there this test fails rather than skips without it.
  */
@@ -26,17 +26,17 @@ function caddyVersion(): [number, number] {
 }
 
 /**
- * The README's Caddyfile on this test's ports, without the admin endpoint (it would take port 2019), plus a site on
- * `plainPort` whose snippet is the README's without the lines that drop a literal placeholder.
+ * docs/serve.md's Caddyfile on this test's ports, without the admin endpoint (it would take port 2019), plus a site on
+ * `plainPort` whose snippet is docs/serve.md's without the lines that drop a literal placeholder.
  */
 function caddyfile(ports: {serve: number; upstream: number; caddy: number; plain: number}): string {
-  const readme = substitute(readmeBlock('Caddy `forward_auth`', 'caddyfile'), 'Caddyfile', [
+  const readme = substitute(docsBlock('Caddy `forward_auth`', 'caddyfile'), 'Caddyfile', [
     ['forward_auth 127.0.0.1:8181 {', `forward_auth 127.0.0.1:${ports.serve} {`],
     ['127.0.0.1:9000', `127.0.0.1:${ports.upstream}`],
     ['http://:8080 {', `http://127.0.0.1:${ports.caddy} {`],
   ])
   const snippet = /^\(accessctl\) \{\n[\s\S]*?\n\}\n/m.exec(readme)?.[0]
-  if (!snippet) throw new Error("the README's Caddyfile has no (accessctl) snippet")
+  if (!snippet) throw new Error("docs/serve.md's Caddyfile has no (accessctl) snippet")
   const plain = snippet
     .replace('(accessctl)', '(accessctl_plain)')
     .split('\n')

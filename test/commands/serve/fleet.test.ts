@@ -8,7 +8,7 @@ import {findProgram} from '../../helpers/gateway.js'
 
 /**
  * A fleet behind a real gateway, on loopback: bench/fleet.mjs (the benchmark of `npm run bench:fleet`) run short.
- * Three serve processes over their own copies of the store behind nginx's upstream (the README's blocks), a
+ * Three serve processes over their own copies of the store behind nginx's upstream (docs/serve.md's blocks), a
  * `store backup` snapshot shipped to each copy by rename every second, requests through nginx all along, and
  * `tokens revoke` / `service keys delete` / `deployment disable` on the primary timed until every node refuses. This
  * test reads the benchmark's JSON report: what it counted at the gateway, in each node's access log, and per trial.

@@ -3,13 +3,13 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
-import {findProgram, freePort, type Gateway, readmeBlock, startEchoApi, startGateway, substitute, through} from '../../helpers/gateway.js'
+import {docsBlock, findProgram, freePort, type Gateway, startEchoApi, startGateway, substitute, through} from '../../helpers/gateway.js'
 import {rawHeader, rawRequest, type RunningServe, startServe} from '../../helpers/serve.js'
 import {buildServeFixture, type ServeFixture} from '../../helpers/serve-fixture.js'
 
 /**
  * A real gateway: Debian's HAProxy (2.6, with Lua) in front of a small upstream, asking `accessctl serve` from the
- * README's Lua action, configured by the README's two HAProxy blocks. CI installs HAProxy (.ci/run), so there this
+ * docs/serve.md's Lua action, configured by docs/serve.md's two HAProxy blocks. CI installs HAProxy (.ci/run), so there this
  * test fails rather than skips without it.
  */
 
@@ -30,8 +30,8 @@ describe.skipIf(!HAPROXY)('HAProxy with a Lua action in front of an API, with ac
     api = await startEchoApi()
     const ports = {serve: Number(new URL(serve.url).port), upstream: api.port, haproxy: await freePort()}
     const lua = join(dir.path, 'accessctl.lua')
-    writeFileSync(lua, substitute(readmeBlock('HAProxy', 'lua'), 'Lua action', [['http://127.0.0.1:8181/', `http://127.0.0.1:${ports.serve}/`]]))
-    const config = substitute(readmeBlock('HAProxy', 'haproxy'), 'HAProxy configuration', [
+    writeFileSync(lua, substitute(docsBlock('HAProxy', 'lua'), 'Lua action', [['http://127.0.0.1:8181/', `http://127.0.0.1:${ports.serve}/`]]))
+    const config = substitute(docsBlock('HAProxy', 'haproxy'), 'HAProxy configuration', [
       ['lua-load /etc/haproxy/accessctl.lua', `lua-load ${lua}`],
       ['bind :8080', `bind 127.0.0.1:${ports.haproxy}`],
       ['server api 127.0.0.1:9000', `server api 127.0.0.1:${ports.upstream}`],

@@ -10,20 +10,20 @@ import {buildServeFixture, DEPLOYMENTS, type ServeFixture} from '../../helpers/s
 
 /**
  * serve's /metrics as Prometheus itself reads it: Debian's promtool (package prometheus) checks the real output of a
- * real serve, taken after traffic to every endpoint so that every series exists; and the README lists exactly the
+ * real serve, taken after traffic to every endpoint so that every series exists; and docs/serve.md lists exactly the
  * metric families served. CI installs promtool (.ci/run), so there this test fails rather than skips without it.
  */
 
 const PROMTOOL = findProgram('promtool', ['/usr/bin/promtool', '/usr/local/bin/promtool'], 'apt-get install -y prometheus')
 
 /**
- * The metric names of the README's **Metrics.** paragraph: those before "Not served" are the families /metrics
+ * The metric names of docs/serve.md's **Metrics.** paragraph: those before "Not served" are the families /metrics
  * serves, those after are the ones it no longer does.
  */
 function readmeMetricNames(): {served: string[]; notServed: string[]} {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')
-  const paragraph = /^\*\*Metrics\.\*\*[\s\S]*?(?=\n\n)/m.exec(readme)?.[0]
-  if (!paragraph) throw new Error('README.md has no **Metrics.** paragraph')
+  const page = readFileSync(join(PROJECT_ROOT, 'docs', 'serve.md'), 'utf8')
+  const paragraph = /^\*\*Metrics\.\*\*[\s\S]*?(?=\n\n)/m.exec(page)?.[0]
+  if (!paragraph) throw new Error('docs/serve.md has no **Metrics.** paragraph')
   const names = (text: string) => [...text.matchAll(/`(accessctl_[a-z0-9_]+)/g)].map((match) => match[1])
   const [served, notServed = ''] = paragraph.split('Not served')
   return {served: names(served), notServed: names(notServed)}
@@ -98,7 +98,7 @@ describe.skipIf(!PROMTOOL).each([
     expect(checked.stdout + checked.stderr).toContain('non-counter metrics should not have "_total" suffix')
   })
 
-  it('the README lists exactly the metric families served, and none of those it says are gone', () => {
+  it('docs/serve.md lists exactly the metric families served, and none of those it says are gone', () => {
     const families = [...exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => ({name: match[1], type: match[2]}))
     const {served, notServed} = readmeMetricNames()
     expect([...served].sort()).toEqual(families.map((family) => family.name).sort())

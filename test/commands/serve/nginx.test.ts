@@ -4,21 +4,21 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runCli, runJson, type TempDir, tempDir} from '../../helpers/cli.js'
-import {findProgram, freePort, type Gateway, nginxConfig, readmeBlock, startEchoApi, startGateway, substitute, through as throughGateway} from '../../helpers/gateway.js'
+import {docsBlock, findProgram, freePort, type Gateway, nginxConfig, startEchoApi, startGateway, substitute, through as throughGateway} from '../../helpers/gateway.js'
 import {type RunningServe, startServe} from '../../helpers/serve.js'
 import {buildServeFixture, type ServeFixture} from '../../helpers/serve-fixture.js'
 
 /**
  * A real gateway: Debian's nginx (nginx-light has auth_request) in front of a small upstream, with `accessctl serve`
- * as its auth service, configured by the nginx block of the README. CI installs nginx (.ci/run), so there this
+ * as its auth service, configured by the nginx block of docs/serve.md. CI installs nginx (.ci/run), so there this
  * test never skips; elsewhere it skips when nginx is not installed.
  */
 
 const NGINX = findProgram('nginx', ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx'], 'apt-get install -y nginx-light')
 
-/** The README's nginx block, with this test's ports. */
+/** docs/serve.md's nginx block, with this test's ports. */
 function readmeNginxConfig(ports: {serve: number; upstream: number; nginx: number}): string {
-  return substitute(readmeBlock('nginx `auth_request`', 'nginx'), 'nginx block', [
+  return substitute(docsBlock('nginx `auth_request`', 'nginx'), 'nginx block', [
     ['server 127.0.0.1:8181;', `server 127.0.0.1:${ports.serve};`],
     ['server 127.0.0.1:9000;', `server 127.0.0.1:${ports.upstream};`],
     ['listen 8080;', `listen 127.0.0.1:${ports.nginx};`],

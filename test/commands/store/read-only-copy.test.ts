@@ -8,7 +8,7 @@ import {type CliResult, cliCommand, expectNoStackTrace, runCli, runJson, type Te
 import {NOBODY, type OtherUserCli, otherUserCliOrStop, otherUserEnv} from '../../helpers/other-user.js'
 
 /**
- * Issue 17.8: the README says a backup "can be opened from a read-only mount", but `accounts list` and `deployment
+ * Issue 17.8: the README (now docs/commands.md) says a backup "can be opened from a read-only mount", but `accounts list` and `deployment
  * authorize` on one stopped with exit 6 "the store is read-only"; only serve opened it. Commands that only read now
  * open a store they may not write read-only, as serve does; commands that write still stop with exit 6, saying why.
  * Two ways a copy is read-only: permissions (a user who may not write it: nobody, needs root to act as) and a
