@@ -18,7 +18,6 @@ export default class ServiceVersionsList extends AccessctlCommand {
     ...listFlags({matches: 'version', columns: VERSION_SORT_COLUMNS, defaultSort: 'created', newestFirst: true}),
   }
 
-
   async run(): Promise<ServiceVersionsListResult> {
     const {args, flags} = await this.parse(ServiceVersionsList)
     const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
