@@ -82,13 +82,13 @@ export class StreamedTable<T> {
   constructor(private readonly stream: NodeJS.WriteStream = process.stdout) {}
 
   /** The columns may differ from batch to batch in how they show a value (a relative time), not in what they are. */
-  render(rows: readonly T[], columns: ReadonlyArray<Column<T>>): Rendered {
+  render(rows: readonly T[], columns: ReadonlyArray<Column<T>>, {headers = true}: {headers?: boolean} = {}): Rendered {
     const cells = rows.map((row) => columns.map((column) => escapeControl(column.value(row))))
     const first = this.widths === undefined
-    this.widths ??= columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => line[i].length)))
+    this.widths ??= columns.map((column, i) => Math.max(headers ? column.header.length : 0, ...cells.map((line) => line[i].length)))
     if (!this.stream.isTTY) return new Rendered(cells.map((line) => line.join('\t')).join('\n'))
     const lines: string[] = []
-    if (first) {
+    if (first && headers) {
       lines.push(chalkFor(this.stream).bold(this.pad(columns.map((column) => column.header))))
     }
 

@@ -1,5 +1,6 @@
 import {UsageError} from '../errors.js'
 import {closestName, type Grant, WILDCARD} from './grants.js'
+import {globMatches, type ListQuery, sortRows, type SortKeys, validateGlob} from './list-query.js'
 import {preview} from './text.js'
 
 /** The account name that stands for public resources in grants (the seed's `public`). */
@@ -30,6 +31,16 @@ export const ROLES: readonly Role[] = [
     ],
   },
 ]
+
+/** The fields `tokens roles list --sort` takes. */
+export const ROLE_SORT_KEYS: SortKeys<Role> = {name: (role) => role.name, description: (role) => role.description}
+
+/** The built-in roles as lists show them, filtered and sorted in memory as the SQL lists are in the store. */
+export function listRoles(query: ListQuery = {}): Array<{name: string; description: string}> {
+  const glob = query.name === undefined ? undefined : validateGlob(query.name)
+  const matching = glob === undefined ? ROLES : ROLES.filter((role) => globMatches(glob, role.name))
+  return sortRows(matching, ROLE_SORT_KEYS, query, 'name', 'name').map(({name, description}) => ({name, description}))
+}
 
 export function findRole(name: string): Role | undefined {
   return ROLES.find((role) => role.name.toLowerCase() === name.toLowerCase())

@@ -1,4 +1,5 @@
 import {nowIso} from '../core/ids.js'
+import {type ListQuery, orderByClause, validateGlob} from '../core/list-query.js'
 import {hashSecret, KEY_PREFIXES, newKeyId, newSecretKey, sameHash} from '../core/secrets.js'
 import {ConflictError, DeniedError, NotFoundError, UsageError} from '../errors.js'
 import type {Db} from '../store/store.js'
@@ -73,10 +74,25 @@ export function createAdminKey(
   })
 }
 
-export function listAdminKeys(ctx: Context): AdminKey[] {
+/** The fields `admin-key list --sort` takes; a handful of rows, so each sorts them all. */
+export const ADMIN_KEY_SORT_COLUMNS = {
+  id: 'id',
+  label: 'label',
+  description: 'description',
+  created: 'created_at',
+  'created-by': 'created_by',
+  expires: 'expires_at',
+  'last-used': 'last_used_at',
+} as const
+
+export function listAdminKeys(ctx: Context, query: ListQuery = {}): AdminKey[] {
+  const orderBy = orderByClause(ADMIN_KEY_SORT_COLUMNS, query, 'created', 'id')
+  const label = query.label === undefined ? null : validateGlob(query.label, '--label')
   return ctx.store.read(() => {
     requireGlobalAdmin(ctx, {function: 'get', resource: '*', action: 'admin-key.list'})
-    const rows = ctx.store.db.prepare('SELECT * FROM admin_keys ORDER BY created_at').all() as AdminKeyRow[]
+    const rows = ctx.store.db
+      .prepare(`SELECT * FROM admin_keys WHERE (:label IS NULL OR label GLOB :label) ORDER BY ${orderBy}`)
+      .all({label}) as AdminKeyRow[]
     return rows.map(toAdminKey)
   })
 }

@@ -1,4 +1,5 @@
 import {newId, nowIso} from '../core/ids.js'
+import {type ListQuery, orderByClause, validateGlob} from '../core/list-query.js'
 import {looksSecret} from '../core/redact.js'
 import {hashSecret, KEY_PREFIXES, newSecretKey, sameHash} from '../core/secrets.js'
 import {UsageError} from '../errors.js'
@@ -101,10 +102,18 @@ const toKey = (row: KeyRow): ApiKey => ({
 })
 
 /** The keys of one service or deployment, never their secrets (only hashes are stored anyway). */
-export function listKeys(db: Db, table: KeyTable, ownerId: string): ApiKey[] {
+/** The fields `service keys list` and `deployment keys list` sort by; an object has a handful of keys. */
+export const API_KEY_SORT_COLUMNS = {id: 'id', label: 'label', created: 'created_at', 'created-by': 'created_by'} as const
+
+export function listKeys(db: Db, table: KeyTable, ownerId: string, query: ListQuery = {}): ApiKey[] {
+  const orderBy = orderByClause(API_KEY_SORT_COLUMNS, query, 'created', 'id')
+  const label = query.label === undefined ? null : validateGlob(query.label, '--label')
   const rows = db
-    .prepare(`SELECT id, label, description, created_at, created_by FROM ${table} WHERE ${OWNER_COLUMN[table]} = ? ORDER BY created_at, id`)
-    .all(ownerId) as KeyRow[]
+    .prepare(
+      `SELECT id, label, description, created_at, created_by FROM ${table}
+       WHERE ${OWNER_COLUMN[table]} = :owner AND (:label IS NULL OR label GLOB :label) ORDER BY ${orderBy}`,
+    )
+    .all({owner: ownerId, label}) as KeyRow[]
   return rows.map(toKey)
 }
 

@@ -1,4 +1,5 @@
 import {nowIso} from '../core/ids.js'
+import {type ListQuery, newestFirstUnlessSorted, orderByClause, validateGlob} from '../core/list-query.js'
 import {redactSecrets} from '../core/redact.js'
 import type {Db} from '../store/store.js'
 import {type Operation, requireGlobalAdmin} from './access.js'
@@ -70,17 +71,26 @@ export interface AuditFilter {
   /** Exact action (`accounts.delete`), or a topic (`accounts`) for all its actions. */
   action?: string
   outcome?: AuditOutcome
+  /** A glob on the target (`service:churn*`); entries without a target never match it. */
+  target?: string
   limit: number
   offset: number
 }
 
-/** Newest first, filtered and paged in SQL on indexed columns. */
-export function listAudit(ctx: Context, filter: AuditFilter): PageOf<AuditEntry> {
+/**
+ * The fields `audit list --sort` takes. Time is the order entries were written (the row id, which a clock set back
+ * cannot reorder) and walks the primary key; the others sort every matching row.
+ */
+export const AUDIT_SORT_COLUMNS = {time: 'id', actor: 'actor', action: 'action', target: 'target', outcome: 'outcome'} as const
+
+/** Newest first unless sorted otherwise, filtered and paged in SQL on indexed columns. */
+export function listAudit(ctx: Context, filter: AuditFilter & ListQuery): PageOf<AuditEntry> {
+  const orderBy = orderByClause(AUDIT_SORT_COLUMNS, newestFirstUnlessSorted(filter), 'time', 'id')
   return ctx.store.read(() => {
     requireAuditReader(ctx)
     const {where, params} = auditWhere(filter)
     const rows = ctx.store.db
-      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${whereClause(where)} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${whereClause(where)} ORDER BY ${orderBy} LIMIT ? OFFSET ?`)
       .iterate(...params, filter.limit + 1, filter.offset) as IterableIterator<AuditEntry>
     return pageOf(rows, filter)
   })
@@ -169,6 +179,11 @@ function auditWhere(filter: Omit<AuditFilter, 'limit' | 'offset'>): {where: stri
   if (filter.outcome !== undefined) {
     where.push('outcome = ?')
     params.push(filter.outcome)
+  }
+
+  if (filter.target !== undefined) {
+    where.push('target GLOB ?')
+    params.push(validateGlob(filter.target, '--target'))
   }
 
   return {where, params}

@@ -276,8 +276,8 @@ export function createDeploymentKey(ctx: Context, id: string, input: {label?: st
   return {...key, deployment: object.id}
 }
 
-export function listDeploymentKeys(ctx: Context, id: string): {deployment: string; authMode: AuthMode; keys: ApiKey[]} {
-  const {object, keys} = listObjectKeys(ctx, DEPLOYMENT, id)
+export function listDeploymentKeys(ctx: Context, id: string, query: ListQuery = {}): {deployment: string; authMode: AuthMode; keys: ApiKey[]} {
+  const {object, keys} = listObjectKeys(ctx, DEPLOYMENT, id, query)
   return {deployment: object.id, authMode: object.authMode, keys}
 }
 

@@ -14,6 +14,7 @@ import {
   listPermissions,
   pageVisible,
   type PermissionedKind,
+  permissionSortColumns,
   type PrivilegeChange,
   removePermission,
   setPermission,
@@ -166,8 +167,11 @@ export interface InfraPermissions {
   permissions: InfraPermission[]
 }
 
-export function listInfraPermissions(ctx: Context, id: string): InfraPermissions {
-  const {object, permissions} = listPermissions(ctx, INFRA, id)
+export const INFRA_PERMISSION_SORT_COLUMNS = permissionSortColumns(INFRA_PRIVILEGES)
+
+/** --name matches the group's name. */
+export function listInfraPermissions(ctx: Context, id: string, query: ListQuery = {}): InfraPermissions {
+  const {object, permissions} = listPermissions(ctx, INFRA, id, query)
   return {infrastructure: object.id, permissions}
 }
 

@@ -109,12 +109,25 @@ const column = (privilege: string) => `can_${privilege}`
 
 type PermissionTable<P extends string> = Pick<PermissionedKind<P, string, {id: string}>, 'permissionTable' | 'permissionColumn' | 'privileges' | 'expand'>
 
-function readPermissions<P extends string>(db: Db, kind: PermissionTable<P>, objectId: string, groupName?: string): GroupPermission<P>[] {
+/** The fields `service|infra permissions list --sort` takes: the group, and each privilege as granted (no before yes). */
+export function permissionSortColumns<P extends string>(privileges: readonly P[]): Readonly<Record<'group' | P, string>> {
+  return {group: 'group_name', ...Object.fromEntries(privileges.map((privilege) => [privilege, column(privilege)]))} as Record<'group' | P, string>
+}
+
+function readPermissions<P extends string>(
+  db: Db,
+  kind: PermissionTable<P>,
+  objectId: string,
+  groupName?: string,
+  query: ListQuery = {},
+): GroupPermission<P>[] {
   // One group's row by its key when asked: `apply` sets thousands of rows, and each set reads its row twice.
   const select = `SELECT group_name, ${kind.privileges.map(column).join(', ')} FROM ${kind.permissionTable} WHERE ${kind.permissionColumn} = ?`
   const rows = (
     groupName === undefined
-      ? db.prepare(`${select} ORDER BY group_name`).all(objectId)
+      ? db
+          .prepare(`${select} AND (? IS NULL OR group_name GLOB ?) ORDER BY ${orderByClause(permissionSortColumns(kind.privileges), query, 'group', 'group_name')}`)
+          .all(objectId, query.name ?? null, query.name ?? null)
       : db.prepare(`${select} AND group_name = ?`).all(objectId, groupName)
   ) as Record<string, unknown>[]
   return rows.map((row) => {
@@ -128,8 +141,12 @@ export function listPermissions<P extends string, N extends string, T extends {i
   ctx: Context,
   kind: PermissionedKind<P, N, T>,
   id: string,
+  query: ListQuery = {},
 ): {object: T; permissions: GroupPermission<P>[]} {
-  return readObject(ctx, kind, id, 'permissions.list', (object) => ({object, permissions: readPermissions(ctx.store.db, kind, object.id)}))
+  // Checked before the object is read, as the SQL lists do, so a bad field is exit 2 whatever the caller may see.
+  orderByClause(permissionSortColumns(kind.privileges), query, 'group', 'group_name')
+  if (query.name !== undefined) validateGlob(query.name)
+  return readObject(ctx, kind, id, 'permissions.list', (object) => ({object, permissions: readPermissions(ctx.store.db, kind, object.id, undefined, query)}))
 }
 
 /** Sets some of a group's privileges; those not given keep their value (false for a new row). */
@@ -202,8 +219,13 @@ export function createKey<N extends string, T extends {id: string}>(
 }
 
 /** The keys of the object, never their secrets; part of seeing it. */
-export function listObjectKeys<N extends string, T extends {id: string}>(ctx: Context, kind: KeyedKind<N, T>, id: string): {object: T; keys: ApiKey[]} {
-  return readObject(ctx, kind, id, 'keys.list', (object) => ({object, keys: listKeys(ctx.store.db, kind.keyTable, object.id)}))
+export function listObjectKeys<N extends string, T extends {id: string}>(
+  ctx: Context,
+  kind: KeyedKind<N, T>,
+  id: string,
+  query: ListQuery = {},
+): {object: T; keys: ApiKey[]} {
+  return readObject(ctx, kind, id, 'keys.list', (object) => ({object, keys: listKeys(ctx.store.db, kind.keyTable, object.id, query)}))
 }
 
 export function deleteKey<N extends string, T extends {id: string}>(ctx: Context, kind: KeyedKind<N, T>, id: string, keyId: string): {object: T; key: ApiKey} {

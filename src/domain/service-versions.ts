@@ -1,10 +1,11 @@
 import {validateNewVersion, validateVersion} from '../core/deployer.js'
 import {nowIso} from '../core/ids.js'
+import {type ListQuery, newestFirstUnlessSorted, orderByClause, validateGlob} from '../core/list-query.js'
 import {preview} from '../core/names.js'
 import {ConflictError, NotFoundError} from '../errors.js'
 import {actorOf, type Context, type Page, type PageOf, pageOf} from './context.js'
 import {changeObject, readObject} from './permissioned-objects.js'
-import {NEWEST_FIRST, SERVICE, versionExists} from './services.js'
+import {SERVICE, versionExists} from './services.js'
 
 /** The versions of a service, with the size and SHA-256 of their archives. */
 
@@ -70,11 +71,20 @@ export function addVersion(
   }, `service:${id}/version:${version}`)
 }
 
-export function listVersions(ctx: Context, id: string, page: Page): PageOf<ServiceVersion> {
+/** The fields `service versions list --sort` takes; by default newest first, as NEWEST_FIRST. */
+export const VERSION_SORT_COLUMNS = {version: 'version', size: 'size', sha256: 'sha256', created: 'created_at'} as const
+
+/** --name matches the version. */
+export function listVersions(ctx: Context, id: string, page: Page & ListQuery): PageOf<ServiceVersion> {
+  const orderBy = orderByClause(VERSION_SORT_COLUMNS, newestFirstUnlessSorted(page), 'created', 'version')
+  const name = page.name === undefined ? null : validateGlob(page.name)
   return readObject(ctx, SERVICE, id, 'versions.list', (service) => {
     const rows = ctx.store.db
-      .prepare(`SELECT service_id, version, size, sha256, created_at, created_by FROM service_versions WHERE service_id = ? ${NEWEST_FIRST} LIMIT ? OFFSET ?`)
-      .iterate(service.id, page.limit + 1, page.offset) as IterableIterator<VersionRow>
+      .prepare(
+        `SELECT service_id, version, size, sha256, created_at, created_by FROM service_versions
+         WHERE service_id = ? AND (? IS NULL OR version GLOB ?) ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      )
+      .iterate(service.id, name, name, page.limit + 1, page.offset) as IterableIterator<VersionRow>
     return pageOf(rows, page, toVersion)
   })
 }

@@ -20,6 +20,7 @@ import {
   listPermissions,
   pageVisible,
   type PermissionedKind,
+  permissionSortColumns,
   type PrivilegeChange,
   removePermission,
   setPermission,
@@ -210,8 +211,11 @@ export interface ServicePermissions {
 }
 
 /** Who may do what on the service; part of seeing it, so it needs `read`. */
-export function listServicePermissions(ctx: Context, id: string): ServicePermissions {
-  const {object, permissions} = listPermissions(ctx, SERVICE, id)
+export const SERVICE_PERMISSION_SORT_COLUMNS = permissionSortColumns(SERVICE_PRIVILEGES)
+
+/** --name matches the group's name. */
+export function listServicePermissions(ctx: Context, id: string, query: ListQuery = {}): ServicePermissions {
+  const {object, permissions} = listPermissions(ctx, SERVICE, id, query)
   return {service: object.id, owner: object.ownerAccountId, permissions}
 }
 
@@ -232,8 +236,8 @@ export function createServiceKey(ctx: Context, id: string, input: {label?: strin
   return {...key, service: object.id}
 }
 
-export function listServiceKeys(ctx: Context, id: string): {service: string; keys: ApiKey[]} {
-  const {object, keys} = listObjectKeys(ctx, SERVICE, id)
+export function listServiceKeys(ctx: Context, id: string, query: ListQuery = {}): {service: string; keys: ApiKey[]} {
+  const {object, keys} = listObjectKeys(ctx, SERVICE, id, query)
   return {service: object.id, keys}
 }
 

@@ -2,6 +2,7 @@ import type {JWK} from 'jose'
 import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
 
 import {nowIso} from '../core/ids.js'
+import {type ListQuery, orderByClause} from '../core/list-query.js'
 import {preview} from '../core/names.js'
 import {TOKEN_ALG} from '../core/token-format.js'
 import {ConflictError, NotFoundError} from '../errors.js'
@@ -104,11 +105,15 @@ function toSigningKey(row: KeyRow, activeKid: string | undefined): SigningKey {
   return {kid: row.kid, alg: row.alg, createdAt: row.created_at, retiredAt: row.retired_at, active: row.kid === activeKid}
 }
 
-export function listSigningKeys(ctx: Context): SigningKey[] {
+/** The fields `tokens keys list --sort` takes; a handful of rows, so each sorts them all. */
+export const SIGNING_KEY_SORT_COLUMNS = {kid: 'kid', created: 'created_at', retired: 'retired_at'} as const
+
+export function listSigningKeys(ctx: Context, query: ListQuery = {}): SigningKey[] {
+  const orderBy = orderByClause(SIGNING_KEY_SORT_COLUMNS, query, 'created', 'kid')
   return ctx.store.read(() => {
     const {db} = ctx.store
     const activeKid = activeKeyRow(db)?.kid
-    const rows = db.prepare('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as KeyRow[]
+    const rows = db.prepare(`SELECT * FROM signing_keys ORDER BY ${orderBy}`).all() as KeyRow[]
     return rows.map((row) => toSigningKey(row, activeKid))
   })
 }

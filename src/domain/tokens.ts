@@ -1,5 +1,6 @@
 import {WILDCARD, type Grant} from '../core/grants.js'
 import {nowIso} from '../core/ids.js'
+import {type ListQuery, orderByClause, validateGlob} from '../core/list-query.js'
 import {preview} from '../core/names.js'
 import {looksSecret} from '../core/redact.js'
 import type {TokenType} from '../core/token-format.js'
@@ -77,7 +78,26 @@ function requireTokenAccess(ctx: Context, fn: string, accountId: string, action:
   requireOwnAccountOrGlobalAdmin(ctx, {function: fn, resource: 'tokens', account: accountId, action, target})
 }
 
-export function listTokens(ctx: Context, filter: Page & {account?: string; all?: boolean}): PageOf<TokenRecord> {
+/**
+ * The fields `tokens list --sort` takes, as shown (the account by its name, the status as toRecord computes it, from
+ * the statement's :now). Created walks tokens_by_creation or tokens_by_account; the others sort every match.
+ */
+export const TOKEN_SORT_COLUMNS = {
+  id: 't.jti',
+  account: 'coalesce(a.name, t.account_id)',
+  type: 't.type',
+  role: 't.role',
+  label: 't.label',
+  created: 't.created_at',
+  expires: 't.expires_at',
+  status: "CASE WHEN t.revoked_at IS NOT NULL OR a.name IS NULL THEN 'revoked' WHEN t.expires_at <= :now THEN 'expired' ELSE 'active' END",
+} as const
+
+/** --name matches the account's name (what an operator looks tokens up by), --label the token's own label. */
+export function listTokens(ctx: Context, filter: Page & ListQuery & {account?: string; all?: boolean}): PageOf<TokenRecord> {
+  const orderBy = orderByClause(TOKEN_SORT_COLUMNS, filter, 'created', 't.jti')
+  const name = filter.name === undefined ? null : validateGlob(filter.name)
+  const label = filter.label === undefined ? null : validateGlob(filter.label, '--label')
   return ctx.store.read(() => {
     const {db} = ctx.store
     let accountId = filter.account === undefined ? null : requireSeenAccount(ctx, filter.account).id
@@ -93,12 +113,15 @@ export function listTokens(ctx: Context, filter: Page & {account?: string; all?:
     const rows = db
       .prepare(
         `${TOKEN_SELECT} WHERE ${scope} (:all OR (t.revoked_at IS NULL AND t.expires_at > :now AND a.id IS NOT NULL))
-         ORDER BY t.created_at, t.jti LIMIT :limit OFFSET :offset`,
+         AND (:name IS NULL OR a.name GLOB :name) AND (:label IS NULL OR t.label GLOB :label)
+         ORDER BY ${orderBy} LIMIT :limit OFFSET :offset`,
       )
       .iterate({
         ...(accountId === null ? {} : {account: accountId}),
         all: filter.all ? 1 : 0,
         now,
+        name,
+        label,
         limit: filter.limit + 1,
         offset: filter.offset,
       }) as IterableIterator<TokenRow>

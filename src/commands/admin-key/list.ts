@@ -1,6 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
+import {globFlag, listQueryOf, sortFlags} from '../../cli/list-flags.js'
 import {pageOfList, renderPage} from '../../cli/page.js'
-import {type AdminKey, listAdminKeys} from '../../domain/admin-keys.js'
+import {ADMIN_KEY_SORT_COLUMNS, type AdminKey, listAdminKeys} from '../../domain/admin-keys.js'
 import type {PageOf} from '../../domain/context.js'
 
 export type AdminKeyListResult = PageOf<AdminKey>
@@ -8,12 +9,17 @@ export type AdminKeyListResult = PageOf<AdminKey>
 export default class AdminKeyList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List administrative keys (never the keys themselves).'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
-  static override flags = {...pageFlags}
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --json',
+    "<%= config.bin %> <%= command.id %> --label 'break-*' --sort last-used --order desc",
+  ]
+
+  static override flags = {...pageFlags, ...sortFlags({columns: ADMIN_KEY_SORT_COLUMNS, defaultSort: 'created'}), label: globFlag('label', "key's label")}
 
   async run(): Promise<AdminKeyListResult> {
     const {flags} = await this.parse(AdminKeyList)
-    const page = pageOfList(listAdminKeys(await this.context(flags)), flags)
+    const page = pageOfList(listAdminKeys(await this.context(flags), listQueryOf(flags)), flags)
     const show = this.display()
     this.say(
       renderPage(page, [
@@ -24,7 +30,7 @@ export default class AdminKeyList extends AccessctlCommand {
         {header: 'CREATED BY', value: (k) => show.actor(k.createdBy)},
         {header: 'EXPIRES', value: (k) => show.time(k.expiresAt, 'never')},
         {header: 'LAST USED', value: (k) => show.time(k.lastUsedAt, 'never')},
-      ]),
+      ], {headers: !flags['no-headers']}),
     )
     return page
   }

@@ -3,11 +3,12 @@ import {Flags} from '@oclif/core'
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import type {Display} from '../../cli/display.js'
 import {FOLLOW_INTERVAL_MS, followUntilStopped, StreamedTable, unlessStopped} from '../../cli/follow.js'
+import {globFlag, listQueryOf, sortFlags} from '../../cli/list-flags.js'
 import {type Column, JsonLines} from '../../cli/output.js'
 import {renderPage} from '../../cli/page.js'
 import {preview} from '../../core/text.js'
 import {parseTtl} from '../../core/ttl.js'
-import {type AuditEntry, type AuditFilter, auditAfter, listAudit, startAuditFollow} from '../../domain/audit.js'
+import {AUDIT_SORT_COLUMNS, type AuditEntry, type AuditFilter, auditAfter, listAudit, startAuditFollow} from '../../domain/audit.js'
 import type {Context, PageOf} from '../../domain/context.js'
 import {UsageError} from '../../errors.js'
 import {CommitWatch} from '../../store/commit-watch.js'
@@ -34,6 +35,7 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
     '<%= config.bin %> <%= command.id %> --actor admin-key --outcome denied',
     '<%= config.bin %> <%= command.id %> --action accounts --since 2026-11-01T00:00:00Z --json',
     '<%= config.bin %> <%= command.id %> --follow --outcome denied --until 1s   # new denials as they happen, for 1 second',
+    "<%= config.bin %> <%= command.id %> --target 'service:churn*' --sort action --no-headers",
   ]
 
   static override flags = {
@@ -49,6 +51,9 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
       description: 'With --follow: stop at this time, an ISO 8601 time or a duration from now like 10m or 30s.',
       dependsOn: ['follow'],
     }),
+    target: globFlag('target', "target (service:churn-model, account:<id>, ...)"),
+    // With --follow rows are printed in the order they are written, so no other order can be asked for.
+    ...sortFlags({columns: AUDIT_SORT_COLUMNS, defaultSort: 'time', newestFirst: true, fullScan: ['actor', 'action', 'target', 'outcome'], exclusive: ['follow']}),
   }
 
   async run(): Promise<AuditListResult | undefined> {
@@ -59,21 +64,22 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
       actor: flags.actor,
       action: flags.action,
       outcome: flags.outcome,
+      target: flags.target,
       limit: flags.limit,
       offset: flags.offset,
     }
     const ctx = await this.context(flags)
     if (flags.follow) {
-      await this.follow(ctx, filter, until)
+      await this.follow(ctx, filter, until, !flags['no-headers'])
       return undefined
     }
 
-    const page = listAudit(ctx, filter)
-    this.say(renderPage(page, auditColumns(this.display())))
+    const page = listAudit(ctx, {...filter, ...listQueryOf(flags)})
+    this.say(renderPage(page, auditColumns(this.display()), {headers: !flags['no-headers']}))
     return page
   }
 
-  private async follow(ctx: Context, filter: AuditFilter, until: Date | undefined): Promise<void> {
+  private async follow(ctx: Context, filter: AuditFilter, until: Date | undefined, headers: boolean): Promise<void> {
     const watch = new CommitWatch(ctx.store)
     const start = startAuditFollow(ctx, filter)
     let lastId = start.lastId
@@ -85,7 +91,7 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
         await unlessStopped(lines.flush(), stopped)
       } else if (rows.length > 0 || !table.started) {
         // A fresh display per batch: a relative time is relative to when its row is printed.
-        this.say(table.render(rows, auditColumns(this.display())))
+        this.say(table.render(rows, auditColumns(this.display()), {headers}))
       }
     }
 

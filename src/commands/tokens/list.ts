@@ -2,9 +2,10 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {accountFlag} from '../../cli/flags.js'
+import {globFlag, listFlags, listQueryOf} from '../../cli/list-flags.js'
 import {renderPage} from '../../cli/page.js'
 import type {PageOf} from '../../domain/context.js'
-import {listTokens, type TokenRecord} from '../../domain/tokens.js'
+import {listTokens, TOKEN_SORT_COLUMNS, type TokenRecord} from '../../domain/tokens.js'
 
 export type TokensListResult = PageOf<TokenRecord>
 
@@ -19,17 +20,20 @@ Piped, rows are tab-separated with no header.`
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> -i aeb78193c526484fa4f5c14d182ba039 --all',
     '<%= config.bin %> <%= command.id %> --limit 20 --offset 40 --json',
+    "<%= config.bin %> <%= command.id %> --name 'alice*' --label 'exam*' --sort expires --order desc",
   ]
 
   static override flags = {
     ...pageFlags,
     id: accountFlag({description: 'Only the tokens of this account, by id or name.'}),
     all: Flags.boolean({description: 'Include expired and revoked tokens.'}),
+    ...listFlags({matches: "account's name", columns: TOKEN_SORT_COLUMNS, defaultSort: 'created', fullScan: ['id', 'account', 'type', 'role', 'label', 'expires', 'status']}),
+    label: globFlag('label', "token's label"),
   }
 
   async run(): Promise<TokensListResult> {
     const {flags} = await this.parse(TokensList)
-    const page = listTokens(await this.context(flags), {account: flags.id, all: flags.all, limit: flags.limit, offset: flags.offset})
+    const page = listTokens(await this.context(flags), {account: flags.id, all: flags.all, limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
     const show = this.display()
     this.say(
       renderPage(page, [
@@ -41,7 +45,7 @@ Piped, rows are tab-separated with no header.`
         {header: 'CREATED', value: (t) => show.time(t.createdAt)},
         {header: 'EXPIRES', value: (t) => show.time(t.expiresAt)},
         {header: 'STATUS', value: (t) => t.status},
-      ]),
+      ], {headers: !flags['no-headers']}),
     )
     return page
   }

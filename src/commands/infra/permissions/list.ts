@@ -1,8 +1,9 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {infraIdArg, infraPermissionColumns} from '../../../cli/deployer-views.js'
+import {listFlags, listQueryOf} from '../../../cli/list-flags.js'
 import {pageOfList, renderPage} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
-import {type InfraPermission, listInfraPermissions} from '../../../domain/infrastructures.js'
+import {INFRA_PERMISSION_SORT_COLUMNS, type InfraPermission, listInfraPermissions} from '../../../domain/infrastructures.js'
 
 export type InfraPermissionsListResult = PageOf<InfraPermission> & {infrastructure: string}
 
@@ -12,15 +13,15 @@ export default class InfraPermissionsList extends AccessctlCommand {
   static override description = `Shows each group's view, deploy and admin flags and what they add up to (admin implies deploy,
 deploy implies view). Needs view on the infrastructure.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> prod-eu']
+  static override examples = ['<%= config.bin %> <%= command.id %> prod-eu', "<%= config.bin %> <%= command.id %> prod-eu --name 'dev*' --sort view --order desc"]
   static override args = {id: infraIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...listFlags({matches: "group's name", columns: INFRA_PERMISSION_SORT_COLUMNS, defaultSort: 'group'})}
 
   async run(): Promise<InfraPermissionsListResult> {
     const {args, flags} = await this.parse(InfraPermissionsList)
-    const {infrastructure, permissions} = listInfraPermissions(await this.context(flags), args.id)
+    const {infrastructure, permissions} = listInfraPermissions(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(permissions, flags)
-    this.say(renderPage(page, infraPermissionColumns))
+    this.say(renderPage(page, infraPermissionColumns, {headers: !flags['no-headers']}))
     return {infrastructure, ...page}
   }
 }

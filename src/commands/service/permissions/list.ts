@@ -1,8 +1,9 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {serviceIdArg, servicePermissionColumns} from '../../../cli/deployer-views.js'
+import {listFlags, listQueryOf} from '../../../cli/list-flags.js'
 import {pageOfList, renderPage} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
-import {listServicePermissions, type ServicePermission} from '../../../domain/services.js'
+import {listServicePermissions, SERVICE_PERMISSION_SORT_COLUMNS, type ServicePermission} from '../../../domain/services.js'
 
 export type ServicePermissionsListResult = PageOf<ServicePermission> & {service: string; owner: string | null}
 
@@ -13,16 +14,16 @@ export default class ServicePermissionsList extends AccessctlCommand {
 (admin implies write, deploy and read; write and deploy imply read). The owner holds admin besides these rows.
 Needs read on the service.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> churn-model']
+  static override examples = ['<%= config.bin %> <%= command.id %> churn-model', "<%= config.bin %> <%= command.id %> churn-model --name 'dev*' --sort deploy --order desc"]
   static override args = {id: serviceIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...listFlags({matches: "group's name", columns: SERVICE_PERMISSION_SORT_COLUMNS, defaultSort: 'group'})}
 
   async run(): Promise<ServicePermissionsListResult> {
     const {args, flags} = await this.parse(ServicePermissionsList)
-    const {service, owner, permissions} = listServicePermissions(await this.context(flags), args.id)
+    const {service, owner, permissions} = listServicePermissions(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(permissions, flags)
     if (owner) this.say(`owner: ${this.display().account(owner)} (admin)`)
-    this.say(renderPage(page, servicePermissionColumns))
+    this.say(renderPage(page, servicePermissionColumns, {headers: !flags['no-headers']}))
     return {service, owner, ...page}
   }
 }

@@ -1,8 +1,9 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {serviceIdArg, versionColumns} from '../../../cli/deployer-views.js'
+import {listFlags, listQueryOf} from '../../../cli/list-flags.js'
 import {renderPage} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
-import {listVersions, type ServiceVersion} from '../../../domain/service-versions.js'
+import {listVersions, type ServiceVersion, VERSION_SORT_COLUMNS} from '../../../domain/service-versions.js'
 
 export type ServiceVersionsListResult = PageOf<ServiceVersion>
 
@@ -10,14 +11,17 @@ export default class ServiceVersionsList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = "List an API service's versions, newest first."
   static override description = 'Lists the versions with the size and SHA-256 of their archives, if recorded. Needs read on the service.'
-  static override examples = ['<%= config.bin %> <%= command.id %> churn-model', '<%= config.bin %> <%= command.id %> churn-model --json']
+  static override examples = ['<%= config.bin %> <%= command.id %> churn-model', '<%= config.bin %> <%= command.id %> churn-model --json', "<%= config.bin %> <%= command.id %> churn-model --name 'v[12]' --sort version"]
   static override args = {id: serviceIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {
+    ...pageFlags,
+    ...listFlags({matches: 'version', columns: VERSION_SORT_COLUMNS, defaultSort: 'created', newestFirst: true}),
+  }
 
   async run(): Promise<ServiceVersionsListResult> {
     const {args, flags} = await this.parse(ServiceVersionsList)
-    const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset})
-    this.say(renderPage(page, versionColumns(this.display())))
+    const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
+    this.say(renderPage(page, versionColumns(this.display()), {headers: !flags['no-headers']}))
     return page
   }
 }
