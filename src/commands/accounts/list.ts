@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {listFlags, listQueryOf} from '../../cli/list-flags.js'
-import {renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import {type Account, ACCOUNT_SORT_COLUMNS, listAccounts} from '../../domain/accounts.js'
 import type {PageOf} from '../../domain/context.js'
 
@@ -24,6 +24,7 @@ tab-separated (id, name, created) with no header. --json gives the page and the 
 
   static override flags = {
     ...pageFlags,
+    ...outputFlag,
     ...listFlags({matches: "name", columns: ACCOUNT_SORT_COLUMNS, defaultSort: 'name', fullScan: ['created']}),
     group: Flags.string({char: 'g', description: 'Only accounts that are members of this group.'}),
   }
@@ -32,13 +33,18 @@ tab-separated (id, name, created) with no header. --json gives the page and the 
     const {flags} = await this.parse(AccountsList)
     const page = listAccounts(await this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group, ...listQueryOf(flags)})
     const show = this.display()
-    this.say(
-      renderPage(page, [
-        {header: 'ID', value: (a) => a.id},
-        {header: 'NAME', value: (a) => a.name},
-        {header: 'CREATED', value: (a) => show.time(a.createdAt)},
-      ], {headers: !flags['no-headers']}),
+    return this.show(
+      page,
+      pageViews(page, {
+        columns: [
+          {header: 'ID', value: (a) => a.id},
+          {header: 'NAME', value: (a) => a.name},
+          {header: 'CREATED', value: (a) => show.time(a.createdAt)},
+        ],
+        wide: [{header: 'CREATED-AT', value: (a) => a.createdAt}],
+        name: (a) => a.id,
+        headers: !flags['no-headers'],
+      }),
     )
-    return page
   }
 }

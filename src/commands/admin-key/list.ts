@@ -1,5 +1,6 @@
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
-import {pageOfList, renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
+import {pageOfList} from '../../cli/page.js'
 import {type AdminKey, listAdminKeys} from '../../domain/admin-keys.js'
 import type {PageOf} from '../../domain/context.js'
 
@@ -9,14 +10,17 @@ export default class AdminKeyList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List administrative keys (never the keys themselves).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<AdminKeyListResult> {
     const {flags} = await this.parse(AdminKeyList)
     const page = pageOfList(listAdminKeys(await this.context(flags)), flags)
     const show = this.display()
-    this.say(
-      renderPage(page, [
+    // The table shows every field already: wide has nothing to add.
+    return this.show(
+      page,
+      pageViews(page, {
+        columns: [
         {header: 'ID', value: (k) => k.id},
         {header: 'LABEL', value: (k) => k.label ?? ''},
         {header: 'DESCRIPTION', value: (k) => k.description ?? ''},
@@ -24,8 +28,9 @@ export default class AdminKeyList extends AccessctlCommand {
         {header: 'CREATED BY', value: (k) => show.actor(k.createdBy)},
         {header: 'EXPIRES', value: (k) => show.time(k.expiresAt, 'never')},
         {header: 'LAST USED', value: (k) => show.time(k.lastUsedAt, 'never')},
-      ]),
+        ],
+        name: (k) => k.id,
+      }),
     )
-    return page
   }
 }

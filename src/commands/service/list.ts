@@ -1,7 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {serviceColumns} from '../../cli/deployer-views.js'
 import {listFlags, listQueryOf} from '../../cli/list-flags.js'
-import {renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import type {PageOf} from '../../domain/context.js'
 import {listServices, SERVICE_SORT_COLUMNS, type Service} from '../../domain/services.js'
 
@@ -17,12 +17,13 @@ export default class ServiceList extends AccessctlCommand {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --limit 20 --offset 40 --json',
     "<%= config.bin %> <%= command.id %> --name 'churn*' --sort created --order desc",
   ]
-  static override flags = {...pageFlags, ...listFlags({matches: 'id', columns: SERVICE_SORT_COLUMNS, defaultSort: 'id', fullScan: ['created']})}
+  static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: 'id', columns: SERVICE_SORT_COLUMNS, defaultSort: 'id', fullScan: ['created']})}
 
   async run(): Promise<ServiceListResult> {
     const {flags} = await this.parse(ServiceList)
     const page = listServices(await this.context(flags), {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
-    this.say(renderPage(page, serviceColumns(this.display()), {headers: !flags['no-headers']}))
-    return page
+    const show = this.display()
+    const wide = [{header: 'CREATED BY', value: (s: Service) => show.actor(s.createdBy)}]
+    return this.show(page, pageViews(page, {columns: serviceColumns(show), wide, name: (s) => s.id, headers: !flags['no-headers']}))
   }
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {accountFlag} from '../../cli/flags.js'
-import {renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import type {PageOf} from '../../domain/context.js'
 import {listTokens, type TokenRecord} from '../../domain/tokens.js'
 
@@ -23,6 +23,7 @@ Piped, rows are tab-separated with no header.`
 
   static override flags = {
     ...pageFlags,
+    ...outputFlag,
     id: accountFlag({description: 'Only the tokens of this account, by id or name.'}),
     all: Flags.boolean({description: 'Include expired and revoked tokens.'}),
   }
@@ -31,8 +32,10 @@ Piped, rows are tab-separated with no header.`
     const {flags} = await this.parse(TokensList)
     const page = listTokens(await this.context(flags), {account: flags.id, all: flags.all, limit: flags.limit, offset: flags.offset})
     const show = this.display()
-    this.say(
-      renderPage(page, [
+    return this.show(
+      page,
+      pageViews(page, {
+        columns: [
         {header: 'ID', value: (t) => t.jti},
         {header: 'ACCOUNT', value: (t) => t.accountName ?? t.accountId},
         {header: 'TYPE', value: (t) => t.type},
@@ -41,8 +44,14 @@ Piped, rows are tab-separated with no header.`
         {header: 'CREATED', value: (t) => show.time(t.createdAt)},
         {header: 'EXPIRES', value: (t) => show.time(t.expiresAt)},
         {header: 'STATUS', value: (t) => t.status},
-      ]),
+        ],
+        wide: [
+          {header: 'ACCOUNT-ID', value: (t) => t.accountId},
+          {header: 'REVOKED', value: (t) => (t.revokedAt === null ? '-' : show.time(t.revokedAt))},
+          {header: 'SIGNING-KEY', value: (t) => t.kid},
+        ],
+        name: (t) => t.jti,
+      }),
     )
-    return page
   }
 }

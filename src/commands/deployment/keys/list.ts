@@ -1,6 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {deploymentIdArg, keyColumns} from '../../../cli/deployer-views.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {AuthMode} from '../../../core/deployer.js'
 import type {ApiKey} from '../../../domain/api-keys.js'
 import type {PageOf} from '../../../domain/context.js'
@@ -14,13 +15,13 @@ export default class DeploymentKeysList extends AccessctlCommand {
   static override description = 'Lists the id, label and creation of each key. Needs read on the service AND view on the infrastructure.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<DeploymentKeysListResult> {
     const {args, flags} = await this.parse(DeploymentKeysList)
     const {deployment, authMode, keys} = listDeploymentKeys(await this.context(flags), args.id)
     const page = pageOfList(keys, flags)
-    this.say(renderPage(page, keyColumns(this.display())))
-    return {deployment, authMode, ...page}
+    const views = pageViews(page, {columns: keyColumns(this.display()), wide: [{header: 'DESCRIPTION', value: (k) => k.description ?? '-'}], name: (k) => k.id})
+    return this.show({deployment, authMode, ...page}, views)
   }
 }

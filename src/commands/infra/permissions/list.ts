@@ -1,6 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {infraIdArg, infraPermissionColumns} from '../../../cli/deployer-views.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
 import {type InfraPermission, listInfraPermissions} from '../../../domain/infrastructures.js'
 
@@ -14,13 +15,13 @@ deploy implies view). Needs view on the infrastructure.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> prod-eu']
   static override args = {id: infraIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<InfraPermissionsListResult> {
     const {args, flags} = await this.parse(InfraPermissionsList)
     const {infrastructure, permissions} = listInfraPermissions(await this.context(flags), args.id)
     const page = pageOfList(permissions, flags)
-    this.say(renderPage(page, infraPermissionColumns))
-    return {infrastructure, ...page}
+    // A permission row shows all it holds: wide has nothing to add.
+    return this.show({infrastructure, ...page}, pageViews(page, {columns: infraPermissionColumns, name: (p) => p.group}))
   }
 }

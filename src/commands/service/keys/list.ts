@@ -1,6 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {keyColumns, serviceIdArg} from '../../../cli/deployer-views.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {ApiKey} from '../../../domain/api-keys.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listServiceKeys} from '../../../domain/services.js'
@@ -13,13 +14,13 @@ export default class ServiceKeysList extends AccessctlCommand {
   static override description = 'Lists the id, label and creation of each key; the secrets are not stored. Needs read on the service.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model']
   static override args = {id: serviceIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<ServiceKeysListResult> {
     const {args, flags} = await this.parse(ServiceKeysList)
     const {service, keys} = listServiceKeys(await this.context(flags), args.id)
     const page = pageOfList(keys, flags)
-    this.say(renderPage(page, keyColumns(this.display())))
-    return {service, ...page}
+    const views = pageViews(page, {columns: keyColumns(this.display()), wide: [{header: 'DESCRIPTION', value: (k) => k.description ?? '-'}], name: (k) => k.id})
+    return this.show({service, ...page}, views)
   }
 }

@@ -1,6 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {serviceIdArg, servicePermissionColumns} from '../../../cli/deployer-views.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listServicePermissions, type ServicePermission} from '../../../domain/services.js'
 
@@ -15,14 +16,21 @@ Needs read on the service.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model']
   static override args = {id: serviceIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<ServicePermissionsListResult> {
     const {args, flags} = await this.parse(ServicePermissionsList)
     const {service, owner, permissions} = listServicePermissions(await this.context(flags), args.id)
     const page = pageOfList(permissions, flags)
-    if (owner) this.say(`owner: ${this.display().account(owner)} (admin)`)
-    this.say(renderPage(page, servicePermissionColumns))
-    return {service, owner, ...page}
+    // A permission row shows all it holds: wide has nothing to add.
+    const table = pageViews(page, {columns: servicePermissionColumns, name: (p) => p.group})
+    const show = this.display()
+    return this.show({service, owner, ...page}, {
+      ...table,
+      human: (wide) => {
+        if (owner) this.say(`owner: ${show.account(owner)} (admin)`)
+        return table.human(wide)
+      },
+    })
   }
 }

@@ -1,6 +1,6 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {serviceIdArg, versionColumns} from '../../../cli/deployer-views.js'
-import {renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listVersions, type ServiceVersion} from '../../../domain/service-versions.js'
 
@@ -12,12 +12,13 @@ export default class ServiceVersionsList extends AccessctlCommand {
   static override description = 'Lists the versions with the size and SHA-256 of their archives, if recorded. Needs read on the service.'
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model', '<%= config.bin %> <%= command.id %> churn-model --json']
   static override args = {id: serviceIdArg}
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<ServiceVersionsListResult> {
     const {args, flags} = await this.parse(ServiceVersionsList)
     const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset})
-    this.say(renderPage(page, versionColumns(this.display())))
-    return page
+    const show = this.display()
+    const wide = [{header: 'CREATED BY', value: (v: ServiceVersion) => show.actor(v.createdBy)}]
+    return this.show(page, pageViews(page, {columns: versionColumns(show), wide, name: (v) => v.version}))
   }
 }

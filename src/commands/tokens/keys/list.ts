@@ -1,6 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {yesNo} from '../../../cli/output.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listSigningKeys, type SigningKey} from '../../../domain/signing-keys.js'
 
@@ -10,24 +11,23 @@ export default class TokensKeysList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List the signing keys: kid, created, retired, and which one signs new tokens.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<TokensKeysListResult> {
     const {flags} = await this.parse(TokensKeysList)
     const page = pageOfList(listSigningKeys(await this.context(flags)), flags)
     const show = this.display()
-    if (page.items.length === 0 && page.offset === 0) this.say('no signing key yet: the first token (or tokens keys rotate) makes one')
-    else {
-      this.say(
-        renderPage(page, [
-          {header: 'KID', value: (k) => k.kid},
-          {header: 'CREATED', value: (k) => show.time(k.createdAt)},
-          {header: 'RETIRED', value: (k) => show.time(k.retiredAt)},
-          {header: 'ACTIVE', value: (k) => yesNo(k.active)},
-        ]),
-      )
-    }
-
-    return page
+    const table = pageViews(page, {
+      columns: [
+        {header: 'KID', value: (k) => k.kid},
+        {header: 'CREATED', value: (k) => show.time(k.createdAt)},
+        {header: 'RETIRED', value: (k) => show.time(k.retiredAt)},
+        {header: 'ACTIVE', value: (k) => yesNo(k.active)},
+      ],
+      wide: [{header: 'ALG', value: (k) => k.alg}],
+      name: (k) => k.kid,
+    })
+    const none = page.items.length === 0 && page.offset === 0
+    return this.show(page, {...table, human: (wide) => (none ? 'no signing key yet: the first token (or tokens keys rotate) makes one' : table.human(wide))})
   }
 }

@@ -1,5 +1,6 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import {ROLES} from '../../../core/roles.js'
 import type {PageOf} from '../../../domain/context.js'
 
@@ -9,7 +10,7 @@ export default class TokensRolesList extends AccessctlCommand {
   static override summary = 'List the built-in roles a token can be made from.'
   static override description = "Also at the top level, as in Dyff's CLI: accessctl roles list."
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> roles list   # the same, as Dyff spells it']
-  static override flags = {...pageFlags}
+  static override flags = {...pageFlags, ...outputFlag}
 
   async run(): Promise<TokensRolesListResult> {
     const {flags} = await this.parse(TokensRolesList)
@@ -17,7 +18,7 @@ export default class TokensRolesList extends AccessctlCommand {
       ROLES.map(({name, description}) => ({name, description})),
       flags,
     )
-    this.say(renderPage(page, [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}]))
-    return page
+    // A role is its name and description: wide has nothing to add.
+    return this.show(page, pageViews(page, {columns: [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}], name: (r) => r.name}))
   }
 }
