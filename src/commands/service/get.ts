@@ -11,7 +11,12 @@ export default class ServiceGet extends AccessctlCommand {
   static override description = `Shows the service's settings, owner, counts of versions, keys and deployments, and the privileges
 you hold on it. Needs read on the service; a service you may not read is reported as not found (exit 4).`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> churn-model', '<%= config.bin %> <%= command.id %> churn-model --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> churn-model',
+    '<%= config.bin %> <%= command.id %> churn-model --json',
+    '<%= config.bin %> <%= command.id %> churn-model -o yaml',
+    '<%= config.bin %> <%= command.id %> churn-model -o wide',
+  ]
   static override args = {id: serviceIdArg}
   static override flags = {...outputFlag}
 

@@ -16,6 +16,8 @@ export default class ServiceList extends AccessctlCommand {
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --limit 20 --offset 40 --json',
     "<%= config.bin %> <%= command.id %> --name 'churn*' --sort created --order desc",
+    '<%= config.bin %> <%= command.id %> -o name   # one id a line, as service get takes it',
+    "<%= config.bin %> <%= command.id %> -o jsonpath='$.items[?@.public == false].id'",
   ]
   static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: 'id', columns: SERVICE_SORT_COLUMNS, defaultSort: 'id', fullScan: ['created']})}
 
