@@ -153,6 +153,16 @@ describe('every list', () => {
     expect((await run(['service', 'list', '-o', 'jsonpath=$.limit'])).stdout).toBe('100\n')
   })
 
+  it('-o wide counts what accounts and services hold, which their --json page leaves to get', async () => {
+    const accounts = (await must(['accounts', 'list', '-o', 'wide', '--name', 'alice'])).split('\t')
+    expect(accounts.slice(1, 2).concat(accounts.slice(3))).toEqual(['alice', '2', '1'])
+    const services = await must(['service', 'list', '-o', 'wide', '--name', 'churn'])
+    expect(services.split('\t').slice(4, 7)).toEqual(['2', '2', '2'])
+    expect(services).toMatch(/\toperator:\S+$/)
+    const asBob = await run(['service', 'list', '-o', 'wide'], {env: {ACCESSCTL_TOKEN: bobToken}})
+    expect(asBob.stdout.trimEnd().split('\n')).toHaveLength(1)
+  })
+
   it('-o jsonpath with no match prints nothing and exits 0', async () => {
     const none = await run(['service', 'list', '-o', 'jsonpath=$.items[*].nothing'])
     expect(none).toMatchObject({code: 0, stdout: '', stderr: ''})

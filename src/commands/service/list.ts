@@ -3,7 +3,7 @@ import {serviceColumns} from '../../cli/deployer-views.js'
 import {listFlags, listQueryOf} from '../../cli/list-flags.js'
 import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import type {PageOf} from '../../domain/context.js'
-import {listServices, SERVICE_SORT_COLUMNS, type Service} from '../../domain/services.js'
+import {countsOfServices, listServices, SERVICE_SORT_COLUMNS, type Service, type ServiceCounts} from '../../domain/services.js'
 
 export type ServiceListResult = PageOf<Service>
 
@@ -23,9 +23,18 @@ export default class ServiceList extends AccessctlCommand {
 
   async run(): Promise<ServiceListResult> {
     const {flags} = await this.parse(ServiceList)
-    const page = listServices(await this.context(flags), {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
+    const ctx = await this.context(flags)
+    const page = listServices(ctx, {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
     const show = this.display()
-    const wide = [{header: 'CREATED BY', value: (s: Service) => show.actor(s.createdBy)}]
+    // Counted only for -o wide, the one shape that shows them: the --json document stays the page of services.
+    let counted: Map<string, ServiceCounts> | undefined
+    const count = (s: Service, field: keyof ServiceCounts) => String((counted ??= countsOfServices(ctx, page.items.map((item) => item.id))).get(s.id)?.[field] ?? '')
+    const wide = [
+      {header: 'VERSIONS', value: (s: Service) => count(s, 'versions')},
+      {header: 'KEYS', value: (s: Service) => count(s, 'keys')},
+      {header: 'DEPLOYMENTS', value: (s: Service) => count(s, 'deployments')},
+      {header: 'CREATED BY', value: (s: Service) => show.actor(s.createdBy)},
+    ]
     return this.show(page, pageViews(page, {columns: serviceColumns(show), wide, name: (s) => s.id, headers: !flags['no-headers']}))
   }
 }
