@@ -35,7 +35,7 @@ Also at the top level, as in Dyff's CLI: accessctl roles get ROLE -i ID.`
         this.printDocument(Document.yaml(yamlText({account: expansion.accountId, grants: expansion.grants})))
         return undefined
       },
-      names: () => [args.role],
+      names: () => [expansion.role],
     })
   }
 }
