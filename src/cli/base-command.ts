@@ -13,6 +13,7 @@ import {AccessctlError, DeniedError, NotFoundError, StoreError, UnseenError, Usa
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
 import {type Display, displayFor} from './display.js'
 import {chalkFor, Document, humanText, type Rendered, writeError} from './output.js'
+import {argvAsksJsonShape, asOutputShape, checkShapeWithJsonFlag, type OutputShape, printInShape, type ShapeViews} from './output-shape.js'
 import {confirmDestructive} from './prompts.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AccessctlCommand)['baseFlags'] & T['flags']>
@@ -69,6 +70,8 @@ export abstract class AccessctlCommand extends Command {
 
   private openedStore?: Store
   private resolvedCaller?: Caller
+  /** What `-o/--output` asked for, on the gets and lists that take it (src/cli/output-shape.ts). */
+  private outputShape?: OutputShape
 
   /**
    * oclif's parse, then the rule that a flag or variable given empty is refused (exit 2) rather than taken as not
@@ -94,6 +97,8 @@ export abstract class AccessctlCommand extends Command {
       this.parsed = true
     }
 
+    this.outputShape = asOutputShape((output.flags as Record<string, unknown>).output)
+    checkShapeWithJsonFlag(this.outputShape, super.jsonEnabled())
     const given = new Set(output.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
     for (const [name, definition] of Object.entries(definitions) as Array<[string, {type: string; env?: string}]>) {
       if (definition.type !== 'option') continue
@@ -121,6 +126,19 @@ export abstract class AccessctlCommand extends Command {
       .filter(([, definition]) => !definition.hidden)
       .map(([name, definition]) => ({name, char: definition.char, aliases: definition.aliases}))
     return (this.constructor as typeof AccessctlCommand).enableJsonFlag ? [...spellings, {name: 'json'}] : spellings
+  }
+
+  /** `-o json` is --json: the same document, and errors as the error document. */
+  override jsonEnabled(): boolean {
+    if (super.jsonEnabled()) return true
+    if (this.outputShape) return this.outputShape.kind === 'json'
+    return 'output' in (this.ctor.flags ?? {}) && argvAsksJsonShape(this.argv)
+  }
+
+  /** A get's or a list's result in the shape `-o` asked for (human output without it); returned as its --json document. */
+  protected async show<T>(result: T, views: ShapeViews): Promise<T> {
+    await printInShape(result, this.outputShape, views, (text) => this.say(text))
+    return result
   }
 
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */

@@ -207,6 +207,23 @@ export function listAccounts(ctx: Context, filter: Page & ListQuery & {group?: s
   })
 }
 
+/** What `accounts list -o wide` adds to each account listed: its groups ('everyone' included) and active recorded tokens. */
+export interface AccountCounts {
+  groups: number
+  activeTokens: number
+}
+
+/** The counts of accounts a list has shown (so the caller may list accounts), looked up only when asked for. */
+export function countsOfAccounts(ctx: Context, ids: readonly string[]): Map<string, AccountCounts> {
+  return ctx.store.read(() => {
+    requireGlobalAdmin(ctx, {function: 'get', resource: 'accounts', action: 'accounts.list'})
+    const groups = ctx.store.db.prepare('SELECT count(*) FROM group_members WHERE account_id = ?').pluck()
+    const tokens = ctx.store.db.prepare('SELECT count(*) FROM tokens WHERE account_id = ? AND revoked_at IS NULL AND expires_at > ?').pluck()
+    const now = nowIso()
+    return new Map(ids.map((id) => [id, {groups: 1 + (groups.get(id) as number), activeTokens: tokens.get(id, now) as number}]))
+  })
+}
+
 export interface OwnedObjects {
   services: number
   infrastructures: number

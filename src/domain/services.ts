@@ -168,6 +168,32 @@ export function getService(ctx: Context, id: string): ServiceDetails {
   })
 }
 
+/** What `service list -o wide` adds to each service listed. */
+export interface ServiceCounts {
+  versions: number
+  keys: number
+  deployments: number
+}
+
+/** The counts service get shows, for services a list has shown; each is read with get's own check. */
+export function countsOfServices(ctx: Context, ids: readonly string[]): Map<string, ServiceCounts> {
+  return ctx.store.read(() => {
+    const {db} = ctx.store
+    const counts = new Map<string, ServiceCounts>()
+    for (const id of ids) {
+      const {service} = loadServiceFor(ctx, id, SERVICE_OPERATIONS.get, 'service.get')
+      const count = (sql: string) => db.prepare(sql).pluck().get(service.id) as number
+      counts.set(service.id, {
+        versions: count('SELECT count(*) FROM service_versions WHERE service_id = ?'),
+        keys: count('SELECT count(*) FROM service_keys WHERE service_id = ?'),
+        deployments: count('SELECT count(*) FROM deployments WHERE service_id = ?'),
+      })
+    }
+
+    return counts
+  })
+}
+
 export function updateService(ctx: Context, id: string, change: {public?: boolean}): Service {
   if (change.public === undefined) throw new UsageError('nothing to update: give --public or --no-public')
   return changeObject(ctx, SERVICE, id, 'update', (service) => {

@@ -17,6 +17,7 @@ import {
 import {createHash} from 'node:crypto'
 import {join, resolve} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {parse as parseYaml} from 'yaml'
 
 import {type CliResult, PROJECT_ROOT, type TempDir, tempDir} from '../helpers/cli.js'
 
@@ -97,6 +98,24 @@ describe('the single executable', () => {
     const files = readdirSync(folder)
     expect(files).toHaveLength(1)
     expect(files[0]).toBe(`${await sha256(join(folder, files[0]))}.node`)
+  })
+
+  it('prints -o jsonpath and -o yaml with the JSONPath and YAML libraries it carries', async () => {
+    const cache = join(dir.path, 'cache-shapes')
+    const store = join(dir.path, 'shapes.db')
+    for (const name of ['alice@example.com', 'bob@example.com']) expect((await run(['accounts', 'create', '-n', name], cache, store)).code).toBe(0)
+    const picked = await run(['accounts', 'list', '-o', 'jsonpath=$.items[*].name'], cache, store)
+    expect(picked).toMatchObject({code: 0, stdout: 'alice@example.com\nbob@example.com\n', stderr: ''})
+    const braced = await run(['accounts', 'list', '-o', 'jsonpath={.items[?@.name == "bob@example.com"].name}'], cache, store)
+    expect(braced).toMatchObject({code: 0, stdout: 'bob@example.com\n'})
+    const refused = await run(['accounts', 'list', '-o', 'jsonpath=$.items['], cache, store)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('invalid JSONPath expression: unclosed bracketed selection')
+
+    const asJson = await run(['accounts', 'list', '--json'], cache, store)
+    const asYaml = await run(['accounts', 'list', '-o', 'yaml'], cache, store)
+    expect(asYaml).toMatchObject({code: 0, stderr: ''})
+    expect(parseYaml(asYaml.stdout)).toEqual(JSON.parse(asJson.stdout))
   })
 
   it('survives two first runs at once with an empty cache', async () => {

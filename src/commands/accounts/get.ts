@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {accountFlag, accountIdsOf} from '../../cli/flags.js'
+import {outputFlag} from '../../cli/output-shape.js'
 import {renderFields} from '../../cli/output.js'
 import {type AccountDetails, getAccount} from '../../domain/accounts.js'
 
@@ -21,21 +22,25 @@ of its recorded tokens are active. Give exactly one of --name and --id. Never sh
   static override flags = {
     name: Flags.string({char: 'n', description: 'The account name, exactly as created.', exactlyOne: ['name', 'id']}),
     id: accountFlag({description: 'The account, by id (32 hex characters) or name.', exactlyOne: ['name', 'id']}),
+    ...outputFlag,
   }
 
   async run(): Promise<AccountsGetResult> {
     const {flags} = await this.parse(AccountsGet)
     const ctx = await this.context(flags)
     const account = getAccount(ctx, flags.id === undefined ? {name: flags.name} : {id: accountIdsOf(ctx, [flags.id])[0]})
-    this.say(
-      renderFields([
-        ['id', account.id],
-        ['name', account.name],
-        ['created', this.display().time(account.createdAt)],
-        ['groups', account.groups.join(', ')],
-        ['active tokens', account.activeTokenCount],
-      ]),
-    )
-    return account
+    const show = this.display()
+    return this.show(account, {
+      human: (wide) =>
+        renderFields([
+          ['id', account.id],
+          ['name', account.name],
+          ['created', show.time(account.createdAt)],
+          ...(wide ? [['created at', account.createdAt] as const] : []),
+          ['groups', account.groups.join(', ')],
+          ['active tokens', account.activeTokenCount],
+        ]),
+      names: () => [account.id],
+    })
   }
 }

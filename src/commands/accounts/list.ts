@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {listFlags, listQueryOf} from '../../cli/list-flags.js'
-import {renderPage} from '../../cli/page.js'
-import {type Account, ACCOUNT_SORT_COLUMNS, listAccounts} from '../../domain/accounts.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
+import {type Account, type AccountCounts, ACCOUNT_SORT_COLUMNS, countsOfAccounts, listAccounts} from '../../domain/accounts.js'
 import type {PageOf} from '../../domain/context.js'
 
 export type AccountsListResult = PageOf<Account>
@@ -24,21 +24,34 @@ tab-separated (id, name, created) with no header. --json gives the page and the 
 
   static override flags = {
     ...pageFlags,
+    ...outputFlag,
     ...listFlags({matches: "name", columns: ACCOUNT_SORT_COLUMNS, defaultSort: 'name', fullScan: ['created']}),
     group: Flags.string({char: 'g', description: 'Only accounts that are members of this group.'}),
   }
 
   async run(): Promise<AccountsListResult> {
     const {flags} = await this.parse(AccountsList)
-    const page = listAccounts(await this.context(flags), {limit: flags.limit, offset: flags.offset, group: flags.group, ...listQueryOf(flags)})
+    const ctx = await this.context(flags)
+    const page = listAccounts(ctx, {limit: flags.limit, offset: flags.offset, group: flags.group, ...listQueryOf(flags)})
     const show = this.display()
-    this.say(
-      renderPage(page, [
-        {header: 'ID', value: (a) => a.id},
-        {header: 'NAME', value: (a) => a.name},
-        {header: 'CREATED', value: (a) => show.time(a.createdAt)},
-      ], {headers: !flags['no-headers']}),
+    // Counted only for -o wide, the one shape that shows them: the --json document stays the page of accounts.
+    let counted: Map<string, AccountCounts> | undefined
+    const counts = () => (counted ??= countsOfAccounts(ctx, page.items.map((a) => a.id)))
+    return this.show(
+      page,
+      pageViews(page, {
+        columns: [
+          {header: 'ID', value: (a) => a.id},
+          {header: 'NAME', value: (a) => a.name},
+          {header: 'CREATED', value: (a) => show.time(a.createdAt)},
+        ],
+        wide: [
+          {header: 'GROUPS', value: (a) => String(counts().get(a.id)?.groups ?? '')},
+          {header: 'ACTIVE-TOKENS', value: (a) => String(counts().get(a.id)?.activeTokens ?? '')},
+        ],
+        name: (a) => a.id,
+        headers: !flags['no-headers'],
+      }),
     )
-    return page
   }
 }

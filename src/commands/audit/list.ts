@@ -5,7 +5,7 @@ import type {Display} from '../../cli/display.js'
 import {FOLLOW_INTERVAL_MS, followUntilStopped, StreamedTable, unlessStopped} from '../../cli/follow.js'
 import {globFlag, listQueryOf, sortFlags} from '../../cli/list-flags.js'
 import {type Column, JsonLines} from '../../cli/output.js'
-import {renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import {preview} from '../../core/text.js'
 import {parseTtl} from '../../core/ttl.js'
 import {AUDIT_SORT_COLUMNS, type AuditEntry, type AuditFilter, auditAfter, listAudit, startAuditFollow} from '../../domain/audit.js'
@@ -40,6 +40,7 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
 
   static override flags = {
     ...pageFlags,
+    ...outputFlag,
     since: Flags.string({description: 'Only entries at or after this time: an ISO 8601 time, or a duration ago like 24h or 7d.'}),
     actor: Flags.string({description: 'Only this actor (e.g. admin-key:5f1c2a9b7e3d4c60), or every actor of a kind (operator, admin-key, account).'}),
     action: Flags.string({description: 'Only this action (e.g. accounts.delete), or every action of a topic (e.g. accounts).'}),
@@ -58,6 +59,10 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
 
   async run(): Promise<AuditListResult | undefined> {
     const {flags} = await this.parse(AuditList)
+    if (flags.follow && flags.output && flags.output.kind !== 'json') {
+      throw new UsageError(`--follow prints a table, or JSON lines with -o json; not -o ${flags.output.kind}`)
+    }
+
     const until = flags.until === undefined ? undefined : parseTime(flags.until, '--until', +1)
     const filter: AuditFilter = {
       since: flags.since === undefined ? undefined : parseTime(flags.since, '--since', -1),
@@ -75,8 +80,8 @@ that is deleted, replaced or unreadable while followed ends it with exit 6.`
     }
 
     const page = listAudit(ctx, {...filter, ...listQueryOf(flags)})
-    this.say(renderPage(page, auditColumns(this.display()), {headers: !flags['no-headers']}))
-    return page
+    const views = pageViews(page, {columns: auditColumns(this.display()), wide: [{header: 'ID', value: (e) => String(e.id)}], name: (e) => String(e.id), headers: !flags['no-headers']})
+    return this.show(page, views)
   }
 
   private async follow(ctx: Context, filter: AuditFilter, until: Date | undefined, headers: boolean): Promise<void> {

@@ -1,5 +1,6 @@
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {deploymentFields, deploymentIdArg} from '../../cli/deployer-views.js'
+import {outputFlag, withFields} from '../../cli/output-shape.js'
 import {type DeploymentDetails, getDeployment} from '../../domain/deployments.js'
 
 export type DeploymentGetResult = DeploymentDetails
@@ -12,11 +13,15 @@ service AND view on the infrastructure; otherwise it is reported as not found (e
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}
+  static override flags = {...outputFlag}
 
   async run(): Promise<DeploymentGetResult> {
     const {args, flags} = await this.parse(DeploymentGet)
     const deployment = getDeployment(await this.context(flags), args.id)
-    this.say(deploymentFields(deployment, this.display()))
-    return deployment
+    const show = this.display()
+    return this.show(deployment, {
+      human: (wide) => withFields(deploymentFields(deployment, show), wide ? [['owner id', deployment.ownerAccountId], ['created by', deployment.createdBy]] : []),
+      names: () => [deployment.id],
+    })
   }
 }

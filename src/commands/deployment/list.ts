@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {deploymentColumns} from '../../cli/deployer-views.js'
 import {listFlags, listQueryOf} from '../../cli/list-flags.js'
-import {renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import type {PageOf} from '../../domain/context.js'
 import {type Deployment, listDeployments, DEPLOYMENT_SORT_COLUMNS} from '../../domain/deployments.js'
 
@@ -24,6 +24,7 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
 
   static override flags = {
     ...pageFlags,
+    ...outputFlag,
     ...listFlags({matches: 'id', columns: DEPLOYMENT_SORT_COLUMNS, defaultSort: 'id', fullScan: ['service', 'infra', 'created']}),
     service: Flags.string({char: 's', description: 'Only deployments of this service.'}),
     infra: Flags.string({char: 'I', description: 'Only deployments on this infrastructure.'}),
@@ -38,7 +39,11 @@ you may view. Piped, rows are tab-separated (id, service, infra, version, enable
       infra: flags.infra,
       ...listQueryOf(flags),
     })
-    this.say(renderPage(page, deploymentColumns, {headers: !flags['no-headers']}))
-    return page
+    const show = this.display()
+    const wide = [
+      {header: 'OWNER', value: (d: Deployment) => (d.ownerAccountId === null ? '-' : show.account(d.ownerAccountId))},
+      {header: 'CREATED', value: (d: Deployment) => show.time(d.createdAt)},
+    ]
+    return this.show(page, pageViews(page, {columns: deploymentColumns, wide, name: (d) => d.id, headers: !flags['no-headers']}))
   }
 }

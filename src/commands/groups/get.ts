@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
+import {outputFlag} from '../../cli/output-shape.js'
 import {renderFields, yesNo} from '../../cli/output.js'
 import {getGroup, type GroupDetails, MEMBERS_SHOWN} from '../../domain/groups.js'
 
@@ -15,6 +16,7 @@ page through all of them with 'accounts list --group NAME').`
   static override examples = ['<%= config.bin %> <%= command.id %> devops', '<%= config.bin %> <%= command.id %> everyone --json']
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}
+  static override flags = {...outputFlag}
 
   async run(): Promise<GroupsGetResult> {
     const {args, flags} = await this.parse(GroupsGet)
@@ -24,16 +26,19 @@ page through all of them with 'accounts list --group NAME').`
         ? 'every account (implicit)'
         : group.members.map((m) => `${m.name} (${m.id})`).join(', ') || '(none)'
     const more = group.memberCount !== null && group.memberCount > group.members.length ? ` … ${group.memberCount} in all` : ''
-    this.say(
-      renderFields([
-        ['name', group.name],
-        ['admin', yesNo(group.admin)],
-        ['may create services', yesNo(group.mayCreateServices)],
-        ['built in', yesNo(group.builtin)],
-        ['created', this.display().time(group.createdAt)],
-        ['members', members + more],
-      ]),
-    )
-    return group
+    const show = this.display()
+    return this.show(group, {
+      human: (wide) =>
+        renderFields([
+          ['name', group.name],
+          ['admin', yesNo(group.admin)],
+          ['may create services', yesNo(group.mayCreateServices)],
+          ['built in', yesNo(group.builtin)],
+          ['created', show.time(group.createdAt)],
+          ...(wide ? [['member count', group.memberCount] as const] : []),
+          ['members', members + more],
+        ]),
+      names: () => [group.name],
+    })
   }
 }

@@ -1,5 +1,6 @@
 import {AccessctlCommand} from '../../cli/base-command.js'
 import {infraFields, infraIdArg} from '../../cli/deployer-views.js'
+import {outputFlag, withFields} from '../../cli/output-shape.js'
 import {getInfra, type InfrastructureDetails} from '../../domain/infrastructures.js'
 
 export type InfraGetResult = InfrastructureDetails
@@ -12,11 +13,15 @@ Needs view; an infrastructure you may not view is reported as not found (exit 4)
 
   static override examples = ['<%= config.bin %> <%= command.id %> prod-eu']
   static override args = {id: infraIdArg}
+  static override flags = {...outputFlag}
 
   async run(): Promise<InfraGetResult> {
     const {args, flags} = await this.parse(InfraGet)
     const infra = getInfra(await this.context(flags), args.id)
-    this.say(infraFields(infra, this.display()))
-    return infra
+    const show = this.display()
+    return this.show(infra, {
+      human: (wide) => withFields(infraFields(infra, show), wide ? [['owner id', infra.ownerAccountId], ['created by', infra.createdBy]] : []),
+      names: () => [infra.id],
+    })
   }
 }

@@ -1,7 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {infraColumns} from '../../cli/deployer-views.js'
 import {listFlags, listQueryOf} from '../../cli/list-flags.js'
-import {renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import type {PageOf} from '../../domain/context.js'
 import {type Infrastructure, listInfras, INFRA_SORT_COLUMNS} from '../../domain/infrastructures.js'
 
@@ -18,12 +18,13 @@ tab-separated (id, stage, owner, created) with no header.`
     '<%= config.bin %> <%= command.id %> --json',
     "<%= config.bin %> <%= command.id %> --name 'prod*' --sort stage --no-headers",
   ]
-  static override flags = {...pageFlags, ...listFlags({matches: 'id', columns: INFRA_SORT_COLUMNS, defaultSort: 'id', fullScan: ['stage', 'created']})}
+  static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: 'id', columns: INFRA_SORT_COLUMNS, defaultSort: 'id', fullScan: ['stage', 'created']})}
 
   async run(): Promise<InfraListResult> {
     const {flags} = await this.parse(InfraList)
     const page = listInfras(await this.context(flags), {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
-    this.say(renderPage(page, infraColumns(this.display()), {headers: !flags['no-headers']}))
-    return page
+    const show = this.display()
+    const wide = [{header: 'CREATED BY', value: (i: Infrastructure) => show.actor(i.createdBy)}]
+    return this.show(page, pageViews(page, {columns: infraColumns(show), wide, name: (i) => i.id, headers: !flags['no-headers']}))
   }
 }

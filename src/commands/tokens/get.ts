@@ -1,7 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {AccessctlCommand} from '../../cli/base-command.js'
-import {renderFields, renderYaml} from '../../cli/output.js'
+import {outputFlag} from '../../cli/output-shape.js'
+import {Rendered, renderFields, renderYaml} from '../../cli/output.js'
 import {yamlText} from '../../core/yaml-text.js'
 import {getToken, type TokenRecord} from '../../domain/tokens.js'
 
@@ -12,12 +13,13 @@ export default class TokensGet extends AccessctlCommand {
   static override summary = 'Show one recorded token: its account, grants, dates and status (never the token).'
   static override examples = ['<%= config.bin %> <%= command.id %> "$JTI"']
   static override args = {jti: Args.string({description: 'The token id (jti), as tokens list shows it.', required: true})}
+  static override flags = {...outputFlag}
 
   async run(): Promise<TokensGetResult> {
     const {args, flags} = await this.parse(TokensGet)
     const token = getToken(await this.context(flags), args.jti)
     const show = this.display()
-    this.say(
+    const fields = (wide: boolean) =>
       renderFields([
         ['id', token.jti],
         ['account', token.accountName ? `${token.accountName} (${token.accountId})` : token.accountId],
@@ -29,9 +31,11 @@ export default class TokensGet extends AccessctlCommand {
         ['revoked', token.revokedAt === null ? null : show.time(token.revokedAt)],
         ['status', token.status],
         ['signing key', token.kid],
-      ]),
-    )
-    this.say(renderYaml(yamlText({grants: token.grants})))
-    return token
+        ...(wide ? [['account id', token.accountId], ['created by', token.createdBy]] as const : []),
+      ])
+    return this.show(token, {
+      human: (wide) => new Rendered(`${fields(wide).text}\n${renderYaml(yamlText({grants: token.grants})).text}`),
+      names: () => [token.jti],
+    })
   }
 }

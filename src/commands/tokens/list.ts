@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {AccessctlCommand, pageFlags} from '../../cli/base-command.js'
 import {accountFlag} from '../../cli/flags.js'
 import {globFlag, listFlags, listQueryOf} from '../../cli/list-flags.js'
-import {renderPage} from '../../cli/page.js'
+import {outputFlag, pageViews} from '../../cli/output-shape.js'
 import type {PageOf} from '../../domain/context.js'
 import {listTokens, TOKEN_SORT_COLUMNS, type TokenRecord} from '../../domain/tokens.js'
 
@@ -25,6 +25,7 @@ Piped, rows are tab-separated with no header.`
 
   static override flags = {
     ...pageFlags,
+    ...outputFlag,
     id: accountFlag({description: 'Only the tokens of this account, by id or name.'}),
     all: Flags.boolean({description: 'Include expired and revoked tokens.'}),
     ...listFlags({matches: "account's name", columns: TOKEN_SORT_COLUMNS, defaultSort: 'created', fullScan: ['id', 'account', 'type', 'role', 'label', 'expires', 'status']}),
@@ -35,8 +36,10 @@ Piped, rows are tab-separated with no header.`
     const {flags} = await this.parse(TokensList)
     const page = listTokens(await this.context(flags), {account: flags.id, all: flags.all, limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
     const show = this.display()
-    this.say(
-      renderPage(page, [
+    return this.show(
+      page,
+      pageViews(page, {
+        columns: [
         {header: 'ID', value: (t) => t.jti},
         {header: 'ACCOUNT', value: (t) => t.accountName ?? t.accountId},
         {header: 'TYPE', value: (t) => t.type},
@@ -45,8 +48,15 @@ Piped, rows are tab-separated with no header.`
         {header: 'CREATED', value: (t) => show.time(t.createdAt)},
         {header: 'EXPIRES', value: (t) => show.time(t.expiresAt)},
         {header: 'STATUS', value: (t) => t.status},
-      ], {headers: !flags['no-headers']}),
+        ],
+        wide: [
+          {header: 'ACCOUNT-ID', value: (t) => t.accountId},
+          {header: 'REVOKED', value: (t) => (t.revokedAt === null ? '-' : show.time(t.revokedAt))},
+          {header: 'SIGNING-KEY', value: (t) => t.kid},
+        ],
+        name: (t) => t.jti,
+        headers: !flags['no-headers'],
+      }),
     )
-    return page
   }
 }

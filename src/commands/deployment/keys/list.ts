@@ -1,7 +1,8 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {deploymentIdArg, keyColumns} from '../../../cli/deployer-views.js'
 import {globFlag, listQueryOf, sortFlags} from '../../../cli/list-flags.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {AuthMode} from '../../../core/deployer.js'
 import {API_KEY_SORT_COLUMNS, type ApiKey} from '../../../domain/api-keys.js'
 import type {PageOf} from '../../../domain/context.js'
@@ -19,13 +20,13 @@ export default class DeploymentKeysList extends AccessctlCommand {
   ]
 
   static override args = {id: deploymentIdArg}
-  static override flags = {...pageFlags, ...sortFlags({columns: API_KEY_SORT_COLUMNS, defaultSort: 'created'}), label: globFlag('label', "key's label")}
+  static override flags = {...pageFlags, ...outputFlag, ...sortFlags({columns: API_KEY_SORT_COLUMNS, defaultSort: 'created'}), label: globFlag('label', "key's label")}
 
   async run(): Promise<DeploymentKeysListResult> {
     const {args, flags} = await this.parse(DeploymentKeysList)
     const {deployment, authMode, keys} = listDeploymentKeys(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(keys, flags)
-    this.say(renderPage(page, keyColumns(this.display()), {headers: !flags['no-headers']}))
-    return {deployment, authMode, ...page}
+    const views = pageViews(page, {columns: keyColumns(this.display()), wide: [{header: 'DESCRIPTION', value: (k) => k.description ?? '-'}], name: (k) => k.id, headers: !flags['no-headers']})
+    return this.show({deployment, authMode, ...page}, views)
   }
 }

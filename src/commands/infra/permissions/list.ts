@@ -1,7 +1,8 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {infraIdArg, infraPermissionColumns} from '../../../cli/deployer-views.js'
 import {listFlags, listQueryOf} from '../../../cli/list-flags.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
 import {INFRA_PERMISSION_SORT_COLUMNS, type InfraPermission, listInfraPermissions} from '../../../domain/infrastructures.js'
 
@@ -15,13 +16,13 @@ deploy implies view). Needs view on the infrastructure.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> prod-eu', "<%= config.bin %> <%= command.id %> prod-eu --name 'dev*' --sort view --order desc"]
   static override args = {id: infraIdArg}
-  static override flags = {...pageFlags, ...listFlags({matches: "group's name", columns: INFRA_PERMISSION_SORT_COLUMNS, defaultSort: 'group'})}
+  static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: "group's name", columns: INFRA_PERMISSION_SORT_COLUMNS, defaultSort: 'group'})}
 
   async run(): Promise<InfraPermissionsListResult> {
     const {args, flags} = await this.parse(InfraPermissionsList)
     const {infrastructure, permissions} = listInfraPermissions(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(permissions, flags)
-    this.say(renderPage(page, infraPermissionColumns, {headers: !flags['no-headers']}))
-    return {infrastructure, ...page}
+    // A permission row shows all it holds: wide has nothing to add.
+    return this.show({infrastructure, ...page}, pageViews(page, {columns: infraPermissionColumns, name: (p) => p.group, headers: !flags['no-headers']}))
   }
 }

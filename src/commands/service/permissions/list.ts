@@ -1,7 +1,8 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {serviceIdArg, servicePermissionColumns} from '../../../cli/deployer-views.js'
 import {listFlags, listQueryOf} from '../../../cli/list-flags.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listServicePermissions, SERVICE_PERMISSION_SORT_COLUMNS, type ServicePermission} from '../../../domain/services.js'
 
@@ -16,14 +17,21 @@ Needs read on the service.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model', "<%= config.bin %> <%= command.id %> churn-model --name 'dev*' --sort deploy --order desc"]
   static override args = {id: serviceIdArg}
-  static override flags = {...pageFlags, ...listFlags({matches: "group's name", columns: SERVICE_PERMISSION_SORT_COLUMNS, defaultSort: 'group'})}
+  static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: "group's name", columns: SERVICE_PERMISSION_SORT_COLUMNS, defaultSort: 'group'})}
 
   async run(): Promise<ServicePermissionsListResult> {
     const {args, flags} = await this.parse(ServicePermissionsList)
     const {service, owner, permissions} = listServicePermissions(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(permissions, flags)
-    if (owner) this.say(`owner: ${this.display().account(owner)} (admin)`)
-    this.say(renderPage(page, servicePermissionColumns, {headers: !flags['no-headers']}))
-    return {service, owner, ...page}
+    // A permission row shows all it holds: wide has nothing to add.
+    const table = pageViews(page, {columns: servicePermissionColumns, name: (p) => p.group, headers: !flags['no-headers']})
+    const show = this.display()
+    return this.show({service, owner, ...page}, {
+      ...table,
+      human: (wide) => {
+        if (owner) this.say(`owner: ${show.account(owner)} (admin)`)
+        return table.human(wide)
+      },
+    })
   }
 }

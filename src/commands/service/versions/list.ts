@@ -1,7 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {serviceIdArg, versionColumns} from '../../../cli/deployer-views.js'
 import {listFlags, listQueryOf} from '../../../cli/list-flags.js'
-import {renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
 import type {PageOf} from '../../../domain/context.js'
 import {listVersions, type ServiceVersion, VERSION_SORT_COLUMNS} from '../../../domain/service-versions.js'
 
@@ -15,13 +15,15 @@ export default class ServiceVersionsList extends AccessctlCommand {
   static override args = {id: serviceIdArg}
   static override flags = {
     ...pageFlags,
+    ...outputFlag,
     ...listFlags({matches: 'version', columns: VERSION_SORT_COLUMNS, defaultSort: 'created', newestFirst: true}),
   }
 
   async run(): Promise<ServiceVersionsListResult> {
     const {args, flags} = await this.parse(ServiceVersionsList)
     const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
-    this.say(renderPage(page, versionColumns(this.display()), {headers: !flags['no-headers']}))
-    return page
+    const show = this.display()
+    const wide = [{header: 'CREATED BY', value: (v: ServiceVersion) => show.actor(v.createdBy)}]
+    return this.show(page, pageViews(page, {columns: versionColumns(show), wide, name: (v) => v.version, headers: !flags['no-headers']}))
   }
 }

@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {AccessctlCommand} from '../../../cli/base-command.js'
 import {accountFlag, accountIdsOf} from '../../../cli/flags.js'
+import {outputFlag} from '../../../cli/output-shape.js'
 import {Document} from '../../../cli/output.js'
 import {isAccountId} from '../../../core/names.js'
 import {roleGrants} from '../../../core/roles.js'
@@ -21,14 +22,20 @@ Also at the top level, as in Dyff's CLI: accessctl roles get ROLE -i ID.`
   ]
 
   static override args = {role: Args.string({description: 'The role name: Admin or AuditDeveloper.', required: true})}
-  static override flags = {id: accountFlag({description: 'The account the role is expanded for, by id or name (a name is looked up in the store).', required: true})}
+  static override flags = {id: accountFlag({description: 'The account the role is expanded for, by id or name (a name is looked up in the store).', required: true}), ...outputFlag}
 
   async run(): Promise<TokensRolesGetResult> {
     const {args, flags} = await this.parse(TokensRolesGet)
     // An id needs no store (the expansion is pure); only a name is looked up, in a store that must exist.
     const accountId = isAccountId(flags.id) ? flags.id : accountIdsOf(await this.context(flags), [flags.id])[0]
     const expansion = roleGrants(args.role, accountId)
-    this.printDocument(Document.yaml(yamlText({account: expansion.accountId, grants: expansion.grants})))
-    return expansion
+    return this.show(expansion, {
+      // Its human output is already a YAML document, which wide has nothing to add to.
+      human: () => {
+        this.printDocument(Document.yaml(yamlText({account: expansion.accountId, grants: expansion.grants})))
+        return undefined
+      },
+      names: () => [expansion.role],
+    })
   }
 }

@@ -1,6 +1,7 @@
 import {AccessctlCommand, pageFlags} from '../../../cli/base-command.js'
 import {listFlags, listQueryOf} from '../../../cli/list-flags.js'
-import {pageOfList, renderPage} from '../../../cli/page.js'
+import {outputFlag, pageViews} from '../../../cli/output-shape.js'
+import {pageOfList} from '../../../cli/page.js'
 import {listRoles, ROLE_SORT_KEYS} from '../../../core/roles.js'
 import type {PageOf} from '../../../domain/context.js'
 
@@ -15,12 +16,12 @@ export default class TokensRolesList extends AccessctlCommand {
     "<%= config.bin %> <%= command.id %> --name 'Audit*' --sort name --order desc",
   ]
 
-  static override flags = {...pageFlags, ...listFlags({matches: 'name', columns: ROLE_SORT_KEYS, defaultSort: 'name'})}
+  static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: 'name', columns: ROLE_SORT_KEYS, defaultSort: 'name'})}
 
   async run(): Promise<TokensRolesListResult> {
     const {flags} = await this.parse(TokensRolesList)
     const page = pageOfList(listRoles(listQueryOf(flags)), flags)
-    this.say(renderPage(page, [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}], {headers: !flags['no-headers']}))
-    return page
+    // A role is its name and description: wide has nothing to add.
+    return this.show(page, pageViews(page, {columns: [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}], name: (r) => r.name, headers: !flags['no-headers']}))
   }
 }
