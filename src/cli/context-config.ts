@@ -134,7 +134,7 @@ export function writeConfigText(file: string, text: string): void {
  */
 export function readCredentialFile(credential: CredentialFile, context: string): string {
   const what = `the ${credential.kind} file ${preview(credential.path, 200)} of context ${context}`
-  const fd = openCredential(credential.path, what)
+  const fd = openCredential(credential, what)
   let text: string
   try {
     checkCredentialStats(fstatSync(fd), what, credential.path)
@@ -153,14 +153,17 @@ export function checkCredentialFile(credential: CredentialFile, context: string)
   readCredentialFile(credential, context)
 }
 
-function openCredential(path: string, what: string): number {
+function openCredential({kind, path}: CredentialFile, what: string): number {
   try {
     return openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ELOOP') {
       throw new UsageError(`${what} is a symbolic link: a credential file is read only as a file of its own`, {
-        hint: `Point the context at the file itself: accessctl config set-context CONTEXT --${'token-file'}|--admin-key-file "$(readlink -f ${shellWord(path)})"`,
+        hint:
+          kind === 'token'
+            ? `Point the context at the file itself (readlink -f ${shellWord(path)} names it): accessctl config set-context NAME --token-file FILE`
+            : `Point the context at the file itself (readlink -f ${shellWord(path)} names it): accessctl config set-context NAME --admin-key-file FILE`,
       })
     }
 
@@ -183,13 +186,13 @@ function checkCredentialKind(text: string, kind: CredentialFile['kind'], what: s
   const isAdminKey = text.startsWith('acak_')
   if (kind === 'token' && !JWS_COMPACT.test(text)) {
     throw new UsageError(`${what} does not hold a token${isAdminKey ? ' but an admin key' : ''}`, {
-      hint: isAdminKey ? 'Name it with --admin-key-file instead: accessctl config set-context CONTEXT --admin-key-file FILE' : 'It must hold one token (eyJ...), as tokens create prints it.',
+      hint: isAdminKey ? 'Name it with --admin-key-file instead: accessctl config set-context NAME --admin-key-file FILE' : 'It must hold one token (eyJ...), as tokens create prints it.',
     })
   }
 
   if (kind === 'admin-key' && !isAdminKey) {
     throw new UsageError(`${what} does not hold an admin key${JWS_COMPACT.test(text) ? ' but a token' : ''}`, {
-      hint: JWS_COMPACT.test(text) ? 'Name it with --token-file instead: accessctl config set-context CONTEXT --token-file FILE' : 'It must hold one admin key (acak_...), as admin-key create prints it.',
+      hint: JWS_COMPACT.test(text) ? 'Name it with --token-file instead: accessctl config set-context NAME --token-file FILE' : 'It must hold one admin key (acak_...), as admin-key create prints it.',
     })
   }
 }

@@ -6,9 +6,7 @@ export type ConfigCurrentContextResult = ContextJson
 
 export default class ConfigCurrentContext extends ConfigCommand {
   static override summary = "Print the config file's current context."
-  static override description = `Prints the name set by config use-context. With none set, exit 4 and a message saying so.
-This is the file's choice: a command run with --context or ACCESSCTL_CONTEXT uses that one instead, and auth whoami
-shows which context a command really uses and where its store and credential came from.`
+  static override description = `Prints the name set by config use-context. With none set, exit 4 and a message saying so. This is the file's choice: a command run with --context or ACCESSCTL_CONTEXT uses that one instead, and auth whoami shows which context a command really uses and where its store and credential came from.`
 
   static override examples = [
     '<%= config.bin %> config set-context dev --store dev.db',

@@ -8,9 +8,7 @@ export type ConfigDeleteContextResult = ContextJson
 
 export default class ConfigDeleteContext extends ConfigCommand {
   static override summary = 'Delete a context from the config file (its store and credential file are left as they are).'
-  static override description = `Removes the context's entry; deleting the current context also clears current-context, so
-commands fall back to the default store and the local operator. Nothing else is touched: not the store, not the
-credential file. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Removes the context's entry; deleting the current context also clears current-context, so commands fall back to the default store and the local operator. Nothing else is touched: not the store, not the credential file. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> config set-context old --store old.db',

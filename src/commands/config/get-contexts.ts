@@ -8,8 +8,7 @@ export interface ConfigGetContextsResult {
 
 export default class ConfigGetContexts extends ConfigCommand {
   static override summary = 'List the contexts of the config file; * marks the current one.'
-  static override description = `One row a context: CURRENT (* for the config file's current context), NAME, STORE and
-CREDENTIAL (the token or admin-key file it reads, if any). No secret is shown: the file holds none.`
+  static override description = `One row a context: CURRENT (* for the config file's current context), NAME, STORE and CREDENTIAL (the token or admin-key file it reads, if any). No secret is shown: the file holds none.`
 
   static override examples = [
     '<%= config.bin %> config set-context dev --store dev.db',

@@ -11,14 +11,7 @@ export type ConfigSetContextResult = ContextJson & {created: boolean}
 
 export default class ConfigSetContext extends ConfigCommand {
   static override summary = 'Create a context (a store and at most one credential file), or change one.'
-  static override description = `A context names a store and, optionally, a file holding a token or an admin key, so that
-commands need no --store and no credential: accessctl config use-context NAME makes it the current one, and --context
-NAME or ACCESSCTL_CONTEXT picks one for a single command. Creating a context needs --store; changing one changes only
-the fields given, and giving a credential file of one kind drops the other. Paths are made absolute against the
-current folder and otherwise taken literally (no ~ expansion). The config file
-(\${XDG_CONFIG_HOME:-~/.config}/accessctl/config.yaml, 0600) holds the paths only, never a secret; a credential file
-must be yours and 0600 or stricter (chmod 600 FILE), and is checked now and again at every use. A flag or variable
-for the store or a credential still wins over the context.`
+  static override description = `A context names a store and, optionally, a file holding a token or an admin key, so that commands need no --store and no credential: \`accessctl config use-context NAME\` makes it the current one, and --context NAME or ACCESSCTL_CONTEXT picks one for a single command. Creating a context needs --store; changing one changes only the fields given, and giving a credential file of one kind drops the other. Paths are made absolute against the current folder and otherwise taken literally (no ~ expansion). The config file (\${XDG_CONFIG_HOME:-~/.config}/accessctl/config.yaml, 0600) holds the paths only, never a secret; a credential file must be yours and 0600 or stricter (chmod 600 FILE), and is checked now and again at every use. A flag or variable for the store or a credential still wins over the context.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> dev --store dev.db',

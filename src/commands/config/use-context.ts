@@ -7,9 +7,7 @@ export type ConfigUseContextResult = ContextJson
 
 export default class ConfigUseContext extends ConfigCommand {
   static override summary = 'Make a context the current one: commands use its store and credential from now on.'
-  static override description = `Sets current-context in the config file. A flag or variable for the store or a credential
-still wins over it, and --context or ACCESSCTL_CONTEXT picks another context for one command. A name that is no
-context is exit 4, with the nearest names.`
+  static override description = `Sets current-context in the config file. A flag or variable for the store or a credential still wins over it, and --context or ACCESSCTL_CONTEXT picks another context for one command. A name that is no context is exit 4, with the nearest names.`
 
   static override examples = [
     '<%= config.bin %> config set-context dev --store dev.db',
