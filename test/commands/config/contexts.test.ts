@@ -83,9 +83,9 @@ describe('config set-context, use-context, get-contexts, current-context, delete
     expect(parseYaml(fileBytes(configFile())!)).toEqual({contexts: [{name: 'dev', store: '/srv/other.db', 'admin-key-file': join(root, 'ops.key')}]})
   })
 
-  it('config commands never open a store, and no global setting changes what they write', async () => {
+  it('config commands never open a store: no credential (operator, admin key, token alike) and no global setting changes what they do', async () => {
     const store = join(root, 'never', 'store.db')
-    const result = await run(['config', 'set-context', 'dev', '--store', 'dev.db'], {ACCESSCTL_STORE: store, ACCESSCTL_TOKEN: 'not-a-token', ACCESSCTL_CONTEXT: 'nope'})
+    const result = await run(['config', 'set-context', 'dev', '--store', 'dev.db'], {ACCESSCTL_STORE: store, ACCESSCTL_TOKEN: 'not-a-token', ACCESSCTL_ADMIN_KEY: 'acak_not-a-key', ACCESSCTL_CONTEXT: 'nope'})
     expect(result.code, result.stderr).toBe(0)
     expect(existsSync(join(root, 'never'))).toBe(false)
     expect(existsSync(join(root, 'dev.db'))).toBe(false)
