@@ -1,6 +1,7 @@
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 import {userInfo} from 'node:os'
 
+import {chooseContext, type ResolvedSettings, resolveSettings} from '../core/contexts.js'
 import {didYouMean, type FlagSpelling, nearestFlags} from '../core/suggest.js'
 import {escapeControl, preview} from '../core/text.js'
 import {findAccountById} from '../domain/accounts.js'
@@ -11,6 +12,7 @@ import {suggestNames} from '../domain/name-suggestions.js'
 import {rehearse} from '../domain/rehearse.js'
 import {AccessctlError, DeniedError, NotFoundError, StoreError, UnseenError, UsageError, VerdictError} from '../errors.js'
 import {asStoreError, defaultStorePath, Store} from '../store/store.js'
+import {configFilePath, loadContextConfig, readCredentialFile} from './context-config.js'
 import {type Display, displayFor} from './display.js'
 import {chalkFor, Document, humanText, type Rendered, writeError} from './output.js'
 import {argvAsksJsonShape, asOutputShape, checkShapeWithJsonFlag, type OutputShape, printInShape, type ShapeViews} from './output-shape.js'
@@ -27,7 +29,10 @@ type ParsedValues = Record<string, unknown>
  * Flags whose value is trimmed before use, so that only whitespace is as empty as nothing: the credentials and
  * the store path. Other values (an account name of one space) are taken as they are; only "" is refused for them.
  */
-const BLANK_IS_EMPTY = new Set(['token', 'admin-key', 'store', 'bearer', 'key'])
+const BLANK_IS_EMPTY = new Set(['token', 'admin-key', 'store', 'bearer', 'key', 'context'])
+
+/** The global flags whose value is a setting a context may also give, and so whose source whoami shows. */
+type SettingFlags = {store?: string; 'admin-key'?: string; token?: string; context?: string}
 
 /**
  * What every accessctl command shares: the global flags, opening the store, resolving the caller, confirmation
@@ -53,6 +58,12 @@ export abstract class AccessctlCommand extends Command {
       env: 'ACCESSCTL_ADMIN_KEY',
       helpGroup: 'GLOBAL',
     }),
+    context: Flags.string({
+      description:
+        'Use this context of the config file (see accessctl config get-contexts) instead of its current one. A flag or variable for the store or a credential still wins over the context.',
+      env: 'ACCESSCTL_CONTEXT',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   /**
@@ -72,6 +83,9 @@ export abstract class AccessctlCommand extends Command {
   private resolvedCaller?: Caller
   /** What `-o/--output` asked for, on the gets and lists that take it (src/cli/output-shape.ts). */
   private outputShape?: OutputShape
+  private resolvedSettings?: ResolvedSettings
+  /** The flags typed on the command line, as opposed to taken from their environment variable by oclif. */
+  private typedFlags = new Set<string>()
 
   /**
    * oclif's parse, then the rule that a flag or variable given empty is refused (exit 2) rather than taken as not
@@ -100,6 +114,7 @@ export abstract class AccessctlCommand extends Command {
     this.outputShape = asOutputShape((output.flags as Record<string, unknown>).output)
     checkShapeWithJsonFlag(this.outputShape, super.jsonEnabled())
     const given = new Set(output.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
+    this.typedFlags = given
     for (const [name, definition] of Object.entries(definitions) as Array<[string, {type: string; env?: string}]>) {
       if (definition.type !== 'option') continue
       const isEmpty = (value: string) => value === '' || (BLANK_IS_EMPTY.has(name) && value.trim() === '')
@@ -141,18 +156,49 @@ export abstract class AccessctlCommand extends Command {
     return result
   }
 
-  /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
-  protected async context(flags: {store?: string; 'admin-key'?: string; token?: string}): Promise<Context> {
-    const path = flags.store ?? defaultStorePath()
+  /**
+   * Opens the store and resolves who is calling, each setting from its flag, else its environment variable, else
+   * the context (--context, ACCESSCTL_CONTEXT or the config file's current one), else the default.
+   */
+  protected async context(flags: SettingFlags): Promise<Context> {
+    const settings = await this.settings(flags)
+    const path = settings.store.path
     this.openedStore ??= (this.constructor as typeof AccessctlCommand).readsOnly ? Store.openToRead(path) : Store.open(path)
     if (!this.resolvedCaller) {
       const operator = localOperator()
-      this.resolvedCaller = (this.constructor as typeof AccessctlCommand).credentialFree
-        ? operator
-        : await resolveCaller(this.openedStore, {adminKey: flags['admin-key'], token: flags.token}, operator)
+      if ((this.constructor as typeof AccessctlCommand).credentialFree) {
+        this.resolvedCaller = operator
+      } else {
+        const {credential} = settings
+        // The context's credential file is read now, at use, and only when no flag or variable gave a credential.
+        const fromFile = credential.file && readCredentialFile(credential.file, settings.context?.name ?? '')
+        const credentials = credential.file?.kind === 'token' ? {token: fromFile} : credential.file ? {adminKey: fromFile} : {token: credential.token, adminKey: credential.adminKey}
+        this.resolvedCaller = await resolveCaller(this.openedStore, credentials, operator)
+      }
     }
 
     return {store: this.openedStore, caller: this.resolvedCaller}
+  }
+
+  /**
+   * Where the store and the credential come from (flag > environment > context > default), read once. The config
+   * file is not opened when flags or variables give both, unless a context was asked for by name (which must exist).
+   */
+  protected async settings(flags: SettingFlags): Promise<ResolvedSettings> {
+    if (this.resolvedSettings) return this.resolvedSettings
+    const typed = (name: string) => this.typedFlags.has(name)
+    const byFlag = typed('token') || typed('admin-key')
+    const credentialGiven = flags.token !== undefined || flags['admin-key'] !== undefined
+    const store = {flag: typed('store') ? flags.store : undefined, environment: typed('store') ? undefined : flags.store, fallback: defaultStorePath()}
+    const asked = {flag: typed('context') ? flags.context : undefined, environment: typed('context') ? undefined : flags.context}
+    let context: ReturnType<typeof chooseContext>
+    if (flags.context !== undefined || flags.store === undefined || !credentialGiven) {
+      const file = configFilePath()
+      context = chooseContext(await loadContextConfig(file), asked, file ?? 'the config file')
+    }
+
+    this.resolvedSettings = resolveSettings({store, credential: {token: flags.token, adminKey: flags['admin-key'], byFlag}, context})
+    return this.resolvedSettings
   }
 
   /** A denied attempt is audited in its own transaction, after the attempted change (if any) rolled back. */

@@ -10,7 +10,6 @@ import {loadServeRuntime} from '../serve/loader.js'
 import {WORKER_V8_FLAGS} from '../serve/memory.js'
 import type {ServeSummary} from '../serve/run.js'
 import {MAX_WORKERS} from '../serve/worker-env.js'
-import {defaultStorePath} from '../store/store.js'
 
 const MAX_REQUEST_TIMEOUT_SECONDS = 300
 
@@ -63,7 +62,7 @@ replaced, and the log has every worker's lines, whole. Workers start with V8 hea
     const timeoutSeconds = parseTtl(flags['request-timeout'], '--request-timeout')
     if (timeoutSeconds > MAX_REQUEST_TIMEOUT_SECONDS) throw new UsageError(`--request-timeout is at most ${MAX_REQUEST_TIMEOUT_SECONDS}s`)
     const workers = workerCount(flags.workers)
-    const decisions = DecisionPoint.open(flags.store ?? defaultStorePath())
+    const decisions = DecisionPoint.open((await this.settings(flags)).store.path)
     try {
       // fastify and prom-client load here, so that no other command pays for them at start-up.
       const runtime = await loadServeRuntime()

@@ -213,13 +213,21 @@ describe('fields printed without --json are YAML whose values are the --json val
   })
 
   it('auth whoami: the operator, an admin key labelled "-ops #1", a token', async () => {
+    // Where the store and the credential came from, as whoami's --json has them (docs/contexts.md).
+    const sources = (credential: string) => ({context: null, store: dir.storePath, 'store from': 'environment', 'credential from': credential})
     const operator = await json<{user: string}>(['auth', 'whoami'])
-    expect(parseYaml(await piped(['auth', 'whoami']))).toEqual({caller: 'operator with full rights (no credential)', user: operator.user})
+    expect(parseYaml(await piped(['auth', 'whoami']))).toEqual({caller: 'operator with full rights (no credential)', user: operator.user, ...sources('default')})
 
     const asKey = {ACCESSCTL_ADMIN_KEY: adminKey}
     const key = await json<{keyId: string; label: string; expiresAt: string | null}>(['auth', 'whoami'], asKey)
     expect(key.label).toBe('-ops #1')
-    expect(parseYaml(await piped(['auth', 'whoami'], asKey))).toEqual({caller: 'admin key with full rights', 'key id': key.keyId, label: key.label, expires: key.expiresAt ?? 'never'})
+    expect(parseYaml(await piped(['auth', 'whoami'], asKey))).toEqual({
+      caller: 'admin key with full rights',
+      'key id': key.keyId,
+      label: key.label,
+      expires: key.expiresAt ?? 'never',
+      ...sources('environment'),
+    })
 
     const asToken = {ACCESSCTL_TOKEN: token}
     const me = await json<{
@@ -236,6 +244,7 @@ describe('fields printed without --json are YAML whose values are the --json val
       'token id': me.token.jti,
       issued: me.token.issuedAt,
       expires: me.token.expiresAt,
+      ...sources('environment'),
       grants: me.token.grants,
     })
   })

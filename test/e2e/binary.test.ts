@@ -131,6 +131,27 @@ describe('the single executable', () => {
     expect(files.filter((file) => file.endsWith('.node'))).toHaveLength(1)
   })
 
+  it('contexts: set-context, use-context, --context and ACCESSCTL_CONTEXT work on the fast path too', async () => {
+    const cache = join(dir.path, 'cache-context')
+    const config = {env: {XDG_CONFIG_HOME: join(dir.path, 'config-context'), ACCESSCTL_STORE: undefined}}
+    const made = await run(['accounts', 'create', '-n', 'ctx@example.com'], cache, join(dir.path, 'ctx.db'))
+    expect(made.code, made.stderr).toBe(0)
+    for (const args of [['config', 'set-context', 'dev', '--store', 'ctx.db'], ['config', 'set-context', 'empty', '--store', 'empty.db'], ['config', 'use-context', 'dev']]) {
+      const result = await run(args, cache, undefined, config)
+      expect(result.code, result.stderr).toBe(0)
+    }
+
+    const listed = await run(['accounts', 'list', '--json'], cache, undefined, config)
+    expect((JSON.parse(listed.stdout) as {items: Array<{name: string}>}).items.map((item) => item.name)).toEqual(['ctx@example.com'])
+    const picked = await run(['auth', 'whoami', '--json', '--context', 'empty'], cache, undefined, {env: {...config.env, ACCESSCTL_CONTEXT: 'dev'}})
+    expect(JSON.parse(picked.stdout).settings).toMatchObject({context: {name: 'empty', from: 'flag'}, store: {path: join(dir.path, 'empty.db'), from: 'context'}})
+    const fromEnvironment = await run(['auth', 'whoami', '--json'], cache, undefined, {env: {...config.env, ACCESSCTL_CONTEXT: 'empty'}})
+    expect(JSON.parse(fromEnvironment.stdout).settings.context).toEqual({name: 'empty', from: 'environment'})
+    const unknown = await run(['auth', 'whoami'], cache, undefined, {env: {...config.env, ACCESSCTL_CONTEXT: 'dve'}})
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/^Error: ACCESSCTL_CONTEXT names no context: 'dve'\nDid you mean dev\?/)
+  })
+
   /** Creates an account in a new store: a command that certainly opens a store, hence loads the addon. */
   let stores = 0
   function createAccount(cache: string, options: RunOptions = {}, store = join(dir.path, `new-${++stores}.db`)): Promise<CliResult> {

@@ -37,6 +37,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1'}
   delete env.ACCESSCTL_TOKEN
   delete env.ACCESSCTL_ADMIN_KEY
+  delete env.ACCESSCTL_CONTEXT
   Object.assign(env, options.env)
   if (options.store) env.ACCESSCTL_STORE = options.store
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key]
@@ -68,6 +69,7 @@ export function runCliWithEndlessStdin(args: string[], chunk: Buffer, options: R
   const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', ...options.env}
   delete env.ACCESSCTL_TOKEN
   delete env.ACCESSCTL_ADMIN_KEY
+  delete env.ACCESSCTL_CONTEXT
   if (options.store) env.ACCESSCTL_STORE = options.store
   return new Promise((resolvePromise, reject) => {
     const child = spawn(file, [...prefix, ...args], {env, cwd: options.cwd ?? PROJECT_ROOT})

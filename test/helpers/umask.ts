@@ -11,6 +11,7 @@ export function runCliUmask0(args: string[], options: {env?: Record<string, stri
   const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', ...options.env}
   delete env.ACCESSCTL_TOKEN
   delete env.ACCESSCTL_ADMIN_KEY
+  delete env.ACCESSCTL_CONTEXT
   return new Promise((resolvePromise, reject) => {
     const child = spawn('sh', ['-c', 'umask 000; exec "$0" "$@"', file, ...prefix, ...args], {
       env,

@@ -28,8 +28,16 @@ describe('auth whoami and auth can-i through the CLI', () => {
 
   it('whoami: the operator, an admin key, a token; a bad credential is exit 3', async () => {
     const operator = await json<WhoAmI>(['auth', 'whoami'])
-    expect(operator.json).toEqual({kind: 'operator', user: userInfo().username, fullRights: true})
-    expect((await run(['auth', 'whoami'])).stdout).toMatch(/^caller: +operator with full rights \(no credential\)\nuser: +\S+\n$/)
+    expect(operator.json).toEqual({
+      kind: 'operator',
+      user: userInfo().username,
+      fullRights: true,
+      // Where the store and the credential came from (docs/contexts.md): here the environment, and no credential.
+      settings: {context: null, store: {path: dir.storePath, from: 'environment'}, credential: {from: 'default', file: null}},
+    })
+    expect((await run(['auth', 'whoami'])).stdout).toMatch(
+      /^caller: +operator with full rights \(no credential\)\nuser: +\S+\ncontext: *\nstore: +\S+\nstore from: +environment\ncredential from: +default\n$/,
+    )
 
     const key = await json<WhoAmI>(['auth', 'whoami'], {env: {ACCESSCTL_ADMIN_KEY: adminKey}})
     expect(key.json).toMatchObject({kind: 'admin-key', label: 'ops', fullRights: true})
