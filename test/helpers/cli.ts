@@ -7,6 +7,12 @@ import {expect} from 'vitest'
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..')
 
 /**
+ * The contexts file the CLI under test reads unless a test names another: a path nothing creates, so that the
+ * developer's own ~/.config/accessctl (a current-context) never changes what a test sees.
+ */
+export const ISOLATED_CONFIG_HOME = join(tmpdir(), `accessctl-tests-no-config-${process.pid}`)
+
+/**
  * The program under test: `bin/run.js` on the machine's node, or the single executable when ACCESSCTL_TEST_BIN
  * names it (the e2e run of the same suite).
  */
@@ -34,7 +40,7 @@ export interface RunOptions {
 /** Runs the real CLI as a child process, never through a shell, and collects what it printed. */
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const {file, prefix} = cliCommand()
-  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1'}
+  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: ISOLATED_CONFIG_HOME}
   delete env.ACCESSCTL_TOKEN
   delete env.ACCESSCTL_ADMIN_KEY
   delete env.ACCESSCTL_CONTEXT
@@ -66,7 +72,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
  */
 export function runCliWithEndlessStdin(args: string[], chunk: Buffer, options: RunOptions = {}): Promise<CliResult & {bytesWritten: number}> {
   const {file, prefix} = cliCommand()
-  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', ...options.env}
+  const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', XDG_CONFIG_HOME: ISOLATED_CONFIG_HOME, ...options.env}
   delete env.ACCESSCTL_TOKEN
   delete env.ACCESSCTL_ADMIN_KEY
   delete env.ACCESSCTL_CONTEXT

@@ -1,6 +1,6 @@
 import {spawn as spawnPty} from 'node-pty'
 
-import {cliCommand, PROJECT_ROOT} from './cli.js'
+import {cliCommand, ISOLATED_CONFIG_HOME, PROJECT_ROOT} from './cli.js'
 
 /**
  * Runs the CLI on a real pseudo-terminal, so that stdin and stdout are TTYs and the inquirer prompts appear, and
@@ -18,7 +18,7 @@ export class PtySession {
       cols: 120,
       rows: 40,
       cwd: PROJECT_ROOT,
-      env: {...(process.env as Record<string, string>), NO_COLOR: '1', ...env},
+      env: {...(process.env as Record<string, string>), NO_COLOR: '1', XDG_CONFIG_HOME: ISOLATED_CONFIG_HOME, ...env},
     })
     this.pty.onData((data) => {
       this.output += data
