@@ -1,6 +1,6 @@
-import {CommandHelp, Help, type Interfaces} from '@oclif/core'
+import {type Command, CommandHelp, Help, type Interfaces, ux} from '@oclif/core'
 
-import {groupHelpEntries, type HelpEntry, type HelpGroup, wrapCommandLine, wrapHelpText} from '../core/help-layout.js'
+import {groupHelpEntries, type HelpEntry, type HelpGroup, wrapCommandLine, wrapHelpText, wrapLine} from '../core/help-layout.js'
 
 /**
  * accessctl's help, as package.json's "oclif.helpClass": oclif loads it only to show help (src/cli/package-run.ts
@@ -51,7 +51,17 @@ function helpOptions(opts: Partial<Interfaces.HelpOptions>): Partial<Interfaces.
   return {...opts, maxWidth: Math.max(columns, 40)}
 }
 
+type ListOptions = Parameters<CommandHelp['renderList']>[1]
+
 export class AccessctlCommandHelp extends CommandHelp {
+  /**
+   * oclif lays a long list out one entry under the other, its text indented by 4 within the section's 2 but wrapped
+   * for 4 in all, 2 columns too wide: wrapping as for 2 more keeps every line within the width.
+   */
+  override renderList(input: Array<[string, string | undefined]>, opts: ListOptions): string {
+    return super.renderList(input, {...opts, indentation: opts.indentation + 2})
+  }
+
   /** The summary, then the description's paragraphs, lists and rows, wrapped to the width with their indentation. */
   protected override description(): string | undefined {
     const {description, summary} = this.command
@@ -59,13 +69,79 @@ export class AccessctlCommandHelp extends CommandHelp {
     const text = this.render(summary ? `${summary}\n\n${description}` : description)
     return wrapHelpText(text, this.opts.maxWidth - this.indentSpacing)
   }
+
+  /**
+   * oclif measures the usage line before putting the command's id in it, so a long id made it overflow: each usage is
+   * measured as shown and wrapped, continuing 4 columns in.
+   */
+  protected override usage(): string {
+    return super
+      .usage()
+      .split(/\n(?! )/)
+      .map((usage) => wrapLine(this.render(usage.replaceAll(/\n +/g, ' ')), this.opts.maxWidth - this.indentSpacing, 4).join('\n'))
+      .join('\n')
+  }
+
+  /**
+   * oclif prints a plain string example as it is, however long: each command line is wrapped here as a shell reads
+   * it back (` \` at each break). The lines of a here-document are data, and stay as written.
+   */
+  protected override examples(examples: Command.Example[] | string | undefined): string | undefined {
+    if (!examples || examples.length === 0) return undefined
+    const list = typeof examples === 'string' ? [examples] : examples
+    return list.map((example) => (typeof example === 'string' ? this.example(example) : super.examples([example]))).join('\n')
+  }
+
+  private example(example: string): string {
+    const width = this.opts.maxWidth - this.indentSpacing
+    let hereDocEnd: string | undefined
+    return this.render(example)
+      .split(/\r?\n/)
+      .filter(Boolean)
+      .map((line) => {
+        if (hereDocEnd !== undefined) {
+          if (line.trim() === hereDocEnd) hereDocEnd = undefined
+          return line
+        }
+
+        hereDocEnd = /<<-?\s*['"]?(\w+)['"]?/.exec(line)?.[1]
+        const dollar = ux.colorize(this.config.theme?.dollarSign, '$')
+        return wrapCommandLine(line.startsWith(this.config.bin) ? `${dollar} ${line}` : line, width)
+      })
+      .join('\n')
+  }
 }
 
 export default class AccessctlHelp extends Help {
   protected override CommandHelpClass = AccessctlCommandHelp
 
+  /**
+   * oclif lays a long list out one entry under the other, its text indented by 4 within the section's 2 but wrapped
+   * for 4 in all, 2 columns too wide: wrapping as for 2 more keeps every line within the width.
+   */
+  override renderList(input: Array<[string, string | undefined]>, opts: ListOptions): string {
+    return super.renderList(input, {...opts, indentation: opts.indentation + 2})
+  }
+
+  /** The command whose help is being shown: its summary, printed first, is wrapped (oclif prints it as it is). */
+  private shown?: Command.Loadable
+
   constructor(config: Interfaces.Config, opts: Partial<Interfaces.HelpOptions> = {}) {
     super(config, helpOptions(opts))
+  }
+
+  override async showCommandHelp(command: Command.Loadable): Promise<void> {
+    this.shown = command
+    try {
+      await super.showCommandHelp(command)
+    } finally {
+      this.shown = undefined
+    }
+  }
+
+  protected override summary(command: Command.Loadable): string | undefined {
+    const summary = super.summary(command)
+    return summary && command === this.shown ? wrapHelpText(summary, this.opts.maxWidth) : summary
   }
 
   /** What accessctl is, how to call it, three first steps, then the topics and commands by what they are for. */

@@ -22,7 +22,7 @@ function hangingIndent(line: string, width: number): number {
 }
 
 /** One line wrapped to `width`, at spaces where it can, each continuation indented by `hanging`. */
-function wrapLine(line: string, width: number, hanging: number): string[] {
+export function wrapLine(line: string, width: number, hanging: number): string[] {
   const lines: string[] = []
   let rest = line.trimEnd()
   // Capped, so that every continuation line has room for text and the loop always moves on.
@@ -58,12 +58,21 @@ export function wrapHelpText(text: string, width: number): string {
 
 /**
  * A shell command wrapped to `width` as a shell reads it back: every broken line ends with ` \`, and the
- * continuations are indented by two more spaces than the command.
+ * continuations are indented by two more spaces than the command. A trailing comment (`# => yes`) is never broken
+ * (a backslash in a comment continues nothing): when it does not fit after the command, it follows on lines of its
+ * own, each a comment.
  */
 export function wrapCommandLine(command: string, width: number): string {
   const indent = command.length - command.trimStart().length
-  const lines = wrapLine(command, Math.max(width - 2, 10), indent + 2)
-  return lines.map((line, index) => (index < lines.length - 1 ? `${line} \\` : line)).join('\n')
+  if ([...command].length <= width) return command
+  const comment = / {1,}(#(?: .*)?)$/.exec(command)
+  const code = comment ? command.slice(0, comment.index) : command
+  const lines = wrapLine(code, Math.max(width - 2, 10), indent + 2).map((line, index, all) => (index < all.length - 1 ? `${line} \\` : line))
+  if (!comment) return lines.join('\n')
+  const last = lines.length - 1
+  if ([...`${lines[last]}   ${comment[1]}`].length <= width) lines[last] = `${lines[last]}   ${comment[1]}`
+  else lines.push(...wrapLine(`${' '.repeat(indent + 2)}${comment[1]}`, width - 2, indent + 2).map((line) => line.replace(/^( *)(?=[^ #])/, '$1# ')))
+  return lines.join('\n')
 }
 
 /** A line of the root help: a topic or a top-level command, with its one-line description. */
