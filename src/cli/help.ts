@@ -25,7 +25,7 @@ export const ROOT_GROUPS: readonly HelpGroup[] = [
  * The root help's first steps, each a sentence and the commands that do it. They run as written, in this order,
  * against a new store (test/commands/help-text.test.ts runs them from the printed help).
  */
-export const GETTING_STARTED: ReadonlyArray<{says: string; commands: readonly string[]}> = [
+export const GETTING_STARTED: ReadonlyArray<{says: string; commands: readonly string[]; prints?: string}> = [
   {
     says: 'Create a group whose members may create API services, and an account in it:',
     commands: ['accessctl groups create data-scientists --may-create-services', 'accessctl accounts create -n erin@example.com --group data-scientists'],
@@ -36,7 +36,8 @@ export const GETTING_STARTED: ReadonlyArray<{says: string; commands: readonly st
   },
   {
     says: 'Ask whether the token may do something: yes (exit 0) or no (exit 3).',
-    commands: ['ACCESSCTL_TOKEN="$T" accessctl auth can-i create service   # => yes'],
+    commands: ['ACCESSCTL_TOKEN="$T" accessctl auth can-i create service'],
+    prints: 'yes',
   },
 ]
 
@@ -115,10 +116,7 @@ export class AccessctlCommandHelp extends CommandHelp {
 export default class AccessctlHelp extends Help {
   protected override CommandHelpClass = AccessctlCommandHelp
 
-  /**
-   * oclif lays a long list out one entry under the other, its text indented by 4 within the section's 2 but wrapped
-   * for 4 in all, 2 columns too wide: wrapping as for 2 more keeps every line within the width.
-   */
+  /** Within the width, as AccessctlCommandHelp's lists (the root help's groups are lists). */
   override renderList(input: Array<[string, string | undefined]>, opts: ListOptions): string {
     return super.renderList(input, {...opts, indentation: opts.indentation + 2})
   }
@@ -173,9 +171,11 @@ export default class AccessctlHelp extends Help {
   }
 
   private gettingStarted(width: number): string {
-    return GETTING_STARTED.map(({says, commands}) =>
-      [wrapHelpText(says, width), ...commands.map((command) => wrapCommandLine(`  $ ${command}`, width))].join('\n'),
-    ).join('\n\n')
+    return GETTING_STARTED.map(({says, commands, prints}) => {
+      // What the last command prints, written as the README's examples show output (`# => TEXT`), which the test checks.
+      const shown = commands.map((command, index) => (prints && index === commands.length - 1 ? `${command}   # => ${prints}` : command))
+      return [wrapHelpText(says, width), ...shown.map((command) => wrapCommandLine(`  $ ${command}`, width))].join('\n')
+    }).join('\n\n')
   }
 
   /** Every topic and top-level command oclif's root help would list, each once (a command's summary first). */
