@@ -5,7 +5,7 @@ import {groupHelpEntries, type HelpEntry, type HelpGroup, wrapCommandLine, wrapH
 /**
  * accessctl's help, as package.json's "oclif.helpClass": oclif loads it only to show help (src/cli/package-run.ts
  * sends `--help` and bare topics to oclif; the single executable bundles it, scripts/build-binary.mjs), so no
- * command pays for importing it. Topic help stays oclif's.
+ * command pays for importing it. Topic help stays oclif's, its first line wrapped.
  */
 
 /**
@@ -140,6 +140,12 @@ export default class AccessctlHelp extends Help {
   protected override summary(command: Command.Loadable): string | undefined {
     const summary = super.summary(command)
     return summary && command === this.shown ? wrapHelpText(summary, this.opts.maxWidth) : summary
+  }
+
+  /** oclif's topic help, its first line (the topic's description, which oclif prints as it is) wrapped. */
+  protected override formatTopic(topic: Interfaces.Topic): string {
+    const [first, ...rest] = super.formatTopic(topic).split('\n')
+    return [wrapHelpText(first, this.opts.maxWidth), ...rest].join('\n')
   }
 
   /** What accessctl is, how to call it, three first steps, then the topics and commands by what they are for. */

@@ -210,6 +210,10 @@ describe('root help', () => {
     await helpAt(['--help'], 60)
   })
 
+  it.each(Object.keys(pjson.oclif.topics).map((topic) => topic.replaceAll(':', ' ')))('topic help %s fits 60 columns', async (topic) => {
+    await helpAt([...topic.split(' '), '--help'], 60)
+  })
+
   it('its getting-started commands run as printed, in order, against a new store', async () => {
     const help = await helpAt(['--help'], 200)
     const steps = help.slice(help.indexOf('GETTING STARTED'), help.indexOf('\nIDENTITY'))
