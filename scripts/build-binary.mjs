@@ -79,7 +79,41 @@ function bundleModuleSource(addonSha256) {
   const versionFlags = ['--version', ...(pjson.oclif.additionalVersionFlags ?? [])]
   return `export const cliName = ${JSON.stringify(pjson.name)}\nexport const cliVersion = ${JSON.stringify(pjson.version)}\n` +
     `export const versionFlags = ${JSON.stringify(versionFlags)}\n` +
+    helpClassSource(pjson.oclif.helpClass) +
     `export const addonSha256 = ${JSON.stringify(addonSha256)}\nexport const plugins = [\n${plugins.join('\n')}\n]\n`
+}
+
+/**
+ * `loadHelpClass(target)` of the `accessctl:bundle` module: package.json's "oclif.helpClass" (compiled to dist/lib)
+ * imported from its source, lazily, so only help loads it. oclif would load it from disk, which an executable has not.
+ */
+function helpClassSource(helpClass) {
+  if (!helpClass) return 'export const loadHelpClass = (target) => Promise.reject(new Error(`no help class: ${target}`))\n'
+  if (typeof helpClass !== 'string') throw new Error('oclif.helpClass: only a path (its default export) is bundled')
+  const source = join(ROOT, 'src', relative(join(ROOT, 'dist', 'lib'), join(ROOT, helpClass))).replace(/\.js$/, '.ts')
+  return (
+    `export const loadHelpClass = (target) => target === ${JSON.stringify(helpClass)}\n` +
+    `  ? import(${JSON.stringify(source)})\n  : Promise.reject(new Error(\`help class \${target} is not in the executable\`))\n`
+  )
+}
+
+/**
+ * oclif's loadHelpClass imports package.json's "oclif.helpClass" from disk: in the executable it takes the bundled
+ * class instead (see helpClassSource). An exact text replacement, checked: if @oclif/core changes, the build fails.
+ */
+function bundledHelpClassPlugin() {
+  const text = `const path = (await (0, ts_path_1.tsPath)(config.root, target)) ?? target;
+            const module = await (0, module_loader_1.load)(config, path);`
+  return {
+    name: 'accessctl-bundled-help-class',
+    setup(build) {
+      build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/]help[\\/]index\.js$/}, async (args) => {
+        const contents = readFileSync(args.path, 'utf8')
+        if (!contents.includes(text)) throw new Error(`bundled help class: oclif's loadHelpClass changed (${args.path})`)
+        return {contents: contents.replace(text, 'const module = await require("accessctl:bundle").loadHelpClass(target);'), loader: 'js'}
+      })
+    },
+  }
 }
 
 /** Resolves `accessctl:bundle` (declared in src/sea/bundle.d.ts) to the generated source. */
@@ -193,7 +227,7 @@ async function main() {
       minimatch: './scripts/sea-stubs/disk-discovery.mjs',
     },
     absWorkingDir: ROOT,
-    plugins: [bundleModulePlugin(source), lazyRequiresPlugin(), serveRuntimeExternalPlugin()],
+    plugins: [bundleModulePlugin(source), lazyRequiresPlugin(), bundledHelpClassPlugin(), serveRuntimeExternalPlugin()],
   })
   writeFileSync(join(OUT, 'meta.json'), JSON.stringify(result.metafile))
   const servesOwn = Object.keys(result.metafile.inputs).filter((input) => /node_modules\/(fastify|prom-client)\//.test(input) || input.startsWith('src/serve/run'))

@@ -9,12 +9,7 @@ export type ApplyResult = PlanJson
 
 export default class Apply extends AccessctlCommand {
   static override summary = 'Make the store match a document of groups, accounts, services, infrastructures and deployments.'
-  static override description = `Reads the document (YAML or JSON; several YAML documents in one stream are one), prints the
-changes as a plan (+ create, ~ change with old and new values, - remove) and applies them all in one transaction, each
-checked and audited as the matching command would be: if any is refused, nothing is applied and every refused change
-is listed. Applying the same document again changes nothing and writes nothing. Objects the document does not name
-are left alone unless --prune (only of the kinds the document names; asks first on a terminal, needs --yes without
-one). Secrets are never part of the document. See docs/declarative.md.`
+  static override description = `Reads the document (YAML or JSON; several YAML documents in one stream are one), prints the changes as a plan (+ create, ~ change with old and new values, - remove) and applies them all in one transaction, each checked and audited as the matching command would be: if any is refused, nothing is applied and every refused change is listed. Applying the same document again changes nothing and writes nothing. Objects the document does not name are left alone unless --prune (only of the kinds the document names; asks first on a terminal, needs --yes without one). Secrets are never part of the document. See docs/declarative.md.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -f access.yaml',

@@ -11,9 +11,7 @@ export type DiffResult = PlanJson
 export default class Diff extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show what apply would change, changing nothing; exit 10 when the store differs.'
-  static override description = `Prints the plan of 'apply -f FILE' (+ create, ~ change, - remove) without touching the store.
-Exit status: 0 when the store matches the document, ${CHANGES_PENDING_EXIT} when changes are pending (so CI can gate on
-drift), and the usual 2-6 on errors. The plan is not checked against the caller's rights: 'apply --dry-run' does that.`
+  static override description = `Prints the plan of 'apply -f FILE' (+ create, ~ change, - remove) without touching the store. Exit status: 0 when the store matches the document, ${CHANGES_PENDING_EXIT} when changes are pending (so CI can gate on drift), and the usual 2-6 on errors. The plan is not checked against the caller's rights: 'apply --dry-run' does that.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -f access.yaml   # changes pending (exit 10); exit 0 when none',

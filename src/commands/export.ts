@@ -12,10 +12,7 @@ export type ExportResult = ReturnType<typeof exportDocument>
 export default class Export extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Print the store as a document that apply takes: groups, accounts, services, infrastructures, deployments.'
-  static override description = `The current state in the format of 'apply', in a stable order, so that applying an export to
-an empty store and exporting again gives the same text, and applying it to its own store changes nothing. Shows only
-what the caller may see; groups and accounts only to a global administrator. Never a secret. --json prints the same
-document as JSON.`
+  static override description = `The current state in the format of 'apply', in a stable order, so that applying an export to an empty store and exporting again gives the same text, and applying it to its own store changes nothing. Shows only what the caller may see; groups and accounts only to a global administrator. Never a secret. --json prints the same document as JSON.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> > access.yaml',

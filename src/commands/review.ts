@@ -13,15 +13,9 @@ export type ReviewResult = AccessReview
 export default class Review extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'A periodic access review: who holds what, and what to look at.'
-  static override description = `One report of the whole store: the groups holding each privilege on every service and
-infrastructure (implications included) with their members, owners, global administrators and the holders of
-may-create-services, who may deploy to each Production infrastructure, and the findings to look at: Admin-strength
-tokens living over 24 hours, admin keys that never expire, query keys older than 90 days and deployments that anyone
-may query on a Production infrastructure. Objects are named by id, never by a secret.
+  static override description = `One report of the whole store: the groups holding each privilege on every service and infrastructure (implications included) with their members, owners, global administrators and the holders of may-create-services, who may deploy to each Production infrastructure, and the findings to look at: Admin-strength tokens living over 24 hours, admin keys that never expire, query keys older than 90 days and deployments that anyone may query on a Production infrastructure. Objects are named by id, never by a secret.
 
-Lists of accounts show the first 100 by name with the count of all. --format markdown prints Markdown (headings and
-pipe tables, every stored value a code span) for a ticket or a pull request; --json the document. Needs a global
-administrator: the operator, an admin key, or a token of a member of a group with --admin.`
+Lists of accounts show the first 100 by name with the count of all. --format markdown prints Markdown (headings and pipe tables, every stored value a code span) for a ticket or a pull request; --json the document. Needs a global administrator: the operator, an admin key, or a token of a member of a group with --admin.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -17,23 +17,17 @@ export type ServeResult = ServeSummary
 
 export default class Serve extends AccessctlCommand {
   static override summary = 'Answer gateways and API servers over HTTP: forward auth, token verify and check, the JWKS.'
-  static override description = `A long-running HTTP server over the store, opened read-only: it never writes, needs no credential, and
-works on a locked store and on a read-only snapshot or replica. Changes made with the CLI meanwhile count from the
-next request; a store file replaced by a rename is picked up without a restart.
+  static override description = `A long-running HTTP server over the store, opened read-only: it never writes, needs no credential, and works on a locked store and on a read-only snapshot or replica. Changes made with the CLI meanwhile count from the next request; a store file replaced by a rename is picked up without a restart.
   GET  /v1/deployments/ID/authorize   forward auth (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz):
-  GET  /v1/authorize                  200 admitted, 401 no or invalid credential, 403 refused, 404 no deployment;
-                                      the credential is X-API-Key or Authorization: Bearer (a key or a token), and
-                                      /v1/authorize takes the deployment from X-Accessctl-Deployment
+  GET  /v1/authorize                  200 admitted, 401 no or invalid credential, 403 refused, 404 no deployment; the credential is X-API-Key or Authorization: Bearer (a key or a token), and /v1/authorize takes the deployment from X-Accessctl-Deployment
   POST /v1/tokens/verify              {"token"}: the document of tokens verify --json
   POST /v1/tokens/check               {"token","function","resource","account"?,"entity"?}: tokens check --json
   GET  /.well-known/jwks.json         the document of tokens jwks, with Cache-Control and ETag
   GET  /healthz, /readyz, /metrics    up; store readable; Prometheus metrics
-One JSON access log line per request on stderr (never a key or a token) unless --quiet. SIGTERM stops accepting,
-finishes the requests in flight and exits 0; with --json it then prints {url, store, signal, requests}.
---workers N (or auto, one per core) answers on the one port from N processes, each with its own read-only
-connection: /metrics sums the workers' counts, /readyz is ready once every worker is, a worker that dies is
-replaced, and the log has every worker's lines, whole. Workers start with V8 heap limits of their own
-(${WORKER_V8_FLAGS.join(' ')}); NODE_OPTIONS of yours come after them and win.`
+
+One JSON access log line per request on stderr (never a key or a token) unless --quiet. SIGTERM stops accepting, finishes the requests in flight and exits 0; with --json it then prints {url, store, signal, requests}.
+
+--workers N (or auto, one per core) answers on the one port from N processes, each with its own read-only connection: /metrics sums the workers' counts, /readyz is ready once every worker is, a worker that dies is replaced, and the log has every worker's lines, whole. Workers start with V8 heap limits of their own (${WORKER_V8_FLAGS.join(' ')}); NODE_OPTIONS of yours come after them and win.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

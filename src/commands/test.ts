@@ -19,16 +19,9 @@ export type TestResult = PolicyTestReport
 export default class Test extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Run policy tests: may each account do what the document says it can (or cannot)? Exit 11 when any fails.'
-  static override description = `A test document lists tests under 'tests', each with 'as' (an account id or name), 'can' or 'cannot'
-(ACTION TARGET and flags, exactly as 'auth can-i' takes them: plain words, no quotes) and an optional 'name'. Each
-test is answered by 'auth can-i --as ACCOUNT', so by the commands' own guards; the document is checked whole first
-(line and column of every problem, unknown accounts included) and runs nothing if any is wrong (exit 2).
+  static override description = `A test document lists tests under 'tests', each with 'as' (an account id or name), 'can' or 'cannot' (ACTION TARGET and flags, exactly as 'auth can-i' takes them: plain words, no quotes) and an optional 'name'. Each test is answered by 'auth can-i --as ACCOUNT', so by the commands' own guards; the document is checked whole first (line and column of every problem, unknown accounts included) and runs nothing if any is wrong (exit 2).
 
-Against the store (which needs the operator, an admin key or a token of a global administrator, as can-i --as does),
-or with --state DOC against the state that applying DOC (an apply document) to an empty store would make, built in
-memory: no store is opened, so no credential is needed. Exit status: 0 when every test holds, ${TESTS_FAILED_EXIT} when any
-fails, 2-6 on errors. --junit FILE writes a JUnit XML report; --coverage lists the permission rows, memberships and
-global privileges no test's answer relied on. See docs/access-reviews.md, "Policy tests".`
+Against the store (which needs the operator, an admin key or a token of a global administrator, as can-i --as does), or with --state DOC against the state that applying DOC (an apply document) to an empty store would make, built in memory: no store is opened, so no credential is needed. Exit status: 0 when every test holds, ${TESTS_FAILED_EXIT} when any fails, 2-6 on errors. --junit FILE writes a JUnit XML report; --coverage lists the permission rows, memberships and global privileges no test's answer relied on. See docs/access-reviews.md, "Policy tests".`
 
   static override examples = [
     `cat > tests.yaml <<'EOF'

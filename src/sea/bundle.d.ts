@@ -8,6 +8,8 @@ declare module 'accessctl:bundle' {
   export const cliName: string
   export const cliVersion: string
   export const versionFlags: string[]
+  /** package.json's "oclif.helpClass", bundled: oclif's loadHelpClass calls this (scripts/build-binary.mjs). */
+  export function loadHelpClass(target: string): Promise<unknown>
   /** sha256 of the embedded better-sqlite3 addon: the name of its file in the cache. */
   export const addonSha256: string
 }

@@ -86,6 +86,22 @@ describe('the single executable', () => {
     expect(commandHelp.stdout).toContain('--name')
   })
 
+  it('shows the help of accessctl (its bundled help class): the root grouped with first steps, descriptions wrapped', async () => {
+    const cache = join(dir.path, 'cache-help')
+    const root = await run(['--help'], cache)
+    expect(root).toMatchObject({code: 0, stderr: ''})
+    const headings = root.stdout.split('\n').filter((line) => /^[A-Z][A-Z ]+$/.test(line))
+    expect(headings).toEqual(expect.arrayContaining(['USAGE', 'GETTING STARTED', 'IDENTITY', 'APIS', 'POLICY AS CODE', 'QUESTIONS', 'OPERATIONS', 'VERSION']))
+    expect(root.stdout).toContain('    $ accessctl groups create data-scientists --may-create-services')
+    expect(root.stdout).toMatch(/^ {2}autocomplete +\S/m)
+    expect((await run([], cache)).stdout).toBe(root.stdout)
+
+    const table = await run(['deployment', 'auth', 'set', '--help'], cache, undefined, {env: {COLUMNS: '60'}})
+    expect(table).toMatchObject({code: 0, stderr: ''})
+    expect(table.stdout).toContain('    inherit   follow the service: public, or one of the\n              service\'s keys (the default)')
+    expect(Math.max(...table.stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(60)
+  })
+
   it('runs commands against a store, extracting the SQLite addon once, by content hash, to a private folder', async () => {
     const cache = join(dir.path, 'cache-store')
     const created = await run(['accounts', 'create', '-n', 'alice@example.com', '--json'], cache)

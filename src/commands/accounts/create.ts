@@ -7,9 +7,7 @@ export type AccountsCreateResult = Account & {groups: string[]}
 
 export default class AccountsCreate extends AccessctlCommand {
   static override summary = 'Create an account.'
-  static override description = `Creates an account and prints its id, a uuid4 without dashes (32 lowercase hex characters).
-The name is stored exactly as given; it must be unique, non-empty and at most 254 characters.
-An account alone grants nothing: create a token for it (tokens create) or add it to groups.`
+  static override description = `Creates an account and prints its id, a uuid4 without dashes (32 lowercase hex characters). The name is stored exactly as given; it must be unique, non-empty and at most 254 characters. An account alone grants nothing: create a token for it (tokens create) or add it to groups.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -n erin@example.com',

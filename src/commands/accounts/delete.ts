@@ -8,10 +8,7 @@ export type AccountsDeleteResult = AccountDeletion
 
 export default class AccountsDelete extends AccessctlCommand {
   static override summary = 'Delete an account, revoking its tokens and memberships.'
-  static override description = `Deletes the account, marks all its recorded tokens revoked and removes it from its groups.
-While the account owns services, infrastructures or deployments the deletion is refused (exit 5) unless
---transfer-to names the account (id or name) that takes them over. Asks for confirmation on a terminal;
-pass --yes in scripts.`
+  static override description = `Deletes the account, marks all its recorded tokens revoked and removes it from its groups. While the account owns services, infrastructures or deployments the deletion is refused (exit 5) unless --transfer-to names the account (id or name) that takes them over. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -i carol@example.com --yes',

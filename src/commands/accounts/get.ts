@@ -11,8 +11,7 @@ export type AccountsGetResult = AccountDetails
 export default class AccountsGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show one account, by name or by id.'
-  static override description = `Shows the account's id, name, creation time, groups (every account is in 'everyone') and how many
-of its recorded tokens are active. Give exactly one of --name and --id. Never shows a secret.`
+  static override description = `Shows the account's id, name, creation time, groups (every account is in 'everyone') and how many of its recorded tokens are active. Give exactly one of --name and --id. Never shows a secret.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -n alice@example.com',

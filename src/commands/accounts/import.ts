@@ -11,10 +11,7 @@ export type AccountsImportResult = ImportSummary
 
 export default class AccountsImport extends AccessctlCommand {
   static override summary = 'Create many accounts at once from a YAML list or JSON Lines, all or nothing.'
-  static override description = `Reads FILE, or stdin when FILE is '-'. YAML: a list whose entries are names or
-{name, groups}. JSON Lines: one {"name": ..., "groups": [...]} object per line. Groups must exist. Each account is
-checked and inserted as it is read, in one transaction: on any error nothing is imported and the message names the
-line. At most ${formatBytes(INPUT_LIMITS.importTotal)} in all and ${formatBytes(INPUT_LIMITS.importEntry)} per line or entry. Shows a progress bar on a terminal.`
+  static override description = `Reads FILE, or stdin when FILE is '-'. YAML: a list whose entries are names or {name, groups}. JSON Lines: one {"name": ..., "groups": [...]} object per line. Groups must exist. Each account is checked and inserted as it is read, in one transaction: on any error nothing is imported and the message names the line. At most ${formatBytes(INPUT_LIMITS.importTotal)} in all and ${formatBytes(INPUT_LIMITS.importEntry)} per line or entry. Shows a progress bar on a terminal.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> accounts.yaml',

@@ -11,9 +11,7 @@ export type AccountsListResult = PageOf<Account>
 export default class AccountsList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List accounts, a page at a time.'
-  static override description = `Lists accounts ordered by name. On a terminal the columns are aligned; piped, each row is
-tab-separated (id, name, created) with no header. --json gives the page and the offset of the next one.
---name matches the account's name; --sort name or id walks an index page by page.`
+  static override description = `Lists accounts ordered by name. On a terminal the columns are aligned; piped, each row is tab-separated (id, name, created) with no header. --json gives the page and the offset of the next one. --name matches the account's name; --sort name or id walks an index page by page.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -7,9 +7,7 @@ export type AdminKeyCreateResult = CreatedAdminKey
 
 export default class AdminKeyCreate extends AccessctlCommand {
   static override summary = 'Create an administrative key (full rights over the store).'
-  static override description = `Prints the new key once, alone on stdout, so it can be captured: it is stored only as a SHA-256
-hash and cannot be shown again. Keys start with 'acak_'. Each key has full administrative rights; there is no finer
-grain. Needs the operator, an admin key, or a token of a global administrator.`
+  static override description = `Prints the new key once, alone on stdout, so it can be captured: it is stored only as a SHA-256 hash and cannot be shown again. Keys start with 'acak_'. Each key has full administrative rights; there is no finer grain. Needs the operator, an admin key, or a token of a global administrator.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --label ci --description "deploy pipeline"',

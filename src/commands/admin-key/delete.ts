@@ -7,8 +7,7 @@ export type AdminKeyDeleteResult = AdminKey
 
 export default class AdminKeyDelete extends AccessctlCommand {
   static override summary = 'Delete an administrative key, given the key itself or its id.'
-  static override description = `The key stops working at once. On a locked store the last admin key that never expires cannot
-be deleted (unlock first, or create another one without --ttl). Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `The key stops working at once. On a locked store the last admin key that never expires cannot be deleted (unlock first, or create another one without --ttl). Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> "$CI_KEY_ID" --yes   # by id',

@@ -15,9 +15,7 @@ export interface AdminKeyVerifyResult {
 export default class AdminKeyVerify extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Check an administrative key: exit 0 if valid, 3 if not.'
-  static override description = `Needs no credential and works on a locked store: it is what an API server calls. Reads the key
-from the first line of stdin when KEY is '-' or omitted (keeps it out of ps and shell history; at most
-${formatBytes(INPUT_LIMITS.secretLine)}, the rest is not read). Prints the key's id when valid.`
+  static override description = `Needs no credential and works on a locked store: it is what an API server calls. Reads the key from the first line of stdin when KEY is '-' or omitted (keeps it out of ps and shell history; at most ${formatBytes(INPUT_LIMITS.secretLine)}, the rest is not read). Prints the key's id when valid.`
 
   static override examples = [
     'printf %s "$ADMIN_KEY" | <%= config.bin %> <%= command.id %>',

@@ -22,13 +22,9 @@ const FOLLOW_BATCH = 1000
 export default class AuditList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List the audit trail: every change and every denied attempt, newest first.'
-  static override description = `Each entry has its time, the actor (operator:<os user>, admin-key:<id> or
-account:<id>/token:<jti>), the action (e.g. accounts.delete), the target and the outcome (ok or denied, with why).
-Entries are written in the same transaction as the change they describe. Never holds a secret.
+  static override description = `Each entry has its time, the actor (operator:<os user>, admin-key:<id> or account:<id>/token:<jti>), the action (e.g. accounts.delete), the target and the outcome (ok or denied, with why). Entries are written in the same transaction as the change they describe. Never holds a secret.
 
-With --follow it prints the rows the other flags select oldest first, then every new row that they select as it is
-written (like tail -f), until --until, Ctrl-C or SIGTERM (exit 0); with --json, one JSON object per line. A store
-that is deleted, replaced or unreadable while followed ends it with exit 6.`
+With --follow it prints the rows the other flags select oldest first, then every new row that they select as it is written (like tail -f), until --until, Ctrl-C or SIGTERM (exit 0); with --json, one JSON object per line. A store that is deleted, replaced or unreadable while followed ends it with exit 6.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --since 24h',

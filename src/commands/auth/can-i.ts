@@ -15,20 +15,13 @@ const LIST_LIMIT = 100
 
 export default class AuthCanI extends AccessctlCommand {
   static override summary = 'May the caller (or --as an account) do ACTION on TARGET? Prints yes or no; exit 0 yes, 3 no.'
-  static override description = `ACTION is create, read, write, deploy or administer (also: get/view for read, admin for
-administer). TARGET is service/ID, infra/ID or deployment/ID, or service or infra alone to ask about create.
-deploy service/S --infra I (or deploy infra/I --service S) asks about deploying S on I, as deployment create would,
-with --id ID as deployment create --id ID (a token may grant one deployment id and not another); deploy service/S
-alone asks about S's side only. Like kubectl's, it answers about permission: an id already taken is still a yes. The answer comes from the same checks the commands make, token
-grants included; an object the caller may not see is a no, as the commands answer it with "not found".
+  static override description = `ACTION is create, read, write, deploy or administer (also: get/view for read, admin for administer). TARGET is service/ID, infra/ID or deployment/ID, or service or infra alone to ask about create. deploy service/S --infra I (or deploy infra/I --service S) asks about deploying S on I, as deployment create would, with --id ID as deployment create --id ID (a token may grant one deployment id and not another); deploy service/S alone asks about S's side only.
 
---list (without ACTION and TARGET) lists every object the caller (or the --as account) may see, as the list
-commands show them, with what it holds on each and the actions can-i answers yes to there, a page at a time
-(--limit, --offset); --json adds whether it may create a service or an infrastructure.
+Like kubectl's, it answers about permission: an id already taken is still a yes. The answer comes from the same checks the commands make, token grants included; an object the caller may not see is a no, as the commands answer it with "not found".
 
---as ACCOUNT (an id or a name) answers for that account with its own rights, without a token's limits; it needs the
-operator, an admin key, or a token of a global administrator. --explain says why: what is needed, what is held on
-each object and through which group, and the account's groups and global privileges.`
+--list (without ACTION and TARGET) lists every object the caller (or the --as account) may see, as the list commands show them, with what it holds on each and the actions can-i answers yes to there, a page at a time (--limit, --offset); --json adds whether it may create a service or an infrastructure.
+
+--as ACCOUNT (an id or a name) answers for that account with its own rights, without a token's limits; it needs the operator, an admin key, or a token of a global administrator. --explain says why: what is needed, what is held on each object and through which group, and the account's groups and global privileges.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> deploy service/churn-model --infra dev-cluster',

@@ -10,15 +10,9 @@ export type AuthWhoCanResult = WhoCanAnswer
 
 export default class AuthWhoCan extends AccessctlCommand {
   static override summary = 'Every account that may do ACTION on TARGET, and why: the reverse of auth can-i --as.'
-  static override description = `ACTION and TARGET are those of auth can-i (create, read, write, deploy or administer; service/ID,
-infra/ID, deployment/ID, or service or infra alone for create); deploy service/S --infra I (or deploy infra/I
---service S) asks about deploying S on I, and needs deploy on both: the accounts listed hold both. An account is
-listed exactly when auth can-i ACTION TARGET --as ACCOUNT says yes. Accounts are ordered by name, a page at a time;
---json gives the page, what the action needs and which groups give it, and for each account what gives it each
-need (the owner, a global-admin group, a group's privileges on the object, everyone).
+  static override description = `ACTION and TARGET are those of auth can-i (create, read, write, deploy or administer; service/ID, infra/ID, deployment/ID, or service or infra alone for create); deploy service/S --infra I (or deploy infra/I --service S) asks about deploying S on I, and needs deploy on both: the accounts listed hold both. An account is listed exactly when auth can-i ACTION TARGET --as ACCOUNT says yes. Accounts are ordered by name, a page at a time; --json gives the page, what the action needs and which groups give it, and for each account what gives it each need (the owner, a global-admin group, a group's privileges on the object, everyone).
 
-It needs the operator, an admin key, or a token of a global administrator, as auth can-i --as does. An object that
-does not exist is exit 4.`
+It needs the operator, an admin key, or a token of a global administrator, as auth can-i --as does. An object that does not exist is exit 4.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> deploy service/churn-model --infra prod-eu',

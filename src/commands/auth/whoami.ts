@@ -15,13 +15,7 @@ export type AuthWhoamiResult = WhoAmI & {settings: SettingsSources}
 
 export default class AuthWhoami extends AccessctlCommand {
   static override summary = 'Show who the caller is: operator, admin key, or a token and its account.'
-  static override description = `Resolves the credential as every command does (--token / ACCESSCTL_TOKEN, --admin-key /
-ACCESSCTL_ADMIN_KEY, or neither: the local operator) and shows it. For a token: the account's id and name, its groups
-(every account is in 'everyone'), its global privileges (admin, may create services), and the token's id, type,
-expiry and grants. For an admin key: its id, label and expiry. For the operator: the OS user. Then which context is
-in use (and whether --context, ACCESSCTL_CONTEXT or the config file chose it), and where the store and the
-credential came from: flag, environment, context NAME or default. An invalid or expired credential is exit 3 with
-the reason, as for any command.`
+  static override description = `Resolves the credential as every command does (--token / ACCESSCTL_TOKEN, --admin-key / ACCESSCTL_ADMIN_KEY, or neither: the local operator) and shows it. For a token: the account's id and name, its groups (every account is in 'everyone'), its global privileges (admin, may create services), and the token's id, type, expiry and grants. For an admin key: its id, label and expiry. For the operator: the OS user. Then which context is in use (and whether --context, ACCESSCTL_CONTEXT or the config file chose it), and where the store and the credential came from: flag, environment, context NAME or default. An invalid or expired credential is exit 3 with the reason, as for any command.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -11,17 +11,13 @@ export type DeploymentAuthorizeResult = Authorization
 export default class DeploymentAuthorize extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'May this client query this deployment now?'
-  static override description = `Answers what an API server asks on each request: is the client with this key or token admitted to
-the deployment? Exit 0 naming what admitted it, exit 3 saying why not. Needs no credential of its own.
+  static override description = `Answers what an API server asks on each request: is the client with this key or token admitted to the deployment? Exit 0 naming what admitted it, exit 3 saying why not. Needs no credential of its own.
   disabled deployment      nobody is admitted
   auth mode public         everyone is admitted
   auth mode inherit        the service decides: public, or one of the service's keys
   auth mode api-keys       one of the deployment's own keys
-A client token (--bearer, as sent in Authorization: Bearer) is admitted in every mode when it is valid, grants
-consume on deployments for the deployment's owner account or its id, AND its account may see the deployment (read on
-the service and view on the infrastructure): a token never exceeds its account. With no key nor token, the answer is
-for an anonymous client. Prefer --key-stdin to --key and --bearer-stdin to --bearer: other users can read a
-process's arguments (/proc/PID/cmdline), not its stdin.`
+
+A client token (--bearer, as sent in Authorization: Bearer) is admitted in every mode when it is valid, grants consume on deployments for the deployment's owner account or its id, AND its account may see the deployment (read on the service and view on the infrastructure): a token never exceeds its account. With no key nor token, the answer is for an anonymous client. Prefer --key-stdin to --key and --bearer-stdin to --bearer: other users can read a process's arguments (/proc/PID/cmdline), not its stdin.`
 
   static override examples = [
     'printf %s "$KEY" | <%= config.bin %> <%= command.id %> churn-model-on-prod-eu --key-stdin',

@@ -7,10 +7,7 @@ export type DeploymentCreateResult = Deployment
 
 export default class DeploymentCreate extends AccessctlCommand {
   static override summary = 'Deploy a version of an API service on an infrastructure.'
-  static override description = `Creates a deployment, enabled, in 'inherit' auth mode (it follows the service's public setting
-and keys). Needs deploy on the service AND deploy on the infrastructure; the caller's account becomes the owner.
-The id defaults to SERVICE-on-INFRA and the version to the service's newest (by creation). A service without
-versions cannot be deployed (exit 4): add one first with service versions add.`
+  static override description = `Creates a deployment, enabled, in 'inherit' auth mode (it follows the service's public setting and keys). Needs deploy on the service AND deploy on the infrastructure; the caller's account becomes the owner. The id defaults to SERVICE-on-INFRA and the version to the service's newest (by creation). A service without versions cannot be deployed (exit 4): add one first with service versions add.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --service churn-model --infra staging',

@@ -6,8 +6,7 @@ export type DeploymentDeleteResult = Deployment
 
 export default class DeploymentDelete extends AccessctlCommand {
   static override summary = 'Delete a deployment and its keys.'
-  static override description = `Deletes the deployment; its keys go with it. Needs deploy on the service AND on the
-infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Deletes the deployment; its keys go with it. Needs deploy on the service AND on the infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-dev-cluster --yes']
   static override args = {id: deploymentIdArg}

@@ -6,8 +6,7 @@ export type DeploymentDisableResult = Deployment & {changed: boolean}
 
 export default class DeploymentDisable extends AccessctlCommand {
   static override summary = 'Disable a deployment.'
-  static override description = `Refuses every client, whatever key or token it presents, until enabled again. Safe to repeat.
-Needs deploy on the service AND on the infrastructure.`
+  static override description = `Refuses every client, whatever key or token it presents, until enabled again. Safe to repeat. Needs deploy on the service AND on the infrastructure.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}

@@ -6,8 +6,7 @@ export type DeploymentEnableResult = Deployment & {changed: boolean}
 
 export default class DeploymentEnable extends AccessctlCommand {
   static override summary = 'Enable a deployment.'
-  static override description = `Lets clients query the deployment again (subject to its auth mode). Safe to repeat.
-Needs deploy on the service AND on the infrastructure.`
+  static override description = `Lets clients query the deployment again (subject to its auth mode). Safe to repeat. Needs deploy on the service AND on the infrastructure.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}

@@ -8,8 +8,7 @@ export type DeploymentGetResult = DeploymentDetails
 export default class DeploymentGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show one deployment.'
-  static override description = `Shows the deployment's service, infrastructure, version, state and auth mode. Needs read on the
-service AND view on the infrastructure; otherwise it is reported as not found (exit 4).`
+  static override description = `Shows the deployment's service, infrastructure, version, state and auth mode. Needs read on the service AND view on the infrastructure; otherwise it is reported as not found (exit 4).`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
   static override args = {id: deploymentIdArg}

@@ -12,8 +12,7 @@ export type DeploymentListResult = PageOf<Deployment>
 export default class DeploymentList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List the deployments you may see.'
-  static override description = `Lists deployments ordered by id, only those whose service you may read AND whose infrastructure
-you may view. Piped, rows are tab-separated (id, service, infra, version, enabled, auth) with no header.`
+  static override description = `Lists deployments ordered by id, only those whose service you may read AND whose infrastructure you may view. Piped, rows are tab-separated (id, service, infra, version, enabled, auth) with no header.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -8,8 +8,7 @@ export type GroupsAddMemberResult = MembershipChange
 
 export default class GroupsAddMember extends AccessctlCommand {
   static override summary = 'Add accounts to a group.'
-  static override description = `Adds one or more accounts to a group in one transaction: if any id is unknown, none is added.
-Accounts that are already members are reported and left as they are, so the command is safe to repeat.`
+  static override description = `Adds one or more accounts to a group in one transaction: if any id is unknown, none is added. Accounts that are already members are reported and left as they are, so the command is safe to repeat.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> devops -i alice@example.com',

@@ -7,9 +7,7 @@ export type GroupsCreateResult = Group
 
 export default class GroupsCreate extends AccessctlCommand {
   static override summary = 'Create a group.'
-  static override description = `Groups carry the Deployer permissions on services and infrastructures, and two global privileges:
---admin makes every member a global administrator (everything, everywhere); --may-create-services lets members
-create API services. Names: 1-63 of a-z 0-9 . _ -, starting with a letter or digit.`
+  static override description = `Groups carry the Deployer permissions on services and infrastructures, and two global privileges: --admin makes every member a global administrator (everything, everywhere); --may-create-services lets members create API services. Names: 1-63 of a-z 0-9 . _ -, starting with a letter or digit.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> ml-engineers --may-create-services',

@@ -7,8 +7,7 @@ export type GroupsDeleteResult = Group
 
 export default class GroupsDelete extends AccessctlCommand {
   static override summary = 'Delete a group, its memberships and its permissions.'
-  static override description = `Deletes the group; its memberships and the service and infrastructure permissions granted to it
-go with it. The built-in group 'everyone' cannot be deleted. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Deletes the group; its memberships and the service and infrastructure permissions granted to it go with it. The built-in group 'everyone' cannot be deleted. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> old-team --yes']
   static override args = {name: Args.string({description: 'The group name.', required: true})}

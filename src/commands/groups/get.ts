@@ -10,8 +10,7 @@ export type GroupsGetResult = GroupDetails
 export default class GroupsGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show a group: privileges and members.'
-  static override description = `Shows the group's global privileges and its members (the first ${MEMBERS_SHOWN} by name;
-page through all of them with 'accounts list --group NAME').`
+  static override description = `Shows the group's global privileges and its members (the first ${MEMBERS_SHOWN} by name; page through all of them with 'accounts list --group NAME').`
 
   static override examples = ['<%= config.bin %> <%= command.id %> devops', '<%= config.bin %> <%= command.id %> everyone --json']
 

@@ -8,8 +8,7 @@ export type GroupsRemoveMemberResult = MembershipChange
 
 export default class GroupsRemoveMember extends AccessctlCommand {
   static override summary = 'Remove accounts from a group.'
-  static override description = `Removes one or more accounts from a group in one transaction. Accounts that were not members
-are reported and left as they are, so the command is safe to repeat.`
+  static override description = `Removes one or more accounts from a group in one transaction. Accounts that were not members are reported and left as they are, so the command is safe to repeat.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> devops -i bob@example.com']
 

@@ -8,8 +8,7 @@ export type GroupsUpdateResult = Group
 
 export default class GroupsUpdate extends AccessctlCommand {
   static override summary = "Change a group's global privileges."
-  static override description = `Turns the admin and may-create-services privileges on or off. Give at least one of the flags;
-those not given stay as they are. The built-in group 'everyone' can be updated too: its privileges apply to all.`
+  static override description = `Turns the admin and may-create-services privileges on or off. Give at least one of the flags; those not given stay as they are. The built-in group 'everyone' can be updated too: its privileges apply to all.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> data-scientists --no-may-create-services',

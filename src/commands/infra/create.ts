@@ -11,9 +11,7 @@ export type InfraCreateResult = Infrastructure
 
 export default class InfraCreate extends AccessctlCommand {
   static override summary = 'Create an infrastructure (global administrators only).'
-  static override description = `Creates an infrastructure that services can be deployed on. Only global administrators may
-(for a token: its account is in a group with --admin); the operator and admin keys may too. Then grant groups
-view, deploy or admin on it with infra permissions set.`
+  static override description = `Creates an infrastructure that services can be deployed on. Only global administrators may (for a token: its account is in a group with --admin); the operator and admin keys may too. Then grant groups view, deploy or admin on it with infra permissions set.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> qa-cluster --stage Test',

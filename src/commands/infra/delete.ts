@@ -6,8 +6,7 @@ export type InfraDeleteResult = Infrastructure
 
 export default class InfraDelete extends AccessctlCommand {
   static override summary = 'Delete an infrastructure and its permissions.'
-  static override description = `Deletes the infrastructure. Refused (exit 5) while it has deployments: delete those first.
-Needs admin on it. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Deletes the infrastructure. Refused (exit 5) while it has deployments: delete those first. Needs admin on it. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> old-cluster --yes']
   static override args = {id: infraIdArg}

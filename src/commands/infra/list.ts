@@ -10,8 +10,7 @@ export type InfraListResult = PageOf<Infrastructure>
 export default class InfraList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List the infrastructures you may view.'
-  static override description = `Lists infrastructures ordered by id, only those the caller may view. Piped, rows are
-tab-separated (id, stage, owner, created) with no header.`
+  static override description = `Lists infrastructures ordered by id, only those the caller may view. Piped, rows are tab-separated (id, stage, owner, created) with no header.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

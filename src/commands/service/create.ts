@@ -7,11 +7,7 @@ export type ServiceCreateResult = Service
 
 export default class ServiceCreate extends AccessctlCommand {
   static override summary = 'Create an API service.'
-  static override description = `Creates an API service. A token caller needs a group with --may-create-services (or a global
-administrator) and its account becomes the owner, which holds admin on the service. The operator and admin keys
-may name the owner with --owner; without it their services have no owner account.
-New services are public: clients may query them without a key. Who may SEE the service is a separate matter of
-read permissions (service permissions set).`
+  static override description = `Creates an API service. A token caller needs a group with --may-create-services (or a global administrator) and its account becomes the owner, which holds admin on the service. The operator and admin keys may name the owner with --owner; without it their services have no owner account. New services are public: clients may query them without a key. Who may SEE the service is a separate matter of read permissions (service permissions set).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> weather',

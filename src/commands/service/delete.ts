@@ -6,8 +6,7 @@ export type ServiceDeleteResult = Service
 
 export default class ServiceDelete extends AccessctlCommand {
   static override summary = 'Delete an API service with its versions, keys and permissions.'
-  static override description = `Deletes the service. Refused (exit 5) while it has deployments: delete those first. Needs admin
-on the service. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Deletes the service. Refused (exit 5) while it has deployments: delete those first. Needs admin on the service. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> legacy-model --yes',

@@ -8,8 +8,7 @@ export type ServiceGetResult = ServiceDetails
 export default class ServiceGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show one API service.'
-  static override description = `Shows the service's settings, owner, counts of versions, keys and deployments, and the privileges
-you hold on it. Needs read on the service; a service you may not read is reported as not found (exit 4).`
+  static override description = `Shows the service's settings, owner, counts of versions, keys and deployments, and the privileges you hold on it. Needs read on the service; a service you may not read is reported as not found (exit 4).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> churn-model',

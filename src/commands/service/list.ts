@@ -10,9 +10,7 @@ export type ServiceListResult = PageOf<Service>
 export default class ServiceList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List the API services you may read.'
-  static override description = `Lists services ordered by id, only those the caller may read (through its groups, including
-'everyone', ownership or global admin; a token also needs 'get' on them). Piped, rows are tab-separated
-(id, public, owner, created) with no header.`
+  static override description = `Lists services ordered by id, only those the caller may read (through its groups, including 'everyone', ownership or global admin; a token also needs 'get' on them). Piped, rows are tab-separated (id, public, owner, created) with no header.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --limit 20 --offset 40 --json',
     "<%= config.bin %> <%= command.id %> --name 'churn*' --sort created --order desc",

@@ -8,8 +8,7 @@ export type ServiceUpdateResult = Service
 
 export default class ServiceUpdate extends AccessctlCommand {
   static override summary = "Change an API service's query access."
-  static override description = `Makes the service public (clients need no key) or not (clients need one of its keys).
-Deployments in 'inherit' auth mode follow this setting. Needs admin on the service.`
+  static override description = `Makes the service public (clients need no key) or not (clients need one of its keys). Deployments in 'inherit' auth mode follow this setting. Needs admin on the service.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model --no-public', '<%= config.bin %> <%= command.id %> churn-model --public']
   static override args = {id: serviceIdArg}

@@ -5,9 +5,7 @@ export type StoreLockResult = LockState
 
 export default class StoreLock extends AccessctlCommand {
   static override summary = 'Lock the store: from now on every command needs an admin key or a token.'
-  static override description = `After locking, the local operator (no credential) is refused with exit 3. Verification commands
-(tokens verify, admin-key verify, deployment authorize) keep working without a credential. Needs an admin key that
-never expires (created without --ttl), so that someone can always unlock it. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `After locking, the local operator (no credential) is refused with exit 3. Verification commands (tokens verify, admin-key verify, deployment authorize) keep working without a credential. Needs an admin key that never expires (created without --ttl), so that someone can always unlock it. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     'ADMIN_KEY=$(<%= config.bin %> admin-key create --label break-glass) && <%= config.bin %> <%= command.id %> --yes',

@@ -14,10 +14,7 @@ const mark = (ok: boolean) => (ok ? 'yes' : 'no')
 export default class TokensCheck extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Does a token allow a function on a resource? Exit 0 allowed, 3 denied or invalid.'
-  static override description = `Verifies the token first (an invalid token is denied with its reason), then evaluates its grants:
-a grant allows the request when it has the resource, the function, and the account or the entity; * matches anything.
---explain prints every grant and which parts matched. Needs no credential. Dyff's old names are read with a warning on
-stderr: -f download or upload as data; -f strata and -r tasks as written.`
+  static override description = `Verifies the token first (an invalid token is denied with its reason), then evaluates its grants: a grant allows the request when it has the resource, the function, and the account or the entity; * matches anything. --explain prints every grant and which parts matched. Needs no credential. Dyff's old names are read with a warning on stderr: -f download or upload as data; -f strata and -r tasks as written.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> "$TOKEN" -f consume -r datasets -a test',

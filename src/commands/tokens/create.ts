@@ -16,17 +16,13 @@ const GRANT_FLAGS = ['function', 'resource', 'account', 'entity']
 
 export default class TokensCreate extends AccessctlCommand {
   static override summary = 'Create a signed API token for an account.'
-  static override description = `Signs a JWT (EdDSA) for the account and prints it alone on stdout, so T=$(accessctl tokens create ...) works.
-Say what it grants in one of three ways: a role (--role), grant flags (-f/-r with -a/-e), or a config file (-c FILE, or -c -
-for stdin) holding {account: ID, grants: [...]} as YAML or JSON. On a terminal with none of them, you are asked: the account (without -i), a role or one or more custom grants,
-the ttl and the label (without --ttl, --label), each answer checked as given; then a review to submit, edit or cancel.
-An account token is recorded (never the token itself) and can be revoked; an ephemeral token is not recorded, cannot
-be revoked on its own, and lives at most 24h. Earlier tokens of the account stay valid, unless --revoke-others: then
-the new token replaces them (as on Dyff), all revoked in the transaction that records it. Dyff's old names are read
-with a warning on stderr: functions download and upload as data; strata and the resource tasks, which have no current
-name, as written (they allow nothing). A token made with a token
-(--token or ACCESSCTL_TOKEN) is its child: it grants no more, lives no longer, names its ancestors (at most 8) in its
-claims, and ends when any of them is revoked.`
+  static override description = `Signs a JWT (EdDSA) for the account and prints it alone on stdout, so T=$(accessctl tokens create ...) works. Say what it grants in one of three ways: a role (--role), grant flags (-f/-r with -a/-e), or a config file (-c FILE, or -c - for stdin) holding {account: ID, grants: [...]} as YAML or JSON.
+
+On a terminal with none of them, you are asked: the account (without -i), a role or one or more custom grants, the ttl and the label (without --ttl, --label), each answer checked as given; then a review to submit, edit or cancel.
+
+An account token is recorded (never the token itself) and can be revoked; an ephemeral token is not recorded, cannot be revoked on its own, and lives at most 24h. Earlier tokens of the account stay valid, unless --revoke-others: then the new token replaces them (as on Dyff), all revoked in the transaction that records it. A token made with a token (--token or ACCESSCTL_TOKEN) is its child: it grants no more, lives no longer, names its ancestors (at most 8) in its claims, and ends when any of them is revoked.
+
+Dyff's old names are read with a warning on stderr: functions download and upload as data; strata and the resource tasks, which have no current name, as written (they allow nothing).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> -t account -i aeb78193c526484fa4f5c14d182ba039 --role AuditDeveloper',

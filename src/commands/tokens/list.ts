@@ -12,9 +12,7 @@ export type TokensListResult = PageOf<TokenRecord>
 export default class TokensList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List recorded tokens (never the tokens themselves).'
-  static override description = `Lists account tokens, oldest first: id (jti), account, type, role, label, created, expires, status.
-Expired and revoked tokens are hidden unless --all. Ephemeral tokens are not recorded and never appear.
-Piped, rows are tab-separated with no header.`
+  static override description = `Lists account tokens, oldest first: id (jti), account, type, role, label, created, expires, status. Expired and revoked tokens are hidden unless --all. Ephemeral tokens are not recorded and never appear. Piped, rows are tab-separated with no header.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -9,10 +9,7 @@ export type TokensRevokeResult = AccountTokensRevocation | TokenRevocation
 
 export default class TokensRevoke extends AccessctlCommand {
   static override summary = 'Revoke a recorded token, or all tokens of an account.'
-  static override description = `A revoked token fails verification at once, and so does every token minted with it, at any depth,
-ephemeral ones included. Revoking a token twice is harmless and says so. Ephemeral tokens are not recorded and cannot
-be revoked one by one; -i ACCOUNT --all revokes every token of the account issued until now, ephemeral ones too.
-Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `A revoked token fails verification at once, and so does every token minted with it, at any depth, ephemeral ones included. Revoking a token twice is harmless and says so. Ephemeral tokens are not recorded and cannot be revoked one by one; -i ACCOUNT --all revokes every token of the account issued until now, ephemeral ones too. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> "$JTI" --yes',

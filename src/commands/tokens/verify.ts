@@ -14,11 +14,7 @@ const OUTPUT_CHUNK = 64 * 1024
 export default class TokensVerify extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Verify a token: signature, validity period, signing key and revocation.'
-  static override description = `Exit 0 when the token is valid, 3 when it is not, with the reason: malformed, unknown_key, retired_key,
-bad_signature, expired, not_yet_valid or revoked. With - it reads one token per line from stdin and prints one JSON
-line per token ({valid, reason, jti, accountId, type, role, expiresAt}); the exit code is 0 only if all were valid,
-and 2 when stdin holds no token. A line is at most ${formatBytes(INPUT_LIMITS.tokenLine)}. Answers are written as soon as no more
-input is waiting, so a program can send one token and read its answer. Needs no credential: this is what an API server calls.`
+  static override description = `Exit 0 when the token is valid, 3 when it is not, with the reason: malformed, unknown_key, retired_key, bad_signature, expired, not_yet_valid or revoked. With - it reads one token per line from stdin and prints one JSON line per token ({valid, reason, jti, accountId, type, role, expiresAt}); the exit code is 0 only if all were valid, and 2 when stdin holds no token. A line is at most ${formatBytes(INPUT_LIMITS.tokenLine)}. Answers are written as soon as no more input is waiting, so a program can send one token and read its answer. Needs no credential: this is what an API server calls.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> "$TOKEN"',

@@ -13,8 +13,8 @@ export default class DeploymentAuthSet extends AccessctlCommand {
   inherit   follow the service: public, or one of the service's keys (the default)
   public    anyone may query it, no key needed
   api-keys  one of the deployment's own keys (deployment keys create)
-A valid client token that grants consume on deployments is admitted in every mode. Needs deploy on the service
-AND on the infrastructure.`
+
+A valid client token that grants consume on deployments is admitted in every mode. Needs deploy on the service AND on the infrastructure.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --mode api-keys',

@@ -9,9 +9,7 @@ export type DeploymentKeysCreateResult = CreatedApiKey & {deployment: string}
 
 export default class DeploymentKeysCreate extends AccessctlCommand {
   static override summary = 'Create a query key for a deployment.'
-  static override description = `Creates a key that clients present when the deployment is in 'api-keys' mode, so development
-and production can have different keys. The key (acdk_ followed by 43 random characters) is printed once, alone
-on stdout; only its SHA-256 is stored. Needs deploy on the service AND on the infrastructure.`
+  static override description = `Creates a key that clients present when the deployment is in 'api-keys' mode, so development and production can have different keys. The key (acdk_ followed by 43 random characters) is printed once, alone on stdout; only its SHA-256 is stored. Needs deploy on the service AND on the infrastructure.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu --label crm-backend',

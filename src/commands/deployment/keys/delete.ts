@@ -8,8 +8,7 @@ export type DeploymentKeysDeleteResult = ApiKey & {deployment: string}
 
 export default class DeploymentKeysDelete extends AccessctlCommand {
   static override summary = 'Delete a query key of a deployment.'
-  static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs deploy on the
-service AND on the infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs deploy on the service AND on the infrastructure. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu "$KEY_ID" --yes']
   static override args = {id: deploymentIdArg, keyId: keyIdArg}

@@ -11,8 +11,7 @@ export type InfraPermissionsListResult = PageOf<InfraPermission> & {infrastructu
 export default class InfraPermissionsList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = "List the groups' privileges on an infrastructure."
-  static override description = `Shows each group's view, deploy and admin flags and what they add up to (admin implies deploy,
-deploy implies view). Needs view on the infrastructure.`
+  static override description = `Shows each group's view, deploy and admin flags and what they add up to (admin implies deploy, deploy implies view). Needs view on the infrastructure.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> prod-eu', "<%= config.bin %> <%= command.id %> prod-eu --name 'dev*' --sort view --order desc"]
   static override args = {id: infraIdArg}

@@ -8,8 +8,7 @@ export type InfraPermissionsRemoveResult = {infrastructure: string; group: strin
 
 export default class InfraPermissionsRemove extends AccessctlCommand {
   static override summary = "Remove a group's privileges on an infrastructure."
-  static override description = `Deletes the group's row from the infrastructure's permissions. Safe to repeat. Needs admin on
-the infrastructure.`
+  static override description = `Deletes the group's row from the infrastructure's permissions. Safe to repeat. Needs admin on the infrastructure.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> prod-eu --group data-scientists']
   static override args = {id: infraIdArg}

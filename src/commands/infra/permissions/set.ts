@@ -8,9 +8,7 @@ export type InfraPermissionsSetResult = InfraPermission & {infrastructure: strin
 
 export default class InfraPermissionsSet extends AccessctlCommand {
   static override summary = "Set a group's privileges on an infrastructure."
-  static override description = `Turns a group's privileges on (--view, --deploy, --admin) or off (--no-view, ...). Give any
-subset; privileges not named keep their value (off for a group that had no row). Admin implies deploy, deploy
-implies view. Needs admin on the infrastructure; the group must exist (exit 4).`
+  static override description = `Turns a group's privileges on (--view, --deploy, --admin) or off (--no-view, ...). Give any subset; privileges not named keep their value (off for a group that had no row). Admin implies deploy, deploy implies view. Needs admin on the infrastructure; the group must exist (exit 4).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> dev-cluster --group data-scientists --deploy',

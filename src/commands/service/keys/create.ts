@@ -9,9 +9,7 @@ export type ServiceKeysCreateResult = CreatedApiKey & {service: string}
 
 export default class ServiceKeysCreate extends AccessctlCommand {
   static override summary = 'Create a query key for an API service.'
-  static override description = `Creates a key that clients present to query the service's deployments in 'inherit' mode when the
-service is not public. The key (acsk_ followed by 43 random characters) is printed once, alone on stdout;
-only its SHA-256 is stored. Needs admin on the service.`
+  static override description = `Creates a key that clients present to query the service's deployments in 'inherit' mode when the service is not public. The key (acsk_ followed by 43 random characters) is printed once, alone on stdout; only its SHA-256 is stored. Needs admin on the service.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> churn-model --label crm-backend',

@@ -8,8 +8,7 @@ export type ServiceKeysDeleteResult = ApiKey & {service: string}
 
 export default class ServiceKeysDelete extends AccessctlCommand {
   static override summary = 'Delete a query key of an API service.'
-  static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs admin on the
-service. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Deletes the key; clients presenting it are refused from the next check on. Needs admin on the service. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model "$SERVICE_KEY_ID" --yes']
   static override args = {id: serviceIdArg, keyId: keyIdArg}

@@ -11,9 +11,7 @@ export type ServicePermissionsListResult = PageOf<ServicePermission> & {service:
 export default class ServicePermissionsList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = "List the groups' privileges on an API service."
-  static override description = `Shows each group's read, write, deploy and admin flags on the service and what they add up to
-(admin implies write, deploy and read; write and deploy imply read). The owner holds admin besides these rows.
-Needs read on the service.`
+  static override description = `Shows each group's read, write, deploy and admin flags on the service and what they add up to (admin implies write, deploy and read; write and deploy imply read). The owner holds admin besides these rows. Needs read on the service.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model', "<%= config.bin %> <%= command.id %> churn-model --name 'dev*' --sort deploy --order desc"]
   static override args = {id: serviceIdArg}

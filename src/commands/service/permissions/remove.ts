@@ -8,8 +8,7 @@ export type ServicePermissionsRemoveResult = {service: string; group: string; re
 
 export default class ServicePermissionsRemove extends AccessctlCommand {
   static override summary = "Remove a group's privileges on an API service."
-  static override description = `Deletes the group's row from the service's permissions. Safe to repeat: removing a row that is
-not there reports it and succeeds. Needs admin on the service.`
+  static override description = `Deletes the group's row from the service's permissions. Safe to repeat: removing a row that is not there reports it and succeeds. Needs admin on the service.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> churn-model --group data-scientists']
   static override args = {id: serviceIdArg}

@@ -8,10 +8,7 @@ export type ServicePermissionsSetResult = ServicePermission & {service: string}
 
 export default class ServicePermissionsSet extends AccessctlCommand {
   static override summary = "Set a group's privileges on an API service."
-  static override description = `Turns a group's privileges on (--read, --write, --deploy, --admin) or off (--no-read, ...).
-Give any subset; privileges not named keep their value (off for a group that had no row). Implications apply
-when checking: admin gives write, deploy and read; write and deploy give read. Granting read to the group
-'everyone' makes the service visible to all accounts. Needs admin on the service; the group must exist (exit 4).`
+  static override description = `Turns a group's privileges on (--read, --write, --deploy, --admin) or off (--no-read, ...). Give any subset; privileges not named keep their value (off for a group that had no row). Implications apply when checking: admin gives write, deploy and read; write and deploy give read. Granting read to the group 'everyone' makes the service visible to all accounts. Needs admin on the service; the group must exist (exit 4).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> churn-model --group everyone --read',

@@ -10,9 +10,7 @@ export type ServiceVersionsAddResult = ServiceVersion
 
 export default class ServiceVersionsAdd extends AccessctlCommand {
   static override summary = 'Add a version to an API service.'
-  static override description = `Records a new version of the service. With --file, the archive's size and SHA-256 are computed
-(by streaming it, so large files are fine) and recorded; the archive itself is not stored. Needs write on the
-service. A version name is 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit.`
+  static override description = `Records a new version of the service. With --file, the archive's size and SHA-256 are computed (by streaming it, so large files are fine) and recorded; the archive itself is not stored. Needs write on the service. A version name is 1-64 of A-Z a-z 0-9 . _ + -, starting with a letter or digit.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> churn-model v4',

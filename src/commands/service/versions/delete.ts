@@ -9,8 +9,7 @@ export type ServiceVersionsDeleteResult = ServiceVersion
 
 export default class ServiceVersionsDelete extends AccessctlCommand {
   static override summary = 'Delete a version of an API service.'
-  static override description = `Deletes the version record. Refused (exit 5) while a deployment runs it. Needs write on the
-service. Asks for confirmation on a terminal; pass --yes in scripts.`
+  static override description = `Deletes the version record. Refused (exit 5) while a deployment runs it. Needs write on the service. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> churn-model v1 --yes',

@@ -7,9 +7,7 @@ export type TokensKeysRetireResult = KeyRetirement
 
 export default class TokensKeysRetire extends AccessctlCommand {
   static override summary = 'Retire a signing key: every token it signed stops verifying.'
-  static override description = `The key is kept (so verification can say retired_key) but verifies nothing and leaves the JWKS.
-The last key that is not retired cannot be retired: run tokens keys rotate first. Asks for confirmation on a terminal;
-pass --yes in scripts.`
+  static override description = `The key is kept (so verification can say retired_key) but verifies nothing and leaves the JWKS. The last key that is not retired cannot be retired: run tokens keys rotate first. Asks for confirmation on a terminal; pass --yes in scripts.`
 
   static override examples = ['<%= config.bin %> tokens keys rotate && <%= config.bin %> <%= command.id %> --yes -- "$KID"']
   static override args = {kid: Args.string({description: 'The key id, as tokens keys list shows it.', required: true})}

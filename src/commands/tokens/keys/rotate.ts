@@ -5,8 +5,7 @@ export type TokensKeysRotateResult = SigningKey
 
 export default class TokensKeysRotate extends AccessctlCommand {
   static override summary = 'Make a new signing key; older keys keep verifying the tokens they signed.'
-  static override description = `New tokens are signed with the new key. Tokens signed by older keys stay valid until those keys are
-retired with tokens keys retire KID.`
+  static override description = `New tokens are signed with the new key. Tokens signed by older keys stay valid until those keys are retired with tokens keys retire KID.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>']
 

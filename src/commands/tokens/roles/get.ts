@@ -13,8 +13,7 @@ export type TokensRolesGetResult = ReturnType<typeof roleGrants>
 export default class TokensRolesGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show the grants a role expands to for an account, as YAML.'
-  static override description = `The output is a valid token config: save it, edit it and pass it to tokens create -c FILE.
-Also at the top level, as in Dyff's CLI: accessctl roles get ROLE -i ID.`
+  static override description = `The output is a valid token config: save it, edit it and pass it to tokens create -c FILE. Also at the top level, as in Dyff's CLI: accessctl roles get ROLE -i ID.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> AuditDeveloper -i aeb78193c526484fa4f5c14d182ba039',
     '<%= config.bin %> <%= command.id %> Admin -i aeb78193c526484fa4f5c14d182ba039 --json',
