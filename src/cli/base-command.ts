@@ -67,6 +67,12 @@ export abstract class AccessctlCommand extends Command {
    */
   static readsOnly = false
 
+  /**
+   * Shell completion reads the store while someone types: it must never migrate, repair or write it (no audit row,
+   * no last-used time), nor create one, so it opens the store as serve does (Store.openReadOnly).
+   */
+  static neverWrites = false
+
   private openedStore?: Store
   private resolvedCaller?: Caller
 
@@ -126,7 +132,8 @@ export abstract class AccessctlCommand extends Command {
   /** Opens the store named by --store / ACCESSCTL_STORE (or the default) and resolves who is calling. */
   protected async context(flags: {store?: string; 'admin-key'?: string; token?: string}): Promise<Context> {
     const path = flags.store ?? defaultStorePath()
-    this.openedStore ??= (this.constructor as typeof AccessctlCommand).readsOnly ? Store.openToRead(path) : Store.open(path)
+    const command = this.constructor as typeof AccessctlCommand
+    this.openedStore ??= command.neverWrites ? Store.openReadOnly(path) : command.readsOnly ? Store.openToRead(path) : Store.open(path)
     if (!this.resolvedCaller) {
       const operator = localOperator()
       this.resolvedCaller = (this.constructor as typeof AccessctlCommand).credentialFree
