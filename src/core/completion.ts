@@ -70,7 +70,7 @@ export const MAX_CANDIDATES = 1000
 /** A candidate longer than this is left out: no name is (account names have at most 254 characters). */
 const MAX_CANDIDATE_LENGTH = 300
 
-/** Typed words are capped too, so a pasted megabyte is not walked through the tree. */
+/** No line is this long by hand: a pasted megabyte is not walked through the tree. */
 const MAX_WORDS = 200
 const MAX_WORD_LENGTH = 4096
 
@@ -143,9 +143,10 @@ const JSON_FLAG: FlagSpec = {name: 'json', type: 'boolean', summary: 'Print the 
  * `--stage=` they complete.
  */
 export function completionFor(tree: CommandTree, typedWords: readonly string[], typedCurrent: string): CompletionRequest {
-  const words = typedWords.slice(-MAX_WORDS).map((word) => word.slice(0, MAX_WORD_LENGTH))
-  const current = typedCurrent.slice(0, MAX_WORD_LENGTH)
   const flags: Record<string, string> = {}
+  if (typedWords.length > MAX_WORDS) return {completion: {kind: 'none'}, flags}
+  const words = typedWords.map((word) => word.slice(0, MAX_WORD_LENGTH))
+  const current = typedCurrent.slice(0, MAX_WORD_LENGTH)
   const visible = Object.values(tree.commands).filter((command) => !command.hidden)
 
   // The command: words that extend a known topic or command id, up to the first flag (as oclif reads them).
