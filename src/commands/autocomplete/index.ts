@@ -25,7 +25,7 @@ export default class Autocomplete extends AccessctlCommand {
     const shell = (args.shell as Shell | undefined) ?? loginShell(process.env)
     const setup = {shell, ...setupLine(shell, this.config.bin)}
     this.say(`Shell completion for ${shell}: add this line to ${setup.rcFile}, then open a new shell:`)
-    this.say(`  ${setup.line}`)
+    this.say(setup.line)
     return setup
   }
 }

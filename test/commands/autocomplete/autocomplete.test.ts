@@ -23,7 +23,7 @@ describe('autocomplete', () => {
     for (const [who, env] of Object.entries(credentials)) {
       const bash = await runCli(['autocomplete', 'bash'], {store: dir.storePath, env})
       expect(bash.code, who).toBe(0)
-      expect(bash.stdout, who).toBe('Shell completion for bash: add this line to ~/.bashrc, then open a new shell:\n  eval "$(accessctl autocomplete script bash)"\n')
+      expect(bash.stdout, who).toBe('Shell completion for bash: add this line to ~/.bashrc, then open a new shell:\neval "$(accessctl autocomplete script bash)"\n')
     }
 
     const zsh = await runJson(['autocomplete'], {store: dir.storePath, env: {SHELL: '/usr/bin/zsh'}})
