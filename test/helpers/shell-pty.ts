@@ -125,6 +125,7 @@ export function renderScreen(output: string): string {
       if (!csi) {
         // ESC = and ESC > (keypad modes), ESC ( B (character sets), ESC ] ... BEL (titles): nothing shown.
         const rest = output.slice(index + 1)
+        // eslint-disable-next-line no-control-regex
         const osc = /^\][^\u0007]*\u0007/.exec(rest)
         index += osc ? osc[0].length : /^[()]/.test(rest) ? 2 : 1
         continue

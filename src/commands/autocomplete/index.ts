@@ -14,7 +14,7 @@ export default class Autocomplete extends AccessctlCommand {
   static override summary = 'Show how to set up shell completion for bash or zsh.'
   static override description = `Prints the line to add to your shell's start-up file. With it, TAB completes commands, flags, their fixed values (--stage, --role, -t, --mode), file names for -f/--file, and the names of the services, infrastructures, deployments, groups and accounts you may see, as the store and credential of the words typed (or ACCESSCTL_STORE, ACCESSCTL_TOKEN, ACCESSCTL_ADMIN_KEY) allow. Without SHELL, the shell is read from $SHELL. The script itself is printed by autocomplete script.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> zsh', '<%= config.bin %> <%= command.id %> bash --json']
+  static override examples = ['<%= config.bin %> <%= command.id %> bash', '<%= config.bin %> <%= command.id %> zsh --json']
 
   static override args = {
     shell: Args.string({description: 'bash or zsh. Defaults to the shell named by $SHELL.', options: [...SHELLS]}),
