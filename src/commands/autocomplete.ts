@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
-import {AccessctlCommand} from '../../cli/base-command.js'
-import {loginShell} from '../../cli/completion.js'
-import {setupLine, type Shell, SHELLS} from '../../core/completion-scripts.js'
+import {AccessctlCommand} from '../cli/base-command.js'
+import {loginShell} from '../cli/completion.js'
+import {setupLine, type Shell, SHELLS} from '../core/completion-scripts.js'
 
 export interface AutocompleteResult {
   shell: Shell
