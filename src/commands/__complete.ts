@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {AccessctlCommand} from '../cli/base-command.js'
 import {commandTreeOf, credentialFlags, withoutTilde} from '../cli/completion.js'
 import {Document} from '../cli/output.js'
-import {type Candidate, completionFor, completionText} from '../core/completion.js'
+import {type Candidate, completionFor, completionText, offered} from '../core/completion.js'
 import {SHELLS} from '../core/completion-scripts.js'
 import {completeNames} from '../domain/completion.js'
 
@@ -39,7 +39,8 @@ export default class Complete extends AccessctlCommand {
       const end = given.indexOf('--')
       const {args, flags} = await this.parse(Complete, end === -1 ? given : given.slice(0, end))
       shell = args.shell
-      result = await this.complete(end === -1 ? [] : given.slice(end + 1), flags)
+      const found = await this.complete(end === -1 ? [] : given.slice(end + 1), flags)
+      result = {...found, candidates: offered(found.candidates)}
     } catch {
       // Completion is asked at every TAB: an error printed there would land in the middle of the typed line.
     }

@@ -312,14 +312,18 @@ export type CompletionText = string & {[completionLines]: true}
  */
 export function completionText(completion: {kind: 'files'} | {kind: 'words'; candidates: readonly Candidate[]}, withDescriptions: boolean): CompletionText {
   if (completion.kind === 'files') return ':files\n' as CompletionText
-  const lines = [':words']
-  const seen = new Set<string>()
-  for (const {value, description} of completion.candidates) {
-    if (lines.length > MAX_CANDIDATES) break
-    if (!isOfferable(value) || seen.has(value)) continue
-    seen.add(value)
-    lines.push(withDescriptions && description ? `${value}\t${escapeControl(description).slice(0, 200)}` : value)
+  const lines = offered(completion.candidates).map(({value, description}) => (withDescriptions && description ? `${value}\t${description}` : value))
+  return `${[':words', ...lines].join('\n')}\n` as CompletionText
+}
+
+/** The candidates a shell is given (and --json shows): offerable, each once, at most MAX_CANDIDATES, descriptions escaped. */
+export function offered(candidates: readonly Candidate[]): Candidate[] {
+  const chosen = new Map<string, Candidate>()
+  for (const {value, description} of candidates) {
+    if (chosen.size === MAX_CANDIDATES) break
+    if (!isOfferable(value) || chosen.has(value)) continue
+    chosen.set(value, description ? {value, description: escapeControl(description).slice(0, 200)} : {value})
   }
 
-  return `${lines.join('\n')}\n` as CompletionText
+  return [...chosen.values()]
 }

@@ -137,6 +137,20 @@ describe('__complete', () => {
     expect(queryRows<{used: string | null}>(dir.storePath, 'SELECT last_used_at AS used FROM admin_keys')).toEqual([{used: null}])
   })
 
+  it('offers at most 1,000 names', async () => {
+    const many = tempDir()
+    try {
+      const services = Array.from({length: 1050}, (_, index) => `  - id: s${String(index).padStart(4, '0')}`).join('\n')
+      const applied = await runCli(['apply', '-f', '-'], {store: many.storePath, input: `apiVersion: accessctl/v1\nservices:\n${services}\n`})
+      expect(applied.code, applied.stderr).toBe(0)
+      const offered = candidates((await complete('bash', ['service', 'get', 's'], {ACCESSCTL_STORE: many.storePath})).stdout)
+      expect(offered).toHaveLength(1000)
+      expect(offered[0]).toBe('s0000')
+    } finally {
+      many.cleanup()
+    }
+  })
+
   it('gives the candidates as JSON with --json', async () => {
     const result = await runCli(['__complete', 'zsh', '--json', '--', 'deployment', 'create', '--infra', 'q'], {store: dir.storePath})
     expect(result.code).toBe(0)
