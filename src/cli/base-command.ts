@@ -79,6 +79,12 @@ export abstract class AccessctlCommand extends Command {
    */
   static readsOnly = false
 
+  /**
+   * Shell completion reads the store while someone types: it must never migrate, repair or write it (no audit row,
+   * no last-used time), nor create one, so it opens the store as serve does (Store.openReadOnly).
+   */
+  static neverWrites = false
+
   private openedStore?: Store
   private resolvedCaller?: Caller
   /** What `-o/--output` asked for, on the gets and lists that take it (src/cli/output-shape.ts). */
@@ -163,7 +169,8 @@ export abstract class AccessctlCommand extends Command {
   protected async context(flags: SettingFlags): Promise<Context> {
     const settings = await this.settings(flags)
     const path = settings.store.path
-    this.openedStore ??= (this.constructor as typeof AccessctlCommand).readsOnly ? Store.openToRead(path) : Store.open(path)
+    const command = this.constructor as typeof AccessctlCommand
+    this.openedStore ??= command.neverWrites ? Store.openReadOnly(path) : command.readsOnly ? Store.openToRead(path) : Store.open(path)
     if (!this.resolvedCaller) {
       const operator = localOperator()
       if ((this.constructor as typeof AccessctlCommand).credentialFree) {

@@ -1,6 +1,8 @@
 import {Chalk, type ChalkInstance} from 'chalk'
 
 import {escapeControl, escapeControlKeepingNewlines, jsonText, jsonTextParts, yamlScalar} from '../core/text.js'
+import type {CompletionText} from '../core/completion.js'
+import type {ShellScript} from '../core/completion-scripts.js'
 import type {SafeMarkdown} from '../core/markdown.js'
 import type {SafeYamlText} from '../core/yaml-text.js'
 import type {AccessctlError} from '../errors.js'
@@ -108,6 +110,11 @@ export class Document {
   static credential(secret: string): Document {
     if (!CREDENTIAL.test(secret)) throw new Error('a credential to print is not one line of base64url characters')
     return new Document(secret)
+  }
+
+  /** What a shell reads: completion candidates (src/core/completion.ts) or a completion script, checked where built. */
+  static shell(text: CompletionText | ShellScript): Document {
+    return new Document(text)
   }
 
   /**

@@ -14,8 +14,8 @@ import {canonicalArgv} from './aliases.js'
 /**
  * The npm package's entry (bin/run.js): accessctl's own commands run through the single executable's fast path
  * (src/sea/fast-path.ts: the command class, oclif's parser and error handler, no `Config.load`), with the manifest
- * and package.json read from the package; everything else (help, topics, unknown words, autocomplete, --version,
- * DEBUG) goes through oclif's `execute` as before. Aliases are resolved first on both paths.
+ * and package.json read from the package (completion's `__complete` too, which runs at every TAB); everything else
+ * (help, topics, unknown words, --version, DEBUG) goes through oclif's `execute` as before. Aliases are resolved first on both paths.
  */
 export async function runPackage(typed: string[], binUrl: string): Promise<void> {
   // node:cluster starts the workers of `serve --workers` by running bin/run.js again: they go straight to serving.

@@ -10,7 +10,7 @@ import {versionLine} from './version.js'
  * config, plugin and main modules at all). Commands, the parser (`Command#parse` calls oclif's own `Parser.parse`),
  * `--json`, error output and exit codes are oclif's and the base command's; only the config is a small stand-in
  * holding what `Command` and `parse` read. Anything it does not stand in for goes the normal oclif way: `--help`,
- * topics, unknown or colon-written ids, other plugins' commands (autocomplete), `DEBUG` (oclif's own debug log), a
+ * topics, unknown or colon-written ids, other plugins' commands (none are bundled today), `DEBUG` (oclif's own debug log), a
  * help theme, no arguments. `--version` never gets here (src/sea/main.ts).
  */
 
@@ -50,7 +50,7 @@ export function fastCommand(argv: string[], plugins: BundledPlugin[], env: NodeJ
   }
 
   const id = words.join(':')
-  // Only accessctl's own commands (the first plugin): the others are oclif's (autocomplete) and keep oclif's path.
+  // Only accessctl's own commands (the first plugin): another plugin's would keep oclif's path.
   if (!(id in plugins[0].loaders)) return undefined
   return {id, argv: argv.slice(words.length)}
 }

@@ -52,6 +52,9 @@ describe('bin/run.js: the fast path of the npm package (src/cli/package-run.ts)'
       ['auth', 'can-i', 'read', 'service/x'],
       ['store', 'info', '--store=x.db'],
       ['accounts', 'create', '-n', 'a', '--', '--help'],
+      ['autocomplete', 'bash'],
+      ['autocomplete', 'script', 'zsh'],
+      ['__complete', 'bash', '--', 'service', 'get', '--help', ''],
     ]
     for (const typed of cases) {
       const argv = canonicalArgv(typed)
@@ -61,8 +64,8 @@ describe('bin/run.js: the fast path of the npm package (src/cli/package-run.ts)'
     }
   })
 
-  it('leaves help, --version, topics, unknown words, autocomplete, DEBUG and a user help theme to oclif', () => {
-    const oclifs = [[], ['--help'], ['--version'], ['accounts'], ['accounts', 'get', '-h'], ['tokens', 'create', '--help'], ['nope'], ['autocomplete', 'bash']]
+  it('leaves help, --version, topics, unknown words, DEBUG and a user help theme to oclif', () => {
+    const oclifs = [[], ['--help'], ['--version'], ['accounts'], ['accounts', 'get', '-h'], ['tokens', 'create', '--help'], ['nope']]
     for (const argv of oclifs) expect(packageFastCommand(canonicalArgv(argv), PROJECT_ROOT, noTheme()), argv.join(' ')).toBeUndefined()
     const argv = ['accounts', 'get', '-i', 'abc']
     expect(packageFastCommand(argv, PROJECT_ROOT, {...noTheme(), DEBUG: 'accessctl'})).toBeUndefined()

@@ -12,7 +12,6 @@ import {PROJECT_ROOT} from '../helpers/cli.js'
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T
 const pjson = readJson<Interfaces.PJSON>(join(PROJECT_ROOT, 'package.json'))
 const manifest = readJson<Interfaces.Manifest>(join(PROJECT_ROOT, 'oclif.manifest.json'))
-const autocompleteRoot = join(PROJECT_ROOT, 'node_modules', '@oclif', 'plugin-autocomplete')
 
 const commandFile = (id: string): string => `../../src/commands/${id.replaceAll(':', '/')}.js`
 const accessctl: BundledPlugin = {
@@ -20,12 +19,16 @@ const accessctl: BundledPlugin = {
   manifest,
   loaders: Object.fromEntries(Object.keys(manifest.commands).map((id) => [id, () => import(commandFile(id))])),
 }
-const autocomplete: BundledPlugin = {
-  pjson: readJson(join(autocompleteRoot, 'package.json')),
-  manifest: readJson(join(autocompleteRoot, 'oclif.manifest.json')),
+/** Another plugin's command, which the fast path leaves to oclif (the executable bundles every plugin it has). */
+const otherPlugin: BundledPlugin = {
+  pjson: {name: 'other-plugin', version: '1.0.0', oclif: {commands: './commands'}} as Interfaces.PJSON,
+  manifest: {
+    version: '1.0.0',
+    commands: {hello: {id: 'hello', aliases: [], args: {}, flags: {}, hidden: false, hiddenAliases: [], pluginAlias: 'other-plugin', pluginType: 'core'}},
+  } as unknown as Interfaces.Manifest,
   loaders: {},
 }
-const plugins = [accessctl, autocomplete]
+const plugins = [accessctl, otherPlugin]
 const env = {ACCESSCTL_DISABLE_THEME: '1'}
 
 /**
@@ -81,7 +84,7 @@ describe('the single executable’s fast path', () => {
       ['accounts', 'get', '--help'],
       ['accounts', 'get', '-h'],
       ['accounts:get', '-i', 'abc'],
-      ['autocomplete', 'bash'],
+      ['hello'],
       ['nonexistent', 'command'],
     ]
     for (const argv of oclifs) expect(fastCommand(argv, plugins, env), argv.join(' ')).toBeUndefined()
