@@ -27,11 +27,11 @@ interface ManifestCommand {
 }
 
 const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
-  oclif: {plugins: string[]; topics: Record<string, {description?: string}>}
+  oclif: {plugins?: string[]; topics: Record<string, {description?: string}>}
 }
 const manifestOf = (root: string) => JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, ManifestCommand>}
 const own = manifestOf(PROJECT_ROOT)
-const plugins = pjson.oclif.plugins.map((name) => manifestOf(join(PROJECT_ROOT, 'node_modules', name)))
+const plugins = (pjson.oclif.plugins ?? []).map((name) => manifestOf(join(PROJECT_ROOT, 'node_modules', name)))
 
 /** Every accessctl command class, loaded from its file as oclif loads it. */
 async function commandClasses(): Promise<Array<[string, HelpStrings & {baseFlags?: HelpStrings['flags']}]>> {

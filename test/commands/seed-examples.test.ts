@@ -89,7 +89,8 @@ describe('the seed documents’ examples, run as written with accessctl', () => 
     expect(entryPoint).toBe('accessctl')
     const help = await shell(entryPoint)
     expect(help.code).toBe(0)
-    expect(help.stdout).toMatch(/USAGE\n\s+\$ accessctl \[COMMAND\]/)
+    expect(help.stdout).toMatch(/USAGE\n\s+\$ accessctl COMMAND\n/)
+    expect(help.stdout).toContain('accessctl accounts create -n erin@example.com')
 
     const created = await shell(create)
     expect(created.code, created.stderr).toBe(0)
