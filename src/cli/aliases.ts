@@ -59,7 +59,8 @@ const subtopicOf = new Map(
  * argv with the command words spelled as accessctl names them. Only the first two words can be a topic or a
  * subtopic, so arguments and flag values further on (a service named `versions`) are never touched.
  */
-export function canonicalArgv(argv: readonly string[]): string[] {
+export function canonicalArgv(typed: readonly string[]): string[] {
+  const argv = withLeadingGlobalFlagsMoved(typed)
   const [first, ...rest] = argv
   if (first === undefined) return []
   if (first === 'help') return helpArgv(rest)
@@ -71,6 +72,38 @@ export function canonicalArgv(argv: readonly string[]): string[] {
   if (second === undefined) return [topic]
   const subtopic = subtopicOf.get(`${topic}:${second}`)
   return subtopic ? [topic, subtopic, ...more] : [topic, ...rest]
+}
+
+/** The global flags that take a value, as kubectl's `--context` does: they may come before the command words. */
+const GLOBAL_VALUE_FLAGS = new Set(['--context', '--store', '--token', '--admin-key'])
+
+/**
+ * `accessctl --context prod service list` as `accessctl service list --context prod`: oclif reads the words before
+ * the first flag as the command, so global flags typed first (kubectl's habit) are moved to just after the leading
+ * words, before any `--`. Only whole global flags with their value move; anything else leaves argv as it is.
+ */
+export function withLeadingGlobalFlagsMoved(argv: readonly string[]): string[] {
+  const moved: string[] = []
+  let index = 0
+  while (index < argv.length) {
+    const word = argv[index]
+    const name = word.includes('=') ? word.slice(0, word.indexOf('=')) : word
+    if (!GLOBAL_VALUE_FLAGS.has(name)) break
+    if (word.includes('=')) {
+      moved.push(word)
+      index += 1
+    } else {
+      if (index + 1 >= argv.length) return [...argv]
+      moved.push(word, argv[index + 1])
+      index += 2
+    }
+  }
+
+  if (moved.length === 0) return [...argv]
+  const rest = argv.slice(index)
+  const firstFlag = rest.findIndex((word) => word.startsWith('-'))
+  const at = firstFlag === -1 ? rest.length : firstFlag
+  return [...rest.slice(0, at), ...moved, ...rest.slice(at)]
 }
 
 /** `help tokens create` is `tokens create --help`; the help flag goes before a `--`, after which it would be an argument. */

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
-import {aliasTable, canonicalArgv} from '../../src/cli/aliases.js'
+import {aliasTable, canonicalArgv, withLeadingGlobalFlagsMoved} from '../../src/cli/aliases.js'
 import {nearestCommands, unknownCommandError} from '../../src/cli/main.js'
 import {PROJECT_ROOT} from '../helpers/cli.js'
 
@@ -96,5 +96,26 @@ describe('the nearest commands to an unknown one', () => {
 describe('words that are Object.prototype members', () => {
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('%s stays the word it is', (word) => {
     expect(canonicalArgv([word, 'x'])).toEqual([word, 'x'])
+  })
+})
+
+describe('global flags before the command words (withLeadingGlobalFlagsMoved)', () => {
+  it.each([
+    [['--context', 'prod', 'service', 'list'], ['service', 'list', '--context', 'prod']],
+    [['--store', 's.db', '--context=prod', 'service', 'get', 'churn', '-o', 'name'], ['service', 'get', 'churn', '--store', 's.db', '--context=prod', '-o', 'name']],
+    [['--token', 'T', 'tokens', 'check', '--', '-x'], ['tokens', 'check', '--token', 'T', '--', '-x']],
+    [['--context', 'prod', 'help', 'accounts'], ['accounts', '--context', 'prod', '--help']],
+    [['--admin-key', 'K', 'services', 'list'], ['service', 'list', '--admin-key', 'K']],
+  ])('%j is read as %j', (typed, canonical) => {
+    expect(canonicalArgv(typed)).toEqual(canonical)
+  })
+
+  it.each([
+    [['--context']],
+    [['--json', '--context', 'prod', 'service', 'list']],
+    [['service', 'list', '--context', 'prod']],
+    [['--verbose', 'service', 'list']],
+  ])('leaves %j as typed', (typed) => {
+    expect(withLeadingGlobalFlagsMoved(typed)).toEqual(typed)
   })
 })

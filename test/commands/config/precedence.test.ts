@@ -217,3 +217,21 @@ describe('auth whoami shows the sources to a person', () => {
     expect(parseYaml(result.stdout)).toMatchObject({context: null, store: store('main'), 'store from': 'environment', 'credential from': 'default'})
   })
 })
+
+describe("global flags typed before the command, as kubectl's --context is", () => {
+  it('--context, --store and --token=VALUE before the command words work as after them', async () => {
+    const before = await json<Me>(['--context', 'other', '--store', store('third'), 'auth', 'whoami'])
+    expect(before.code, before.stderr).toBe(0)
+    expect(before.json.settings).toMatchObject({context: {name: 'other', from: 'flag'}, store: {path: store('third'), from: 'flag'}})
+    const token = await json<Me>([`--token=${bob}`, '--store', store('main'), 'auth', 'whoami'])
+    expect(token.code, token.stderr).toBe(0)
+    expect(accountOf(token.json)).toBe('bob')
+  })
+
+  it('an unknown --context before the command is the same usage error, with the nearest name', async () => {
+    const result = await run(['--context', 'othre', 'accounts', 'list'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain("Error: --context names no context: 'othre'")
+    expect(result.stderr).toContain('other')
+  })
+})
