@@ -1,5 +1,4 @@
-import {randomBytes} from 'node:crypto'
-import {chmodSync, closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, type Stats, statSync, writeSync} from 'node:fs'
+import {chmodSync, closeSync, constants, fstatSync, mkdirSync, openSync, readSync, type Stats, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, isAbsolute, join} from 'node:path'
 
@@ -8,6 +7,7 @@ import {JWS_COMPACT} from '../core/token-format.js'
 import {preview} from '../core/text.js'
 import {UsageError} from '../errors.js'
 import {describeFsError} from '../store/private-files.js'
+import {replaceFileAtomically} from './atomic-file.js'
 
 /**
  * The contexts file, `${XDG_CONFIG_HOME:-~/.config}/accessctl/config.yaml`, and the credential files it names.
@@ -109,19 +109,9 @@ export function writeConfigText(file: string, text: string): void {
     })
   }
 
-  const staging = join(folder, `.config.yaml.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  let fd: number | undefined
   try {
-    fd = openSync(staging, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
-    const bytes = Buffer.from(text, 'utf8')
-    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written)
-    fsyncSync(fd)
-    closeSync(fd)
-    fd = undefined
-    renameSync(staging, file)
+    replaceFileAtomically(file, text, 0o600)
   } catch (error) {
-    if (fd !== undefined) closeSync(fd)
-    rmSync(staging, {force: true})
     throw new UsageError(`cannot write the config file ${preview(file, 200)}: ${describeFsError(error)}`)
   }
 }

@@ -1,10 +1,10 @@
-import {randomBytes} from 'node:crypto'
-import {closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {lstatSync, statSync} from 'node:fs'
+import {dirname} from 'node:path'
 
 import {preview} from '../core/text.js'
 import {UsageError} from '../errors.js'
 import {describeFsError, literalPath} from '../store/private-files.js'
+import {replaceFileAtomically} from './atomic-file.js'
 
 /**
  * A report file a CI job keeps (`test --junit FILE`): replaced whole on every run, as a test runner's report is.
@@ -41,19 +41,9 @@ export function checkReportPath(path: string, what: string): string {
 
 export function writeReportFile(path: string, text: string, what: string): void {
   const target = checkReportPath(path, what)
-  const staging = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  let fd: number | undefined
   try {
-    fd = openSync(staging, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
-    const bytes = Buffer.from(text, 'utf8')
-    for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written)
-    fsyncSync(fd)
-    closeSync(fd)
-    fd = undefined
-    renameSync(staging, target)
+    replaceFileAtomically(target, text, 0o644)
   } catch (error) {
-    if (fd !== undefined) closeSync(fd)
-    rmSync(staging, {force: true})
     throw new UsageError(`cannot write ${what} to ${preview(target, 200)}: ${describeFsError(error)}`)
   }
 }
