@@ -89,6 +89,8 @@ export abstract class AccessctlCommand extends Command {
   private resolvedCaller?: Caller
   /** What `-o/--output` asked for, on the gets and lists that take it (src/cli/output-shape.ts). */
   private outputShape?: OutputShape
+  /** False when --no-headers was given (the lists take it): every table show() prints is then without its header. */
+  private tableHeaders = true
   private resolvedSettings?: ResolvedSettings
   /** The flags typed on the command line, as opposed to taken from their environment variable by oclif. */
   private typedFlags = new Set<string>()
@@ -118,6 +120,7 @@ export abstract class AccessctlCommand extends Command {
     }
 
     this.outputShape = asOutputShape((output.flags as Record<string, unknown>).output)
+    this.tableHeaders = (output.flags as Record<string, unknown>)['no-headers'] !== true
     checkShapeWithJsonFlag(this.outputShape, super.jsonEnabled())
     const given = new Set(output.raw.flatMap((token) => (token.type === 'flag' ? [token.flag] : [])))
     this.typedFlags = given
@@ -158,7 +161,7 @@ export abstract class AccessctlCommand extends Command {
 
   /** A get's or a list's result in the shape `-o` asked for (human output without it); returned as its --json document. */
   protected async show<T>(result: T, views: ShapeViews): Promise<T> {
-    await printInShape(result, this.outputShape, views, (text) => this.say(text))
+    await printInShape(result, this.outputShape, views, (text) => this.say(text), this.tableHeaders)
     return result
   }
 

@@ -33,8 +33,8 @@ export const outputFlag = {
 
 /** What a command shows in each shape besides its --json document. */
 export interface ShapeViews {
-  /** The human output; `wide` with the extra columns or fields. */
-  human: (wide: boolean) => Rendered | string | undefined
+  /** The human output; `wide` with the extra columns or fields; `headers` false for --no-headers (tables only). */
+  human: (wide: boolean, headers: boolean) => Rendered | string | undefined
   /** The identifiers `-o name` prints: the ones the matching get (or delete) takes. */
   names: () => readonly string[]
 }
@@ -42,10 +42,10 @@ export interface ShapeViews {
 /** The views of a page of a list: its table, the wide table with `wide` columns added, one name per row. */
 export function pageViews<T>(
   page: PageOf<T>,
-  table: {columns: ReadonlyArray<Column<T>>; wide?: ReadonlyArray<Column<T>>; name: (item: T) => string; headers?: boolean},
+  table: {columns: ReadonlyArray<Column<T>>; wide?: ReadonlyArray<Column<T>>; name: (item: T) => string},
 ): ShapeViews {
   return {
-    human: (wide) => renderPage(page, wide ? [...table.columns, ...(table.wide ?? [])] : table.columns, {headers: table.headers}),
+    human: (wide, headers) => renderPage(page, wide ? [...table.columns, ...(table.wide ?? [])] : table.columns, {headers}),
     names: () => page.items.map(table.name),
   }
 }
@@ -76,11 +76,17 @@ export function argvAsksJsonShape(argv: readonly string[]): boolean {
  * Prints `result` in `shape`. Nothing for json: oclif prints the command's result as the --json document (same bytes),
  * because the base command reports JSON enabled for it. `say` prints human output (escaped, as every table is).
  */
-export async function printInShape(result: unknown, shape: OutputShape | undefined, views: ShapeViews, say: (text: Rendered | string | undefined) => void): Promise<void> {
+export async function printInShape(
+  result: unknown,
+  shape: OutputShape | undefined,
+  views: ShapeViews,
+  say: (text: Rendered | string | undefined) => void,
+  headers = true,
+): Promise<void> {
   switch (shape?.kind) {
     case undefined:
     case 'wide': {
-      say(views.human(shape?.kind === 'wide'))
+      say(views.human(shape?.kind === 'wide', headers))
       return
     }
 

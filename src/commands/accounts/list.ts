@@ -48,7 +48,6 @@ export default class AccountsList extends AccessctlCommand {
           {header: 'ACTIVE-TOKENS', value: (a) => String(counts().get(a.id)?.activeTokens ?? '')},
         ],
         name: (a) => a.id,
-        headers: !flags['no-headers'],
       }),
     )
   }

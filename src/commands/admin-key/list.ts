@@ -36,7 +36,6 @@ export default class AdminKeyList extends AccessctlCommand {
         {header: 'LAST USED', value: (k) => show.time(k.lastUsedAt, 'never')},
         ],
         name: (k) => k.id,
-        headers: !flags['no-headers'],
       }),
     )
   }

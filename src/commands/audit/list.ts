@@ -76,7 +76,7 @@ With --follow it prints the rows the other flags select oldest first, then every
     }
 
     const page = listAudit(ctx, {...filter, ...listQueryOf(flags)})
-    const views = pageViews(page, {columns: auditColumns(this.display()), wide: [{header: 'ID', value: (e) => String(e.id)}], name: (e) => String(e.id), headers: !flags['no-headers']})
+    const views = pageViews(page, {columns: auditColumns(this.display()), wide: [{header: 'ID', value: (e) => String(e.id)}], name: (e) => String(e.id)})
     return this.show(page, views)
   }
 

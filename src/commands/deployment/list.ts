@@ -43,6 +43,6 @@ export default class DeploymentList extends AccessctlCommand {
       {header: 'OWNER', value: (d: Deployment) => (d.ownerAccountId === null ? '-' : show.account(d.ownerAccountId))},
       {header: 'CREATED', value: (d: Deployment) => show.time(d.createdAt)},
     ]
-    return this.show(page, pageViews(page, {columns: deploymentColumns, wide, name: (d) => d.id, headers: !flags['no-headers']}))
+    return this.show(page, pageViews(page, {columns: deploymentColumns, wide, name: (d) => d.id}))
   }
 }

@@ -36,7 +36,6 @@ export default class GroupsList extends AccessctlCommand {
           {header: 'CREATED', value: (g) => show.time(g.createdAt)},
         ],
         name: (g) => g.name,
-        headers: !flags['no-headers'],
       }),
     )
   }

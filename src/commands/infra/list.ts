@@ -24,6 +24,6 @@ export default class InfraList extends AccessctlCommand {
     const page = listInfras(await this.context(flags), {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
     const show = this.display()
     const wide = [{header: 'CREATED BY', value: (i: Infrastructure) => show.actor(i.createdBy)}]
-    return this.show(page, pageViews(page, {columns: infraColumns(show), wide, name: (i) => i.id, headers: !flags['no-headers']}))
+    return this.show(page, pageViews(page, {columns: infraColumns(show), wide, name: (i) => i.id}))
   }
 }

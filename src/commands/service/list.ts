@@ -33,6 +33,6 @@ export default class ServiceList extends AccessctlCommand {
       {header: 'DEPLOYMENTS', value: (s: Service) => count(s, 'deployments')},
       {header: 'CREATED BY', value: (s: Service) => show.actor(s.createdBy)},
     ]
-    return this.show(page, pageViews(page, {columns: serviceColumns(show), wide, name: (s) => s.id, headers: !flags['no-headers']}))
+    return this.show(page, pageViews(page, {columns: serviceColumns(show), wide, name: (s) => s.id}))
   }
 }

@@ -53,7 +53,6 @@ export default class TokensList extends AccessctlCommand {
           {header: 'SIGNING-KEY', value: (t) => t.kid},
         ],
         name: (t) => t.jti,
-        headers: !flags['no-headers'],
       }),
     )
   }

@@ -26,7 +26,7 @@ export default class DeploymentKeysList extends AccessctlCommand {
     const {args, flags} = await this.parse(DeploymentKeysList)
     const {deployment, authMode, keys} = listDeploymentKeys(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(keys, flags)
-    const views = pageViews(page, {columns: keyColumns(this.display()), wide: [{header: 'DESCRIPTION', value: (k) => k.description ?? '-'}], name: (k) => k.id, headers: !flags['no-headers']})
+    const views = pageViews(page, {columns: keyColumns(this.display()), wide: [{header: 'DESCRIPTION', value: (k) => k.description ?? '-'}], name: (k) => k.id})
     return this.show({deployment, authMode, ...page}, views)
   }
 }

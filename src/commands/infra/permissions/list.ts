@@ -22,6 +22,6 @@ export default class InfraPermissionsList extends AccessctlCommand {
     const {infrastructure, permissions} = listInfraPermissions(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(permissions, flags)
     // A permission row shows all it holds: wide has nothing to add.
-    return this.show({infrastructure, ...page}, pageViews(page, {columns: infraPermissionColumns, name: (p) => p.group, headers: !flags['no-headers']}))
+    return this.show({infrastructure, ...page}, pageViews(page, {columns: infraPermissionColumns, name: (p) => p.group}))
   }
 }

@@ -21,7 +21,7 @@ export default class ServiceKeysList extends AccessctlCommand {
     const {args, flags} = await this.parse(ServiceKeysList)
     const {service, keys} = listServiceKeys(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(keys, flags)
-    const views = pageViews(page, {columns: keyColumns(this.display()), wide: [{header: 'DESCRIPTION', value: (k) => k.description ?? '-'}], name: (k) => k.id, headers: !flags['no-headers']})
+    const views = pageViews(page, {columns: keyColumns(this.display()), wide: [{header: 'DESCRIPTION', value: (k) => k.description ?? '-'}], name: (k) => k.id})
     return this.show({service, ...page}, views)
   }
 }

@@ -22,13 +22,13 @@ export default class ServicePermissionsList extends AccessctlCommand {
     const {service, owner, permissions} = listServicePermissions(await this.context(flags), args.id, listQueryOf(flags))
     const page = pageOfList(permissions, flags)
     // A permission row shows all it holds: wide has nothing to add.
-    const table = pageViews(page, {columns: servicePermissionColumns, name: (p) => p.group, headers: !flags['no-headers']})
+    const table = pageViews(page, {columns: servicePermissionColumns, name: (p) => p.group})
     const show = this.display()
     return this.show({service, owner, ...page}, {
       ...table,
-      human: (wide) => {
+      human: (wide, headers) => {
         if (owner) this.say(`owner: ${show.account(owner)} (admin)`)
-        return table.human(wide)
+        return table.human(wide, headers)
       },
     })
   }

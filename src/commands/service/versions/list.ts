@@ -24,6 +24,6 @@ export default class ServiceVersionsList extends AccessctlCommand {
     const page = listVersions(await this.context(flags), args.id, {limit: flags.limit, offset: flags.offset, ...listQueryOf(flags)})
     const show = this.display()
     const wide = [{header: 'CREATED BY', value: (v: ServiceVersion) => show.actor(v.createdBy)}]
-    return this.show(page, pageViews(page, {columns: versionColumns(show), wide, name: (v) => v.version, headers: !flags['no-headers']}))
+    return this.show(page, pageViews(page, {columns: versionColumns(show), wide, name: (v) => v.version}))
   }
 }

@@ -27,9 +27,8 @@ export default class TokensKeysList extends AccessctlCommand {
       ],
       wide: [{header: 'ALG', value: (k) => k.alg}],
       name: (k) => k.kid,
-      headers: !flags['no-headers'],
     })
     const none = page.items.length === 0 && page.offset === 0
-    return this.show(page, {...table, human: (wide) => (none ? 'no signing key yet: the first token (or tokens keys rotate) makes one' : table.human(wide))})
+    return this.show(page, {...table, human: (wide, headers) => (none ? 'no signing key yet: the first token (or tokens keys rotate) makes one' : table.human(wide, headers))})
   }
 }

@@ -22,6 +22,6 @@ export default class TokensRolesList extends AccessctlCommand {
     const {flags} = await this.parse(TokensRolesList)
     const page = pageOfList(listRoles(listQueryOf(flags)), flags)
     // A role is its name and description: wide has nothing to add.
-    return this.show(page, pageViews(page, {columns: [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}], name: (r) => r.name, headers: !flags['no-headers']}))
+    return this.show(page, pageViews(page, {columns: [{header: 'ROLE', value: (r) => r.name}, {header: 'DESCRIPTION', value: (r) => r.description}], name: (r) => r.name}))
   }
 }
