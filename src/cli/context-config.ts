@@ -6,7 +6,7 @@ import type {ContextConfig, CredentialFile} from '../core/contexts.js'
 import {JWS_COMPACT} from '../core/token-format.js'
 import {preview} from '../core/text.js'
 import {UsageError} from '../errors.js'
-import {describeFsError} from '../store/private-files.js'
+import {describeFsError, octal, shellQuote} from '../store/private-files.js'
 import {replaceFileAtomically} from './atomic-file.js'
 
 /**
@@ -57,7 +57,7 @@ export function readConfigText(file: string): string | undefined {
     if (code === 'ENOENT') return undefined
     if (code === 'ELOOP') {
       throw new UsageError(`the config file ${preview(file, 200)} is a symbolic link: accessctl reads it only as a file of its own`, {
-        hint: `Replace the link with the file itself: cp --remove-destination "$(readlink -f ${shellWord(file)})" ${shellWord(file)}`,
+        hint: `Replace the link with the file itself: cp --remove-destination "$(readlink -f ${shellQuote(file)})" ${shellQuote(file)}`,
       })
     }
 
@@ -70,7 +70,7 @@ export function readConfigText(file: string): string | undefined {
     refuseForeign(stats, `the config file ${preview(file, 200)}`, file)
     if ((stats.mode & WRITABLE_BY_OTHERS) !== 0) {
       throw new UsageError(`the config file ${preview(file, 200)} may be written by other users (mode ${octal(stats.mode)}): it is not read`, {
-        hint: `It picks the store and credential of every command: chmod 600 ${shellWord(file)}`,
+        hint: `It picks the store and credential of every command: chmod 600 ${shellQuote(file)}`,
       })
     }
 
@@ -105,7 +105,7 @@ export function writeConfigText(file: string, text: string): void {
   refuseForeign(folderStats, `the config folder ${preview(folder, 200)}`, folder)
   if ((folderStats.mode & WRITABLE_BY_OTHERS) !== 0) {
     throw new UsageError(`the config folder ${preview(folder, 200)} may be written by other users (mode ${octal(folderStats.mode)})`, {
-      hint: `Another user could replace the config file in it: chmod 700 ${shellWord(folder)}`,
+      hint: `Another user could replace the config file in it: chmod 700 ${shellQuote(folder)}`,
     })
   }
 
@@ -152,8 +152,8 @@ function openCredential({kind, path}: CredentialFile, what: string): number {
       throw new UsageError(`${what} is a symbolic link: a credential file is read only as a file of its own`, {
         hint:
           kind === 'token'
-            ? `Point the context at the file itself (readlink -f ${shellWord(path)} names it): accessctl config set-context NAME --token-file FILE`
-            : `Point the context at the file itself (readlink -f ${shellWord(path)} names it): accessctl config set-context NAME --admin-key-file FILE`,
+            ? `Point the context at the file itself (readlink -f ${shellQuote(path)} names it): accessctl config set-context NAME --token-file FILE`
+            : `Point the context at the file itself (readlink -f ${shellQuote(path)} names it): accessctl config set-context NAME --admin-key-file FILE`,
       })
     }
 
@@ -167,7 +167,7 @@ function checkCredentialStats(stats: Stats, what: string, path: string): void {
   refuseForeign(stats, what, path)
   if ((stats.mode & READABLE_BY_OTHERS) !== 0) {
     throw new UsageError(`${what} is open to other users (mode ${octal(stats.mode)}): it is not read`, {
-      hint: `A credential file must be 0600 or stricter, as ssh requires of a key: chmod 600 ${shellWord(path)}`,
+      hint: `A credential file must be 0600 or stricter, as ssh requires of a key: chmod 600 ${shellQuote(path)}`,
     })
   }
 }
@@ -191,7 +191,7 @@ function refuseForeign(stats: Stats, what: string, path: string): void {
   const uid = process.getuid?.()
   if (uid !== undefined && stats.uid !== uid) {
     throw new UsageError(`${what} belongs to uid ${stats.uid}, not to this user (uid ${uid}): it is not read`, {
-      hint: `Use a file of your own: cp ${shellWord(path)} NEW && chmod 600 NEW`,
+      hint: `Use a file of your own: cp ${shellQuote(path)} NEW && chmod 600 NEW`,
     })
   }
 }
@@ -210,13 +210,6 @@ function readCapped(fd: number, cap: number, what: string): Buffer {
   return buffer.subarray(0, length)
 }
 
-function octal(mode: number): string {
-  return (mode & 0o777).toString(8).padStart(4, '0')
-}
-
-function shellWord(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`
-}
 
 /** The contexts of the config file, none when there is no file; the YAML library is loaded only for a file. */
 export async function loadContextConfig(file: string | undefined): Promise<ContextConfig> {

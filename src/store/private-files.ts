@@ -205,11 +205,13 @@ function repairOrRefuse({kind, path, stats, wanted, change}: Loose, warn: Warn):
   warn(`${subject} was ${exposure} (mode ${was}); accessctl set it to ${octal(wanted)}.`)
 }
 
-function octal(mode: number, bits = 0o777): string {
+/** A file mode as chmod takes it: 0644. */
+export function octal(mode: number, bits = 0o777): string {
   return (mode & bits).toString(8).padStart(4, '0')
 }
 
-function shellQuote(path: string): string {
+/** A path as a shell reads it back in a suggested command: quoted only when it needs to be. */
+export function shellQuote(path: string): string {
   return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`
 }
 
