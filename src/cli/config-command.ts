@@ -2,7 +2,8 @@ import {type ContextConfig, type ContextEntry} from '../core/contexts.js'
 import {UsageError} from '../errors.js'
 import {literalPath} from '../store/private-files.js'
 import {AccessctlCommand} from './base-command.js'
-import {configFilePath, loadContextConfig, writeConfigText} from './context-config.js'
+import {withConfigLock} from './config-lock.js'
+import {configFilePath, loadContextConfig, prepareConfigFolder, writeConfigText} from './context-config.js'
 
 /**
  * The `config` commands: they read and write the contexts file only, never a store. So they take none of the global
@@ -27,9 +28,20 @@ export abstract class ConfigCommand extends AccessctlCommand {
     return {file, config: await loadContextConfig(file)}
   }
 
-  protected async writeConfig(file: string, config: ContextConfig): Promise<void> {
-    const {contextConfigText} = await import('../core/context-file.js')
-    writeConfigText(file, contextConfigText(config))
+  /**
+   * Reads the config file, changes it and writes it back as one step under the config lock (src/cli/config-lock.ts),
+   * so that two changes at the same moment both land. `change` is pure and may throw, leaving the file as it was;
+   * anything slow (a question, a credential file's check) belongs before this call.
+   */
+  protected async changeConfig<T extends {config: ContextConfig}>(change: (config: ContextConfig) => T): Promise<T> {
+    const file = this.configFile()
+    prepareConfigFolder(file)
+    return withConfigLock(file, async () => {
+      const changed = change(await loadContextConfig(file))
+      const {contextConfigText} = await import('../core/context-file.js')
+      writeConfigText(file, contextConfigText(changed.config))
+      return changed
+    })
   }
 }
 

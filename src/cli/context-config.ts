@@ -68,6 +68,8 @@ export function readConfigText(file: string): string | undefined {
     const stats = fstatSync(fd)
     if (!stats.isFile()) throw new UsageError(`the config file ${preview(file, 200)} is not a regular file`)
     refuseForeign(stats, `the config file ${preview(file, 200)}`, file)
+    // Checked only when there is a file, so that a command without contexts costs no more than the open above.
+    checkConfigFolder(dirname(file))
     if ((stats.mode & WRITABLE_BY_OTHERS) !== 0) {
       throw new UsageError(`the config file ${preview(file, 200)} may be written by other users (mode ${octal(stats.mode)}): it is not read`, {
         hint: `It picks the store and credential of every command: chmod 600 ${shellQuote(file)}`,
@@ -81,11 +83,10 @@ export function readConfigText(file: string): string | undefined {
 }
 
 /**
- * Replaces the config file whole: its folder is made 0700 (and must not be writable by others), the new text goes to
- * a file created 0600 beside it (O_EXCL, O_NOFOLLOW: never an existing file, never through a link), is synced, and
- * renamed over the old one, so a reader sees the old file or the new one, and never a moment of a wider mode.
+ * Makes the config file's folder, 0700, when there is none, and refuses one that is not this user's or that others
+ * may write (they could replace the config file, or its lock, in it). Called before the lock is taken.
  */
-export function writeConfigText(file: string, text: string): void {
+export function prepareConfigFolder(file: string): void {
   const folder = dirname(file)
   try {
     statSync(folder)
@@ -100,19 +101,37 @@ export function writeConfigText(file: string, text: string): void {
     }
   }
 
-  const folderStats = statSync(folder)
+  checkConfigFolder(folder)
+}
+
+/**
+ * Replaces the config file whole, in a folder `prepareConfigFolder` made or checked: the new text goes to a file
+ * created 0600 beside it (O_EXCL, O_NOFOLLOW: never an existing file, never through a link), is synced, and renamed
+ * over the old one, so a reader sees the old file or the new one, and never a moment of a wider mode.
+ */
+export function writeConfigText(file: string, text: string): void {
+  try {
+    replaceFileAtomically(file, text, 0o600)
+  } catch (error) {
+    throw new UsageError(`cannot write the config file ${preview(file, 200)}: ${describeFsError(error)}`)
+  }
+}
+
+/** The folder of the config file: a folder of this user's that no one else may write, else nothing in it is trusted. */
+function checkConfigFolder(folder: string): void {
+  let folderStats: Stats
+  try {
+    folderStats = statSync(folder)
+  } catch (error) {
+    throw new UsageError(`cannot use the config folder ${preview(folder, 200)}: ${describeFsError(error)}`)
+  }
+
   if (!folderStats.isDirectory()) throw new UsageError(`the config folder ${preview(folder, 200)} is not a folder`)
   refuseForeign(folderStats, `the config folder ${preview(folder, 200)}`, folder)
   if ((folderStats.mode & WRITABLE_BY_OTHERS) !== 0) {
     throw new UsageError(`the config folder ${preview(folder, 200)} may be written by other users (mode ${octal(folderStats.mode)})`, {
       hint: `Another user could replace the config file in it: chmod 700 ${shellQuote(folder)}`,
     })
-  }
-
-  try {
-    replaceFileAtomically(file, text, 0o600)
-  } catch (error) {
-    throw new UsageError(`cannot write the config file ${preview(file, 200)}: ${describeFsError(error)}`)
   }
 }
 

@@ -20,11 +20,12 @@ export default class ConfigDeleteContext extends ConfigCommand {
 
   async run(): Promise<ConfigDeleteContextResult> {
     const {args, flags} = await this.parse(ConfigDeleteContext)
-    const {file, config} = await this.readConfig()
-    const {config: changed, context, wasCurrent} = deleteContext(config, args.name)
-    await this.confirm(`Delete context '${context.name}'${wasCurrent ? ' (the current one)' : ''}?`, flags.yes)
-    await this.writeConfig(file, changed)
+    const asked = deleteContext((await this.readConfig()).config, args.name)
+    // The question is asked without the lock, which another change must not wait on; the deletion is then made on
+    // the file as it is by then.
+    await this.confirm(`Delete context '${asked.context.name}'${asked.wasCurrent ? ' (the current one)' : ''}?`, flags.yes)
+    const {context, wasCurrent, before} = await this.changeConfig((config) => ({...deleteContext(config, args.name), before: config}))
     this.say(`deleted context '${context.name}'${wasCurrent ? '; no context is current now' : ''}`)
-    return contextJson(context, config.currentContext)
+    return contextJson(context, before.currentContext)
   }
 }

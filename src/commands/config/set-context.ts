@@ -44,12 +44,12 @@ export default class ConfigSetContext extends ConfigCommand {
     }
 
     const changes = {store: path(flags.store, 'store'), tokenFile: path(flags['token-file'], 'token-file'), adminKeyFile: path(flags['admin-key-file'], 'admin-key-file')}
-    const {file, config} = await this.readConfig()
-    const {config: changed, context, created} = setContext(config, args.name, changes)
+    // Tried on the file as it is first, so that a bad change is refused before any credential file is read.
+    const {context: planned} = setContext((await this.readConfig()).config, args.name, changes)
     // Refused now rather than at the first command that uses the context: the same checks as at use.
-    if (changes.tokenFile) checkCredentialFile({kind: 'token', path: changes.tokenFile}, context.name)
-    if (changes.adminKeyFile) checkCredentialFile({kind: 'admin-key', path: changes.adminKeyFile}, context.name)
-    await this.writeConfig(file, changed)
+    if (changes.tokenFile) checkCredentialFile({kind: 'token', path: changes.tokenFile}, planned.name)
+    if (changes.adminKeyFile) checkCredentialFile({kind: 'admin-key', path: changes.adminKeyFile}, planned.name)
+    const {config: changed, context, created} = await this.changeConfig((config) => setContext(config, args.name, changes))
     const shown = contextJson(context, changed.currentContext)
     this.say(`${created ? 'created' : 'updated'} context '${context.name}'`)
     this.say(renderFields([['store', shown.store], ...credentialField(shown)]))

@@ -19,9 +19,7 @@ export default class ConfigUseContext extends ConfigCommand {
 
   async run(): Promise<ConfigUseContextResult> {
     const {args} = await this.parse(ConfigUseContext)
-    const {file, config} = await this.readConfig()
-    const {config: changed, context} = useContext(config, args.name)
-    await this.writeConfig(file, changed)
+    const {config: changed, context} = await this.changeConfig((config) => useContext(config, args.name))
     this.say(`switched to context '${context.name}'`)
     return contextJson(context, changed.currentContext)
   }

@@ -190,6 +190,23 @@ describe('a config file accessctl does not trust is not read', () => {
     }
   })
 
+  it('in a folder that others may write: refused with exit 2 when read, as when written', async () => {
+    write('contexts: []\n')
+    const folder = join(root, 'config', 'accessctl')
+    for (const folderMode of [0o770, 0o777]) {
+      chmodSync(folder, folderMode)
+      for (const args of [['config', 'get-contexts'], ['auth', 'whoami'], ['config', 'set-context', 'x', '--store', 'x.db']]) {
+        const result = await run(args)
+        expect(result.code, args.join(' ')).toBe(2)
+        expect(result.stderr).toBe(
+          `Error: the config folder ${folder} may be written by other users (mode 0${folderMode.toString(8)})\nAnother user could replace the config file in it: chmod 700 ${folder}\n`,
+        )
+      }
+    }
+
+    expect(fileBytes(configFile())).toBe('contexts: []\n')
+  })
+
   it('a symbolic link, or a folder in its place: refused', async () => {
     mkdirSync(join(root, 'config', 'accessctl'), {recursive: true})
     writeFileSync(join(root, 'elsewhere.yaml'), 'contexts: []\n', {mode: 0o600})
