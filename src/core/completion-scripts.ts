@@ -61,6 +61,10 @@ ${name}() {
     printf -v quoted '%q' "${'$'}{line%%$'\t'*}"
     COMPREPLY+=("$quoted")
   done <<<"${'$'}{out#*$'\n'}"
+  # A candidate ending in / is the beginning of a word (can-i's service/): the cursor stays on it.
+  if [[ ${'$'}{#COMPREPLY[@]} -eq 1 && ${'$'}{COMPREPLY[0]} == */ ]]; then
+    compopt -o nospace 2>/dev/null
+  fi
   return 0
 }
 complete -F ${name} ${bin}
@@ -72,8 +76,8 @@ function zshScript(bin: string, name: string): string {
 # zsh completion for ${bin}: every candidate comes from '${bin} __complete'.
 # Set up with:  eval "$(${bin} autocomplete script zsh)"   (in ~/.zshrc)
 ${name}() {
-  local out line value
-  local -a lines values shown
+  local out line value shown_line added=1
+  local -a lines values shown open open_shown
   # (Q) takes the shell's quoting off the typed words, without evaluating them.
   out=$(command ${bin} __complete zsh -- "${'$'}{(@Q)words[2,CURRENT-1]}" "${'$'}{(Q)words[CURRENT]}" 2>/dev/null) || return 1
   lines=("${'$'}{(@f)out}")
@@ -85,16 +89,21 @@ ${name}() {
   for line in "${'$'}{(@)lines[2,-1]}"; do
     [[ -n $line ]] || continue
     value=${'$'}{line%%$'\t'*}
-    values+=("$value")
-    if [[ $line == *$'\t'* ]]; then
-      shown+=("$value  -- ${'$'}{line#*$'\t'}")
+    shown_line=$value
+    [[ $line == *$'\t'* ]] && shown_line="$value  -- ${'$'}{line#*$'\t'}"
+    # A candidate ending in / is the beginning of a word (can-i's service/): no space is added after it.
+    if [[ $value == */ ]]; then
+      open+=("$value")
+      open_shown+=("$shown_line")
     else
-      shown+=("$value")
+      values+=("$value")
+      shown+=("$shown_line")
     fi
   done
-  (( $#values )) || return 1
   # -U: ${bin} already chose what fits (prod finds Production); compadd quotes what it inserts.
-  compadd -U -l -d shown -a values
+  (( $#values )) && compadd -U -l -d shown -a values && added=0
+  (( $#open )) && compadd -U -S '' -l -d open_shown -a open && added=0
+  return added
 }
 if ! (( $+functions[compdef] )); then
   autoload -Uz compinit && compinit

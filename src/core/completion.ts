@@ -1,3 +1,4 @@
+import {CAN_I_ACTIONS, CREATABLE_KINDS_OFFERED, TARGET_KIND_WORDS, TARGET_KINDS_OFFERED, type TargetKind} from './can-i-words.js'
 import {FUNCTIONS, RESOURCES} from './grants.js'
 import {INFRA_STAGES} from './deployer.js'
 import {ROLES} from './roles.js'
@@ -108,7 +109,20 @@ const FIXED_VALUES: Readonly<Record<string, readonly string[]>> = {
   role: ROLES.map((role) => role.name),
 }
 
-type ValueKind = {kind: 'options'; values: readonly string[]} | {kind: 'names'; of: NameKind; namesOnly: boolean} | {kind: 'files'} | {kind: 'none'}
+/** Flags that take a comma-separated list (`-r datasets,models`): each item is completed, after the last comma. */
+const LIST_FLAGS = new Set(['tokens:create:function', 'tokens:create:resource', 'tokens:create:account', 'groups:add-member:id', 'groups:remove-member:id'])
+
+/** The commands whose arguments are a question, `ACTION TARGET`, in can-i's words (src/core/can-i-words.ts). */
+const QUESTION_COMMANDS = new Set(['auth:can-i', 'auth:who-can'])
+
+const TARGET_NAMES: Readonly<Record<TargetKind, NameKind>> = {service: 'service', infrastructure: 'infrastructure', deployment: 'deployment'}
+
+type ValueKind =
+  | {kind: 'options'; values: readonly string[]}
+  | {kind: 'names'; of: NameKind; namesOnly: boolean}
+  | {kind: 'files'}
+  | {kind: 'none'}
+  | {kind: 'target'; creating: boolean}
 
 function flagValueKind(commandId: string, flag: FlagSpec): ValueKind {
   if (flag.options && flag.options.length > 0) return {kind: 'options', values: flag.options}
@@ -124,8 +138,10 @@ function flagValueKind(commandId: string, flag: FlagSpec): ValueKind {
   return {kind: 'none'}
 }
 
-function argValueKind(commandId: string, arg: ArgSpec): ValueKind {
+function argValueKind(commandId: string, arg: ArgSpec, given: readonly string[]): ValueKind {
   if (arg.options && arg.options.length > 0) return {kind: 'options', values: arg.options}
+  if (QUESTION_COMMANDS.has(commandId) && arg.name === 'action') return {kind: 'options', values: CAN_I_ACTIONS}
+  if (QUESTION_COMMANDS.has(commandId) && arg.name === 'target') return {kind: 'target', creating: given[0] === 'create'}
   if (FILE_ARGS.has(arg.name)) return {kind: 'files'}
   if (CREATES_NAMED.has(commandId) || !['id', 'name'].includes(arg.name)) return {kind: 'none'}
   const named = TOPIC_ARGUMENT[commandId.split(':')[0]]
@@ -170,7 +186,7 @@ export function completionFor(tree: CommandTree, typedWords: readonly string[], 
   const byName = (name: string) => Object.values(specs).find((flag) => flag.name === name || flag.aliases?.includes(name))
   const byChar = (char: string) => Object.values(specs).find((flag) => flag.char === char)
   const given = new Set<string>()
-  let argumentsGiven = 0
+  const argumentsGiven: string[] = []
   let pending: FlagSpec | undefined
   let onlyArguments = false
   for (; index < words.length; index++) {
@@ -184,7 +200,7 @@ export function completionFor(tree: CommandTree, typedWords: readonly string[], 
     }
 
     if (onlyArguments || word === '-' || !word.startsWith('-')) {
-      argumentsGiven++
+      argumentsGiven.push(word)
       continue
     }
 
@@ -204,12 +220,13 @@ export function completionFor(tree: CommandTree, typedWords: readonly string[], 
     else flags[flag.name] = attached
   }
 
-  if (pending) return {completion: valueCompletion(flagValueKind(command.id, pending), current, ''), flags}
+  const isList = (flag: FlagSpec) => LIST_FLAGS.has(`${command.id}:${flag.name}`)
+  if (pending) return {completion: valueCompletion(flagValueKind(command.id, pending), current, '', isList(pending)), flags}
   if (!onlyArguments && current.startsWith('--') && current.includes('=')) {
     const [spelled, inline] = splitInline(current)
     const flag = byName(spelled.slice(2))
     const kind = flag && flag.type === 'option' ? flagValueKind(command.id, flag) : {kind: 'none' as const}
-    return {completion: valueCompletion(kind, inline ?? '', `${spelled}=`), flags}
+    return {completion: valueCompletion(kind, inline ?? '', `${spelled}=`, flag !== undefined && isList(flag)), flags}
   }
 
   if (!onlyArguments && current.startsWith('-')) {
@@ -220,10 +237,10 @@ export function completionFor(tree: CommandTree, typedWords: readonly string[], 
     return {completion: {kind: 'words', candidates}, flags}
   }
 
-  const arg = Object.values(command.args)[argumentsGiven]
+  const arg = Object.values(command.args)[argumentsGiven.length]
   // A command that is also a topic (`autocomplete`, `autocomplete script`) offers its subcommands with its argument.
-  const subcommands = argumentsGiven === 0 ? nextWords(tree, visible, path, current) : []
-  const forArgument = arg ? valueCompletion(argValueKind(command.id, arg), current, '') : ({kind: 'none'} as const)
+  const subcommands = argumentsGiven.length === 0 ? nextWords(tree, visible, path, current) : []
+  const forArgument = arg ? valueCompletion(argValueKind(command.id, arg, argumentsGiven), current, '', false) : ({kind: 'none'} as const)
   if (subcommands.length === 0) return {completion: forArgument, flags}
   const words2 = forArgument.kind === 'words' ? forArgument.candidates : []
   return {completion: {kind: 'words', candidates: [...subcommands, ...words2]}, flags}
@@ -254,10 +271,18 @@ function nextWords(tree: CommandTree, visible: readonly CommandSpec[], path: rea
   return [...found.values()].sort((a, b) => a.value.localeCompare(b.value))
 }
 
-function valueCompletion(kind: ValueKind, current: string, before: string): Completion {
+/**
+ * The candidates for a value: `before` is kept in front of each (zsh's `--stage=`). In a comma list only the item
+ * after the last comma is completed, the items before it kept, and an option already listed is not offered again.
+ */
+function valueCompletion(kind: ValueKind, typed: string, typedBefore: string, isList: boolean): Completion {
+  const comma = isList ? typed.lastIndexOf(',') : -1
+  const before = `${typedBefore}${typed.slice(0, comma + 1)}`
+  const current = typed.slice(comma + 1)
   switch (kind.kind) {
     case 'options': {
-      const completion = matching(kind.values, current)
+      const listed = new Set(typed.slice(0, comma + 1).split(',').map((item) => item.trim().toLowerCase()))
+      const completion = matching(kind.values.filter((value) => !listed.has(value.toLowerCase())), current)
       return {kind: 'words', candidates: completion.candidates.map((candidate) => ({value: `${before}${candidate.value}`}))}
     }
 
@@ -265,10 +290,31 @@ function valueCompletion(kind: ValueKind, current: string, before: string): Comp
       return {kind: 'names', of: kind.of, prefix: current, namesOnly: kind.namesOnly, before}
     }
 
+    case 'target': {
+      return targetCompletion(current, before, kind.creating)
+    }
+
     default: {
       return before === '' ? kind : {kind: 'none'}
     }
   }
+}
+
+/**
+ * A question's target: `service/`, `infra/` or `deployment/` (and `service` or `infra` alone after `create`), then
+ * after the slash the ids of that kind the caller may see. A candidate ending in `/` is a beginning: the scripts add
+ * no space after it.
+ */
+function targetCompletion(current: string, before: string, creating: boolean): Completion {
+  const slash = current.indexOf('/')
+  if (slash === -1) {
+    const words = [...TARGET_KINDS_OFFERED.map((word) => `${word}/`), ...(creating ? CREATABLE_KINDS_OFFERED : [])]
+    return {kind: 'words', candidates: matching(words, current).candidates.map((candidate) => ({value: `${before}${candidate.value}`}))}
+  }
+
+  const kind = TARGET_KIND_WORDS[current.slice(0, slash)]
+  if (!kind) return {kind: 'none'}
+  return {kind: 'names', of: TARGET_NAMES[kind], prefix: current.slice(slash + 1), namesOnly: true, before: `${before}${current.slice(0, slash + 1)}`}
 }
 
 /** The fixed values that begin with what was typed; in any case when none does with its case (`prod` → Production). */

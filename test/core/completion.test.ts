@@ -30,9 +30,23 @@ describe('completionFor', () => {
     {words: ['tokens', 'create', '--role'], current: 'a', expected: ['Admin', 'AuditDeveloper']},
     {words: ['audit', 'list', '--outcome'], current: '', expected: ['ok', 'denied']},
     {words: ['export', '--kind'], current: 'in', expected: ['infrastructures']},
+    // A comma list: the item after the last comma, the items before it kept, none offered twice.
+    {words: ['tokens', 'create', '-i', 'a', '-r'], current: 'datasets,mo', expected: ['datasets,models', 'datasets,modules']},
+    {words: ['tokens', 'create', '-i', 'a', '-r'], current: 'models,datasets,mode', expected: []},
+    {words: ['tokens', 'create', '-i', 'a'], current: '--resource=datasets,mode', expected: ['--resource=datasets,models']},
+    {words: ['tokens', 'create', '-i', 'a', '-f'], current: 'consume,', expected: expect.not.arrayContaining(['consume,consume'])},
+    // Not a list: a comma is part of the value.
+    {words: ['infra', 'create', 'qa', '--stage'], current: 'Test,P', expected: []},
+    // can-i's and who-can's question: the action, then the target's kind, then the ids after its slash.
+    {words: ['auth', 'can-i'], current: 're', expected: ['read']},
+    {words: ['auth', 'who-can'], current: '', expected: ['create', 'read', 'write', 'deploy', 'administer']},
+    {words: ['auth', 'can-i', 'read'], current: '', expected: ['service/', 'infra/', 'deployment/']},
+    {words: ['auth', 'can-i', 'create'], current: 's', expected: ['service/', 'service']},
+    {words: ['auth', 'who-can', 'deploy'], current: 'inf', expected: ['infra/']},
+    {words: ['auth', 'can-i', 'read', 'service/x'], current: '', expected: {kind: 'none'}},
   ])('$words + $current', ({words, current, expected}) => {
     const found = values(words, current)
-    expect(Array.isArray(found) ? [...found].sort() : found).toEqual([...expected].sort())
+    expect(Array.isArray(found) ? [...found].sort() : found).toEqual(Array.isArray(expected) ? [...expected].sort() : expected)
   })
 
   it.each([
@@ -48,6 +62,20 @@ describe('completionFor', () => {
     {words: ['auth', 'can-i', 'read', 'service/x', '--as'], current: '', of: 'account'},
   ])('names: $words + $current → $of', ({words, current, of}) => {
     expect(completionFor(tree, words, current).completion).toMatchObject({kind: 'names', of, prefix: current})
+  })
+
+  it.each([
+    {words: ['auth', 'can-i', 'read'], current: 'service/ch', of: 'service', prefix: 'ch', before: 'service/'},
+    {words: ['auth', 'who-can', 'administer'], current: 'infras/', of: 'infrastructure', prefix: '', before: 'infras/'},
+    {words: ['auth', 'can-i', '--as', 'bob', 'read'], current: 'deployment/x', of: 'deployment', prefix: 'x', before: 'deployment/'},
+    {words: ['tokens', 'create', '-i', 'a', '--account'], current: 'alice,b', of: 'account', prefix: 'b', before: 'alice,'},
+    {words: ['groups', 'add-member', 'devops', '-i'], current: 'alice@example.com,', of: 'account', prefix: '', before: 'alice@example.com,'},
+  ])('names after a slash or a comma: $words + $current', ({words, current, of, prefix, before}) => {
+    expect(completionFor(tree, words, current).completion).toMatchObject({kind: 'names', of, prefix, before})
+  })
+
+  it('offers nothing after a slash that follows no kind', () => {
+    expect(completionFor(tree, ['auth', 'can-i', 'read'], 'group/x').completion).toEqual({kind: 'none'})
   })
 
   it('asks for files, and nothing for a new object’s name or a free value', () => {

@@ -1,25 +1,14 @@
 import {validateObjectId} from '../../core/deployer.js'
 import {preview} from '../../core/names.js'
 import {UsageError} from '../../errors.js'
+import {CAN_I_ACTIONS, type CanIAction, TARGET_KIND_WORDS, type TargetKind} from '../../core/can-i-words.js'
+
+export {CAN_I_ACTIONS, type CanIAction, type TargetKind} from '../../core/can-i-words.js'
 
 /** The question `auth can-i` is asked: an action, a target, and the words people type for them. */
 
-export const CAN_I_ACTIONS = ['create', 'read', 'write', 'deploy', 'administer'] as const
-export type CanIAction = (typeof CAN_I_ACTIONS)[number]
 /** Other words people type for the same actions (kubectl's get and delete are not Deployer privileges). */
 const ACTION_WORDS: Record<string, CanIAction> = {get: 'read', view: 'read', see: 'read', admin: 'administer', manage: 'administer'}
-
-export type TargetKind = 'service' | 'infrastructure' | 'deployment'
-const KIND_WORDS: Record<string, TargetKind> = {
-  service: 'service',
-  services: 'service',
-  infra: 'infrastructure',
-  infras: 'infrastructure',
-  infrastructure: 'infrastructure',
-  infrastructures: 'infrastructure',
-  deployment: 'deployment',
-  deployments: 'deployment',
-}
 
 export interface CanITarget {
   kind: TargetKind
@@ -36,7 +25,7 @@ export function parseCanIAction(word: string): CanIAction {
 export function parseCanITarget(text: string): CanITarget {
   const slash = text.indexOf('/')
   const word = slash === -1 ? text : text.slice(0, slash)
-  const kind = KIND_WORDS[word]
+  const kind = TARGET_KIND_WORDS[word]
   if (!kind) throw new UsageError(`'${preview(text)}' is not a target: use service/ID, infra/ID, deployment/ID, or service or infra alone to ask about create`)
   if (slash === -1) return {kind}
   return {kind, id: validateObjectId(kind, text.slice(slash + 1))}

@@ -77,6 +77,22 @@ describe.each<CompletingShell>(['bash', 'zsh'])('completion in a real %s', (shel
     if (shell === 'zsh') expect(infrastructures).toMatch(/prod-us\s+-- Production/)
   })
 
+  it.skipIf(!available)('completes can-i’s question: the action, the target’s kind without a space after its slash, then the id', async () => {
+    await start()
+    await session.complete('accessctl auth can-i re', /can-i read $/)
+    await session.complete('ser', /can-i read service\/$/)
+    await session.complete('chu', /can-i read service\/churn $/)
+    expect(await session.enter()).toMatch(/^yes$/m)
+  })
+
+  it.skipIf(!available)('completes the item after the last comma of a list, keeping the items before it', async () => {
+    await start()
+    // bash's printf %q writes the comma as \, (brace expansion would split it), which the shell reads as a comma.
+    await session.complete('accessctl tokens create -i alice@example.com --ttl 1h -r datasets,mode', /-r datasets\\?,models $/)
+    await session.complete('-f cons', /-f consume $/)
+    expect(await session.enter()).toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/)
+  })
+
   it.skipIf(!available)('completes file names for -f', async () => {
     await start()
     writeFileSync(join(home, 'plan-document.yaml'), 'apiVersion: accessctl/v1\n')
