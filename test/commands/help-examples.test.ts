@@ -1,11 +1,10 @@
-import {spawnSync} from 'node:child_process'
 import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {PROJECT_ROOT} from '../helpers/cli.js'
-import {exampleShellEnv, programOnPath} from '../helpers/example-shell.js'
+import {exampleShellEnv, programOnPath, runBashScript, type ScriptRun} from '../helpers/example-shell.js'
 import {readmeScript} from '../helpers/readme-script.js'
 
 /**
@@ -139,17 +138,17 @@ let variables: Record<string, string> = {}
 afterAll(() => rmSync(work, {recursive: true, force: true}))
 
 /** Runs a script in bash (-u: an example naming a variable nobody set fails; pipefail: so does a failing pipe). */
-function runScript(script: string, cwd: string, store: string, extra: Record<string, string> = {}) {
+function runScript(script: string, cwd: string, store: string, extra: Record<string, string> = {}): Promise<ScriptRun> {
   const file = join(cwd, '..', 'examples.sh')
   writeFileSync(file, script)
   const env = exampleShellEnv(bin, home, {ACCESSCTL_STORE: store, ...extra})
-  return spawnSync('bash', ['-u', '-o', 'pipefail', file], {cwd, env, encoding: 'utf8', timeout: 110_000, stdio: ['ignore', 'pipe', 'pipe']})
+  return runBashScript(file, {cwd, env, timeoutMs: 110_000, strict: true})
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   mkdirSync(join(fixture, 'cwd'), {recursive: true})
   mkdirSync(home, {recursive: true})
-  const run = runScript(FIXTURE_SCRIPT, join(fixture, 'cwd'), join(fixture, 'store', 'store.db'))
+  const run = await runScript(FIXTURE_SCRIPT, join(fixture, 'cwd'), join(fixture, 'store', 'store.db'))
   if (run.status !== 0) throw new Error(`the fixture failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`)
   variables = Object.fromEntries(run.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
   for (const [name, value] of Object.entries(variables)) if (!value || value === 'null') throw new Error(`the fixture made no ${name}`)
@@ -163,32 +162,32 @@ describe('help examples', () => {
     for (const id of Object.keys(NOT_RUN)) expect(ids.has(id), id).toBe(true)
   })
 
-  it('the harness: an example that should fail and does not is reported with its line', () => {
+  it('the harness: an example that should fail and does not is reported with its line', async () => {
     const cwd = join(work, 'harness', 'cwd')
     mkdirSync(cwd, {recursive: true})
     const {script} = readmeScript([{firstLine: 1, lines: ['accessctl tokens roles list > /dev/null', 'true   # refused (exit 3)']}], 'example line')
-    const run = runScript(script, cwd, join(fixture, 'store', 'store.db'))
+    const run = await runScript(script, cwd, join(fixture, 'store', 'store.db'))
     expect(run.status).toBe(97)
     expect(run.stderr).toContain('example line 2: expected exit 3, got 0')
-    const unset = runScript(readmeScript([{firstLine: 1, lines: ['echo "$NOT_SET"']}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
+    const unset = await runScript(readmeScript([{firstLine: 1, lines: ['echo "$NOT_SET"']}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
     expect(unset.status).not.toBe(0)
     expect(unset.stderr).toContain('NOT_SET: unbound variable')
     // What an example shows (`# => TEXT`) is what it prints, and a document it writes (`> jwks.json`) is read by its parser.
-    const shown = runScript(readmeScript([{firstLine: 1, lines: ['accessctl tokens roles list --json | jq -r .nextOffset   # => 0']}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
+    const shown = await runScript(readmeScript([{firstLine: 1, lines: ['accessctl tokens roles list --json | jq -r .nextOffset   # => 0']}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
     expect(shown.stderr).toContain('example line 1: stdout line 1 is "null", not "0" as shown')
-    const broken = runScript(readmeScript([{firstLine: 1, lines: ["printf '{' > jwks.json"]}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
+    const broken = await runScript(readmeScript([{firstLine: 1, lines: ["printf '{' > jwks.json"]}], 'example line').script, cwd, join(fixture, 'store', 'store.db'))
     expect(broken.stderr).toContain('example line 1: jwks.json is not JSON')
   })
 
   const runnable = commands.filter((command) => !(command.id in NOT_RUN)).map((command) => [command.id.replaceAll(':', ' '), command] as const)
 
-  it.each(runnable)('%s: its examples run against the fixture, each with the exit its comment promises', (_name, command) => {
+  it.each(runnable)('%s: its examples run against the fixture, each with the exit its comment promises', async (_name, command) => {
     const examples = examplesOf(command)
     const lines = examples.flatMap((example) => example.split('\n'))
     const copy = join(work, command.id.replaceAll(':', '-'))
     cpSync(fixture, copy, {recursive: true})
     try {
-      const run = runScript(readmeScript([{firstLine: 1, lines}], 'example line').script, join(copy, 'cwd'), join(copy, 'store', 'store.db'), variables)
+      const run = await runScript(readmeScript([{firstLine: 1, lines}], 'example line').script, join(copy, 'cwd'), join(copy, 'store', 'store.db'), variables)
       const failure = run.stderr.match(/example line \d+: .*/)?.[0] ?? (run.status === 0 ? undefined : `exit ${run.status}`)
       if (failure) {
         const numbered = lines.map((line, index) => `${index + 1}: ${line}`).join('\n')

@@ -1,11 +1,10 @@
-import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {PROJECT_ROOT, runCli} from '../helpers/cli.js'
-import {exampleShellEnv, programOnPath} from '../helpers/example-shell.js'
+import {exampleShellEnv, programOnPath, runBashScript} from '../helpers/example-shell.js'
 import {readmeScript} from '../helpers/readme-script.js'
 
 /**
@@ -223,7 +222,7 @@ describe('root help', () => {
     mkdirSync(cwd, {recursive: true})
     writeFileSync(join(work, 'steps.sh'), readmeScript([{firstLine: 1, lines: commands}], 'step').script)
     const env = exampleShellEnv(programOnPath(work), join(work, 'home'), {ACCESSCTL_STORE: join(work, 'store.db')})
-    const run = spawnSync('bash', ['-u', '-o', 'pipefail', join(work, 'steps.sh')], {cwd, env, encoding: 'utf8', timeout: 60_000})
+    const run = await runBashScript(join(work, 'steps.sh'), {cwd, env, timeoutMs: 55_000, strict: true})
     expect(run.stderr.match(/step \d+: .*/)?.[0], run.stderr).toBeUndefined()
     expect(run.status, run.stderr).toBe(0)
     expect(run.stdout).toContain("created group: 'data-scientists' (may-create-services)")

@@ -1,11 +1,11 @@
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {PROJECT_ROOT} from '../helpers/cli.js'
-import {exampleShellEnv, programOnPath} from '../helpers/example-shell.js'
+import {exampleShellEnv, programOnPath, runBashScript} from '../helpers/example-shell.js'
 import {readmeScript, shellBlocks} from '../helpers/readme-script.js'
 
 const README = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8')
@@ -161,22 +161,8 @@ async function runPage(page: string, blocks: ReturnType<typeof shellBlocks>, whe
   const env = exampleShellEnv(programOnPath(root), home)
   const {script} = readmeScript(blocks, where)
   writeFileSync(join(root, 'examples.sh'), script)
-  // Not spawnSync: the script runs for about a minute, and a worker blocked that long misses vitest's own RPC.
-  const run = await runScript(join(root, 'examples.sh'), {cwd, env, timeoutMs: 280_000})
+  const run = await runBashScript(join(root, 'examples.sh'), {cwd, env, timeoutMs: 280_000})
   if (run.status !== 0) console.error(run.stdout.slice(-4000), run.stderr.slice(-4000))
   const failedLine = new RegExp(`${where.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\d+: .*`)
   return run.stderr.match(failedLine)?.[0] ?? `exit ${run.status}`
-}
-
-/** Runs a bash script without blocking the test worker, collecting what it printed. */
-function runScript(file: string, options: {cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number}): Promise<{status: number | null; stdout: string; stderr: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [file], {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({status, stdout, stderr}))
-  })
 }

@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process'
 import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -37,4 +38,28 @@ export function exampleShellEnv(bin: string, home: string, variables: Record<str
     XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? home, '.cache'),
     ...variables,
   }
+}
+
+export interface ScriptRun {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs bash on a script file and collects what it printed, without blocking the test worker: a worker that waits
+ * in spawnSync for about a minute never reads vitest's own RPC replies, and the run fails with "Timeout calling
+ * onTaskUpdate" though every test passed. `strict` adds -u (an unset variable fails) and pipefail.
+ */
+export function runBashScript(file: string, options: {cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; strict?: boolean}): Promise<ScriptRun> {
+  return new Promise((resolve, reject) => {
+    const args = options.strict ? ['-u', '-o', 'pipefail', file] : [file]
+    const child = spawn('bash', args, {cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (status) => resolve({status, stdout, stderr}))
+  })
 }
