@@ -18,6 +18,7 @@ export default class AccountsList extends AccessctlCommand {
     '<%= config.bin %> <%= command.id %> --group devops',
     '<%= config.bin %> <%= command.id %> --limit 50 --offset 100 --json',
     "<%= config.bin %> <%= command.id %> --name 'a*' --sort created --order desc --no-headers",
+    "<%= config.bin %> <%= command.id %> -o jsonpath='$.items[*].name'",
   ]
 
   static override flags = {

@@ -10,7 +10,7 @@ export default class DeploymentGet extends AccessctlCommand {
   static override summary = 'Show one deployment.'
   static override description = `Shows the deployment's service, infrastructure, version, state and auth mode. Needs read on the service AND view on the infrastructure; otherwise it is reported as not found (exit 4).`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu']
+  static override examples = ['<%= config.bin %> <%= command.id %> churn-model-on-prod-eu', '<%= config.bin %> <%= command.id %> churn-model-on-prod-eu -o yaml']
   static override args = {id: deploymentIdArg}
   static override flags = {...outputFlag}
 

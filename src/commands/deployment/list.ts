@@ -19,6 +19,7 @@ export default class DeploymentList extends AccessctlCommand {
     '<%= config.bin %> <%= command.id %> --service churn-model',
     '<%= config.bin %> <%= command.id %> --infra prod-eu --json',
     "<%= config.bin %> <%= command.id %> --name '*-on-prod*' --sort created --order desc",
+    '<%= config.bin %> <%= command.id %> --service churn-model -o name   # one id a line, as deployment get takes it',
   ]
 
   static override flags = {

@@ -12,7 +12,7 @@ export default class GroupsGet extends AccessctlCommand {
   static override summary = 'Show a group: privileges and members.'
   static override description = `Shows the group's global privileges and its members (the first ${MEMBERS_SHOWN} by name; page through all of them with 'accounts list --group NAME').`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> devops', '<%= config.bin %> <%= command.id %> everyone --json']
+  static override examples = ['<%= config.bin %> <%= command.id %> devops', '<%= config.bin %> <%= command.id %> everyone --json', '<%= config.bin %> <%= command.id %> devops -o yaml']
 
   static override args = {name: Args.string({description: 'The group name.', required: true})}
   static override flags = {...outputFlag}

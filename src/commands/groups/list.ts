@@ -14,6 +14,7 @@ export default class GroupsList extends AccessctlCommand {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --json',
     "<%= config.bin %> <%= command.id %> --name 'dev*' --sort created --order desc",
+    '<%= config.bin %> <%= command.id %> -o name',
   ]
 
   static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: 'name', columns: GROUP_SORT_COLUMNS, defaultSort: 'name'})}

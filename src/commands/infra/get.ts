@@ -10,7 +10,7 @@ export default class InfraGet extends AccessctlCommand {
   static override summary = 'Show one infrastructure.'
   static override description = `Shows the infrastructure's stage, owner, deployment count and the privileges you hold on it. Needs view; an infrastructure you may not view is reported as not found (exit 4).`
 
-  static override examples = ['<%= config.bin %> <%= command.id %> prod-eu']
+  static override examples = ['<%= config.bin %> <%= command.id %> prod-eu', '<%= config.bin %> <%= command.id %> prod-eu -o yaml']
   static override args = {id: infraIdArg}
   static override flags = {...outputFlag}
 

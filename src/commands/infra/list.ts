@@ -16,6 +16,7 @@ export default class InfraList extends AccessctlCommand {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --json',
     "<%= config.bin %> <%= command.id %> --name 'prod*' --sort stage --no-headers",
+    '<%= config.bin %> <%= command.id %> -o wide',
   ]
   static override flags = {...pageFlags, ...outputFlag, ...listFlags({matches: 'id', columns: INFRA_SORT_COLUMNS, defaultSort: 'id', fullScan: ['stage', 'created']})}
 

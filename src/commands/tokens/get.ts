@@ -11,7 +11,7 @@ export type TokensGetResult = TokenRecord
 export default class TokensGet extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'Show one recorded token: its account, grants, dates and status (never the token).'
-  static override examples = ['<%= config.bin %> <%= command.id %> "$JTI"']
+  static override examples = ['<%= config.bin %> <%= command.id %> "$JTI"', '<%= config.bin %> <%= command.id %> "$JTI" -o yaml']
   static override args = {jti: Args.string({description: 'The token id (jti), as tokens list shows it.', required: true})}
   static override flags = {...outputFlag}
 

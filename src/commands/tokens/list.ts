@@ -19,6 +19,7 @@ export default class TokensList extends AccessctlCommand {
     '<%= config.bin %> <%= command.id %> -i aeb78193c526484fa4f5c14d182ba039 --all',
     '<%= config.bin %> <%= command.id %> --limit 20 --offset 40 --json',
     "<%= config.bin %> <%= command.id %> --name 'alice*' --label 'exam*' --sort expires --order desc",
+    "<%= config.bin %> <%= command.id %> -o jsonpath='$.items[?@.role == \"Admin\"].jti'   # the ids of the Admin tokens",
   ]
 
   static override flags = {
