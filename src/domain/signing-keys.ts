@@ -2,7 +2,7 @@ import type {JWK} from 'jose'
 import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
 
 import {nowIso} from '../core/ids.js'
-import {type ListQuery, orderByClause} from '../core/list-query.js'
+import {type ListQuery, sortRows, type SortKeys} from '../core/list-query.js'
 import {preview} from '../core/names.js'
 import {TOKEN_ALG} from '../core/token-format.js'
 import {ConflictError, NotFoundError} from '../errors.js'
@@ -105,17 +105,25 @@ function toSigningKey(row: KeyRow, activeKid: string | undefined): SigningKey {
   return {kid: row.kid, alg: row.alg, createdAt: row.created_at, retiredAt: row.retired_at, active: row.kid === activeKid}
 }
 
-/** The fields `tokens keys list --sort` takes; a handful of rows, so each sorts them all. */
-export const SIGNING_KEY_SORT_COLUMNS = {kid: 'kid', created: 'created_at', retired: 'retired_at'} as const
+/**
+ * The fields `tokens keys list --sort` takes. A store has a handful of keys, so they are sorted in memory, which lets
+ * `active` (not a column: the newest key not retired) sort as the others do; false before true, as 0 before 1.
+ */
+export const SIGNING_KEY_SORT_KEYS: SortKeys<SigningKey> = {
+  kid: (key) => key.kid,
+  created: (key) => key.createdAt,
+  retired: (key) => key.retiredAt,
+  active: (key) => (key.active ? 1 : 0),
+}
 
 export function listSigningKeys(ctx: Context, query: ListQuery = {}): SigningKey[] {
-  const orderBy = orderByClause(SIGNING_KEY_SORT_COLUMNS, query, 'created', 'kid')
-  return ctx.store.read(() => {
+  const keys = ctx.store.read(() => {
     const {db} = ctx.store
     const activeKid = activeKeyRow(db)?.kid
-    const rows = db.prepare(`SELECT * FROM signing_keys ORDER BY ${orderBy}`).all() as KeyRow[]
+    const rows = db.prepare('SELECT * FROM signing_keys').all() as KeyRow[]
     return rows.map((row) => toSigningKey(row, activeKid))
   })
+  return sortRows(keys, SIGNING_KEY_SORT_KEYS, query, 'created', 'kid')
 }
 
 const keyAdmin = (action: string, target?: string) => ({function: 'admin', resource: 'tokens', account: null, action, target})

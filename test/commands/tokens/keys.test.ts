@@ -40,6 +40,11 @@ describe('tokens keys', () => {
     expect(await verifyReason(oldToken)).toBeNull()
     expect((await json<Jwks>(['tokens', 'jwks'])).keys.map((k) => k.kid).sort()).toEqual([first.kid, rotated.kid].sort())
 
+    // --sort active: the signing key last, or first with --order desc; the others by kid between themselves.
+    const byActive = (await json<TokensKeysListResult>(['tokens', 'keys', 'list', '--sort', 'active'])).items
+    expect(byActive.map((key) => key.active)).toEqual([false, true])
+    expect((await json<TokensKeysListResult>(['tokens', 'keys', 'list', '--sort', 'active', '--order', 'desc'])).items.map((key) => key.kid)).toEqual([rotated.kid, first.kid])
+
     const listed = await cli(['tokens', 'keys', 'list'])
     expect(listed.stdout).toContain(`${first.kid}\t`)
     expect(listed.stdout).toMatch(new RegExp(`${rotated.kid}\\t\\S+\\t-\\tyes`))

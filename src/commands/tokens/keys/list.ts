@@ -4,15 +4,15 @@ import {yesNo} from '../../../cli/output.js'
 import {outputFlag, pageViews} from '../../../cli/output-shape.js'
 import {pageOfList} from '../../../cli/page.js'
 import type {PageOf} from '../../../domain/context.js'
-import {listSigningKeys, SIGNING_KEY_SORT_COLUMNS, type SigningKey} from '../../../domain/signing-keys.js'
+import {listSigningKeys, SIGNING_KEY_SORT_KEYS, type SigningKey} from '../../../domain/signing-keys.js'
 
 export type TokensKeysListResult = PageOf<SigningKey>
 
 export default class TokensKeysList extends AccessctlCommand {
   static override readsOnly = true
   static override summary = 'List the signing keys: kid, created, retired, and which one signs new tokens.'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --sort retired --order desc']
-  static override flags = {...pageFlags, ...outputFlag, ...sortFlags({columns: SIGNING_KEY_SORT_COLUMNS, defaultSort: 'created'})}
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json', '<%= config.bin %> <%= command.id %> --sort retired --order desc', '<%= config.bin %> <%= command.id %> --sort active --order desc   # the signing key first']
+  static override flags = {...pageFlags, ...outputFlag, ...sortFlags({columns: SIGNING_KEY_SORT_KEYS, defaultSort: 'created'})}
 
   async run(): Promise<TokensKeysListResult> {
     const {flags} = await this.parse(TokensKeysList)
