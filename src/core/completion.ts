@@ -1,4 +1,4 @@
-import {CAN_I_ACTIONS, CREATABLE_KINDS_OFFERED, TARGET_KIND_WORDS, TARGET_KINDS_OFFERED, type TargetKind} from './can-i-words.js'
+import {CAN_I_ACTIONS, CREATABLE_KINDS_OFFERED, TARGET_KIND_WORDS, TARGET_KINDS_OFFERED} from './can-i-words.js'
 import {FUNCTIONS, RESOURCES} from './grants.js'
 import {INFRA_STAGES} from './deployer.js'
 import {ROLES} from './roles.js'
@@ -114,8 +114,6 @@ const LIST_FLAGS = new Set(['tokens:create:function', 'tokens:create:resource', 
 
 /** The commands whose arguments are a question, `ACTION TARGET`, in can-i's words (src/core/can-i-words.ts). */
 const QUESTION_COMMANDS = new Set(['auth:can-i', 'auth:who-can'])
-
-const TARGET_NAMES: Readonly<Record<TargetKind, NameKind>> = {service: 'service', infrastructure: 'infrastructure', deployment: 'deployment'}
 
 type ValueKind =
   | {kind: 'options'; values: readonly string[]}
@@ -282,8 +280,7 @@ function valueCompletion(kind: ValueKind, typed: string, typedBefore: string, is
   switch (kind.kind) {
     case 'options': {
       const listed = new Set(typed.slice(0, comma + 1).split(',').map((item) => item.trim().toLowerCase()))
-      const completion = matching(kind.values.filter((value) => !listed.has(value.toLowerCase())), current)
-      return {kind: 'words', candidates: completion.candidates.map((candidate) => ({value: `${before}${candidate.value}`}))}
+      return optionCompletion(kind.values.filter((value) => !listed.has(value.toLowerCase())), current, before)
     }
 
     case 'names': {
@@ -308,13 +305,18 @@ function valueCompletion(kind: ValueKind, typed: string, typedBefore: string, is
 function targetCompletion(current: string, before: string, creating: boolean): Completion {
   const slash = current.indexOf('/')
   if (slash === -1) {
-    const words = [...TARGET_KINDS_OFFERED.map((word) => `${word}/`), ...(creating ? CREATABLE_KINDS_OFFERED : [])]
-    return {kind: 'words', candidates: matching(words, current).candidates.map((candidate) => ({value: `${before}${candidate.value}`}))}
+    return optionCompletion([...TARGET_KINDS_OFFERED.map((word) => `${word}/`), ...(creating ? CREATABLE_KINDS_OFFERED : [])], current, before)
   }
 
+  // Each kind of target (TargetKind) is also a kind of name.
   const kind = TARGET_KIND_WORDS[current.slice(0, slash)]
   if (!kind) return {kind: 'none'}
-  return {kind: 'names', of: TARGET_NAMES[kind], prefix: current.slice(slash + 1), namesOnly: true, before: `${before}${current.slice(0, slash + 1)}`}
+  return {kind: 'names', of: kind, prefix: current.slice(slash + 1), namesOnly: true, before: `${before}${current.slice(0, slash + 1)}`}
+}
+
+/** The fixed values that fit what was typed (as `matching` chooses them), each after `before`. */
+function optionCompletion(values: readonly string[], current: string, before: string): Completion {
+  return {kind: 'words', candidates: matching(values, current).candidates.map((candidate) => ({value: `${before}${candidate.value}`}))}
 }
 
 /** The fixed values that begin with what was typed; in any case when none does with its case (`prod` → Production). */
