@@ -89,16 +89,14 @@ export function readConfigText(file: string): string | undefined {
 export function prepareConfigFolder(file: string): void {
   const folder = dirname(file)
   try {
-    statSync(folder)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot write the config file ${preview(file, 200)}: ${describeFsError(error)}`)
-    try {
-      mkdirSync(folder, {recursive: true, mode: 0o700})
+    // recursive: no error when it exists; the first folder it had to make otherwise.
+    if (mkdirSync(folder, {recursive: true, mode: 0o700}) !== undefined) {
       // mkdir's mode is less the umask, which may take the owner's bits too.
       chmodSync(folder, 0o700)
-    } catch (mkdirError) {
-      throw new UsageError(`cannot create the config folder ${preview(folder, 200)}: ${describeFsError(mkdirError)}`)
     }
+  } catch (error) {
+    // EEXIST: something that is not a folder is in its place, which checkConfigFolder names.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot create the config folder ${preview(folder, 200)}: ${describeFsError(error)}`)
   }
 
   checkConfigFolder(folder)

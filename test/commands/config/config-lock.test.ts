@@ -69,6 +69,33 @@ describe('the lock', () => {
     expect(parseYaml(fileBytes(configFile())!)).toEqual({contexts: [{name: 'dev', store: join(root, 'dev.db')}]})
   })
 
+  it('without a pid (garbage, or a megabyte of it) and over a second old is taken over; only its first bytes are read', async () => {
+    for (const content of ['not a pid', 'x'.repeat(1024 * 1024)]) {
+      plantLock('')
+      writeFileSync(lockFile(), content)
+      const aWhileAgo = new Date(Date.now() - 5000)
+      utimesSync(lockFile(), aWhileAgo, aWhileAgo)
+      const result = await run(['config', 'set-context', 'dev', '--store', 'dev.db'])
+      expect(result.code, result.stderr).toBe(0)
+      expect(existsSync(lockFile())).toBe(false)
+    }
+  })
+
+  it('a file where the config folder goes: exit 2 naming it, nothing written', async () => {
+    mkdirSync(join(root, 'config'), {mode: 0o700})
+    writeFileSync(join(root, 'config', 'accessctl'), 'not a folder\n')
+    const folder = join(root, 'config', 'accessctl')
+    // set-context reads the file first; use-context makes ready the folder before it takes the lock.
+    const set = await run(['config', 'set-context', 'dev', '--store', 'dev.db'])
+    expect(set.code).toBe(2)
+    expect(set.stderr).toBe(`Error: cannot read the config file ${folder}/config.yaml: a part of the path is a file, not a folder\n`)
+    const use = await run(['config', 'use-context', 'dev'])
+    expect(use.code).toBe(2)
+    expect(use.stderr).toBe(`Error: the config folder ${folder} is not a folder\n`)
+    expect(readdirSync(join(root, 'config'))).toEqual(['accessctl'])
+    expect(fileBytes(folder)).toBe('not a folder\n')
+  })
+
   it('older than a minute is taken over even when its pid is alive (a pid reused since)', async () => {
     plantLock(process.pid)
     const longAgo = new Date(Date.now() - 120_000)
